@@ -1,0 +1,285 @@
+"""The CRM schema: every table the dashboard reads, in SQLAlchemy Core.
+
+The demo generator writes these tables, the importer maps a real CRM onto them, the snapshot reads
+them, and `meridian check` validates a database against them. The polars type of every column is
+derived here too, so every backend's rows come out of the snapshot with identical types.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Double,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    PrimaryKeyConstraint,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.types import TypeEngine
+
+metadata = MetaData()
+
+regions = Table(
+    "regions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("code", String(16), nullable=False, unique=True),
+    Column("name", String(64), nullable=False),
+    Column("currency", String(3), nullable=False),
+)
+
+countries = Table(
+    "countries",
+    metadata,
+    Column("iso2", String(2), primary_key=True),
+    Column("iso3", String(3), nullable=False),
+    Column("name", String(80), nullable=False),
+    Column("region_id", Integer, ForeignKey("regions.id"), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("languages", String(64), nullable=False),
+    Column("timezone", String(40), nullable=False),
+    Column("lat", Double, nullable=False),
+    Column("lon", Double, nullable=False),
+    Column("population", Integer, nullable=False),
+)
+
+teams = Table(
+    "teams",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("name", String(80), nullable=False),
+    Column("region_id", Integer, ForeignKey("regions.id"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("manager", String(80), nullable=False),
+)
+
+reps = Table(
+    "reps",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("team_id", Integer, ForeignKey("teams.id"), nullable=False),
+    Column("name", String(80), nullable=False),
+    Column("languages", String(64), nullable=False),
+    Column("hired_at", Date, nullable=False),
+    Column("timezone", String(40), nullable=False),
+)
+
+partners = Table(
+    "partners",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("name", String(120), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("country_iso2", String(2), nullable=False),
+    Column("tier", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("signed_at", Date, nullable=False),
+    Column("certification", String(32)),
+)
+
+customers = Table(
+    "customers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("name", String(160), nullable=False),
+    Column("kind", String(3), nullable=False),
+    # Not a foreign key: real CRMs hold unknown or mistyped codes, which the data-quality views report.
+    Column("country_iso2", String(2), nullable=False),
+    Column("city", String(120)),
+    Column("lat", Double),
+    Column("lon", Double),
+    Column("industry", String(40)),
+    Column("size_band", String(16)),
+    Column("segment", String(16), nullable=False),
+    Column("tier", String(16), nullable=False),
+    Column("preferred_language", String(8)),
+    Column("preferred_channel", String(16)),
+    Column("owner_rep_id", Integer, ForeignKey("reps.id")),
+    Column("partner_id", Integer, ForeignKey("partners.id")),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Column("email", String(160)),
+    Column("phone", String(40)),
+    Column("consent_email", Boolean, nullable=False),
+    Column("consent_phone", Boolean, nullable=False),
+    Index("ix_customers_updated_at", "updated_at"),
+    Index("ix_customers_country", "country_iso2"),
+)
+
+contacts = Table(
+    "contacts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("customer_id", Integer, ForeignKey("customers.id"), nullable=False),
+    Column("name", String(120), nullable=False),
+    Column("email", String(160)),
+    Column("phone", String(40)),
+    Column("language", String(8)),
+    Column("consent", Boolean, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_contacts_customer", "customer_id"),
+    Index("ix_contacts_updated_at", "updated_at"),
+)
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("customer_id", Integer, ForeignKey("customers.id"), nullable=False),
+    Column("rep_id", Integer, ForeignKey("reps.id")),
+    Column("partner_id", Integer, ForeignKey("partners.id")),
+    Column("amount", Numeric(14, 2), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("ordered_at", DateTime, nullable=False),
+    Column("product_line", String(32), nullable=False),
+    Column("status", String(16), nullable=False),
+    Index("ix_orders_customer", "customer_id"),
+    Index("ix_orders_ordered_at", "ordered_at"),
+)
+
+opportunities = Table(
+    "opportunities",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("customer_id", Integer, ForeignKey("customers.id"), nullable=False),
+    Column("rep_id", Integer, ForeignKey("reps.id")),
+    Column("partner_id", Integer, ForeignKey("partners.id")),
+    Column("stage", String(16), nullable=False),
+    Column("amount", Numeric(14, 2), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("opened_at", DateTime, nullable=False),
+    Column("closed_at", DateTime),
+    Column("outcome", String(8)),
+    Index("ix_opportunities_customer", "customer_id"),
+)
+
+interactions = Table(
+    "interactions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("customer_id", Integer, ForeignKey("customers.id"), nullable=False),
+    Column("rep_id", Integer, ForeignKey("reps.id")),
+    Column("channel", String(16), nullable=False),
+    Column("direction", String(8), nullable=False),
+    Column("language", String(8)),
+    Column("occurred_at", DateTime, nullable=False),
+    Index("ix_interactions_customer", "customer_id"),
+)
+
+tickets = Table(
+    "tickets",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("customer_id", Integer, ForeignKey("customers.id"), nullable=False),
+    Column("rep_id", Integer, ForeignKey("reps.id")),
+    Column("channel", String(16), nullable=False),
+    Column("priority", String(8), nullable=False),
+    Column("category", String(24), nullable=False),
+    Column("opened_at", DateTime, nullable=False),
+    Column("first_response_at", DateTime),
+    Column("resolved_at", DateTime),
+    Column("sla_hours", SmallInteger, nullable=False),
+    Index("ix_tickets_customer", "customer_id"),
+)
+
+surveys = Table(
+    "surveys",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("customer_id", Integer, ForeignKey("customers.id"), nullable=False),
+    Column("kind", String(4), nullable=False),
+    Column("score", SmallInteger, nullable=False),
+    Column("comment", Text),
+    Column("language", String(8)),
+    Column("channel", String(16)),
+    Column("answered_at", DateTime, nullable=False),
+    Column("ticket_id", Integer, ForeignKey("tickets.id")),
+    Column("followed_up_at", DateTime),
+    Index("ix_surveys_customer", "customer_id"),
+)
+
+fx_rates = Table(
+    "fx_rates",
+    metadata,
+    Column("date", Date, nullable=False),
+    Column("currency", String(3), nullable=False),
+    # Units of the base currency (USD) for one unit of `currency`.
+    Column("rate_to_base", Numeric(18, 8), nullable=False),
+    PrimaryKeyConstraint("date", "currency"),
+)
+
+targets = Table(
+    "targets",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("scope_kind", String(8), nullable=False),
+    Column("scope_id", Integer, nullable=False),
+    Column("period", Date, nullable=False),
+    Column("metric", String(32), nullable=False),
+    Column("value", Double, nullable=False),
+    Index("ix_targets_scope", "scope_kind", "scope_id", "period"),
+)
+
+consents = Table(
+    "consents",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("customer_id", Integer, ForeignKey("customers.id"), nullable=False),
+    Column("contact_id", Integer, ForeignKey("contacts.id")),
+    Column("regime", String(8), nullable=False),
+    Column("purpose", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+    Index("ix_consents_customer", "customer_id"),
+)
+
+data_requests = Table(
+    "data_requests",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("customer_id", Integer, ForeignKey("customers.id"), nullable=False),
+    Column("regime", String(8), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("received_at", DateTime, nullable=False),
+    Column("due_at", DateTime, nullable=False),
+    Column("closed_at", DateTime),
+)
+
+# Tables in the order that satisfies foreign keys when writing.
+TABLE_ORDER: tuple[str, ...] = tuple(t.name for t in metadata.sorted_tables)
+
+
+def polars_type(sql_type: TypeEngine) -> pl.DataType:
+    """The polars type a column of this SQL type has in the snapshot, on every backend."""
+    if isinstance(sql_type, Boolean):
+        return pl.Boolean()
+    if isinstance(sql_type, DateTime):
+        return pl.Datetime("us")
+    if isinstance(sql_type, Date):
+        return pl.Date()
+    if isinstance(sql_type, SmallInteger):
+        return pl.Int16()
+    if isinstance(sql_type, Integer):
+        return pl.Int64()
+    # Money is stored exactly (NUMERIC) and computed in float64: every backend's Decimal converts to
+    # the same double, and sums over the snapshot are done once, by polars.
+    if isinstance(sql_type, Numeric | Float):
+        return pl.Float64()
+    return pl.String()
+
+
+def polars_schema(table_name: str) -> pl.Schema:
+    table = metadata.tables[table_name]
+    return pl.Schema({c.name: polars_type(c.type) for c in table.columns})

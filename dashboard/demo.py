@@ -450,7 +450,7 @@ def _batch(plan: Plan, world: World, rng: np.random.Generator, first: int, n: in
         "partner_id": order_partner, "amount": np.round(local, 2), "currency": order_currency,
         "ordered_at": _to_datetime(plan, t), "product_line": rng.choice(PRODUCT_LINES, size=o.shape[0]),
         "status": rng.choice(("won", "cancelled", "refunded"), size=o.shape[0], p=(0.94, 0.04, 0.02)),
-    }).with_columns(pl.col("partner_id").replace(0, None))
+    }).with_columns(pl.col("partner_id").replace(0, None), pl.col("ordered_at").alias("updated_at"))
 
     # Opportunities
     q = _repeat(rng, np.where(is_b2b, 1.3, 0.08), span)
@@ -473,7 +473,8 @@ def _batch(plan: Plan, world: World, rng: np.random.Generator, first: int, n: in
         "currency": opp_currency, "opened_at": _to_datetime(plan, opened),
         "closed_at": _to_datetime(plan, np.where(is_open, np.nan, closed)),
         "outcome": _strings(np.where(is_open, None, np.where(won, "won", "lost"))),
-    }, strict=False).with_columns(pl.col("partner_id").replace(0, None))
+    }, strict=False).with_columns(pl.col("partner_id").replace(0, None),
+                                  pl.coalesce("closed_at", "opened_at").alias("updated_at"))
 
     # Interactions
     i = _repeat(rng, np.where(is_b2b, 6.0, 1.5), span)
@@ -517,7 +518,7 @@ def _batch(plan: Plan, world: World, rng: np.random.Generator, first: int, n: in
         "first_response_at": _to_datetime(plan, first_at),
         "resolved_at": _to_datetime(plan, resolved_at),
         "sla_hours": np.array(SLA_HOURS, dtype=np.int16)[priority_idx],
-    })
+    }).with_columns(pl.max_horizontal("opened_at", "first_response_at", "resolved_at").alias("updated_at"))
 
     frames["surveys"] = _surveys(plan, rng, counters, ids, country, language, created, active_end,
                                  market_growth, troubled_partner_customers, k, ticket_ids, resolved_at,
@@ -627,7 +628,7 @@ def _compliance(plan: Plan, rng: np.random.Generator, counters: Counters, ids: n
         "status": np.where(np.isnan(closed), "open", "closed"),
         "received_at": _to_datetime(plan, received), "due_at": _to_datetime(plan, due),
         "closed_at": _to_datetime(plan, closed),
-    })
+    }).with_columns(pl.coalesce("closed_at", "received_at").alias("updated_at"))
     return consents, requests
 
 

@@ -144,8 +144,10 @@ orders = Table(
     Column("ordered_at", DateTime, nullable=False),
     Column("product_line", String(32), nullable=False),
     Column("status", String(16), nullable=False),
+    Column("updated_at", DateTime, nullable=False),
     Index("ix_orders_customer", "customer_id"),
     Index("ix_orders_ordered_at", "ordered_at"),
+    Index("ix_orders_updated_at", "updated_at"),
 )
 
 opportunities = Table(
@@ -161,7 +163,9 @@ opportunities = Table(
     Column("opened_at", DateTime, nullable=False),
     Column("closed_at", DateTime),
     Column("outcome", String(8)),
+    Column("updated_at", DateTime, nullable=False),
     Index("ix_opportunities_customer", "customer_id"),
+    Index("ix_opportunities_updated_at", "updated_at"),
 )
 
 interactions = Table(
@@ -190,7 +194,9 @@ tickets = Table(
     Column("first_response_at", DateTime),
     Column("resolved_at", DateTime),
     Column("sla_hours", SmallInteger, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
     Index("ix_tickets_customer", "customer_id"),
+    Index("ix_tickets_updated_at", "updated_at"),
 )
 
 surveys = Table(
@@ -255,6 +261,8 @@ data_requests = Table(
     Column("received_at", DateTime, nullable=False),
     Column("due_at", DateTime, nullable=False),
     Column("closed_at", DateTime),
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_data_requests_updated_at", "updated_at"),
 )
 
 # Tables in the order that satisfies foreign keys when writing.

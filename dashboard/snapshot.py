@@ -1,0 +1,286 @@
+"""The local columnar snapshot every page query reads.
+
+The CRM database is an OLTP system: analytic scans must not load it. The snapshot copies the tables
+into Parquet files once, then refreshes incrementally: each table is read with only its own columns
+(projection) and only the rows past its watermark (`updated_at`, an append-only id, or a date).
+Reading goes through the dashboard's read-only SQLAlchemy session (see docs/performance.md for the
+readers compared). After a refresh, the event tables are joined once with what every query filters
+on (region, country, segment) and converted to USD at the rate of their date, so page queries are
+plain scans.
+
+Layout: <root>/raw/<table>/part-*.parquet, <root>/facts/<table>.parquet, <root>/manifest.json.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import hashlib
+import json
+import logging
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+from sqlalchemy import Engine, column, select, table
+from sqlalchemy.exc import SQLAlchemyError
+
+from dashboard import schema
+from dashboard.db import DATA_DIR, DatabaseError, connect_or_explain, redact, schema_problems
+
+log = logging.getLogger(__name__)
+
+SNAPSHOT_FORMAT = 1
+BATCH_ROWS = 200_000
+MAX_PARTS = 16
+
+# How each table is refreshed: by `updated_at` (rows change), by id (rows are only ever added),
+# by date, or in full (small dimension tables).
+UPSERT_BY_UPDATED_AT = ("customers", "contacts", "orders", "opportunities", "tickets", "data_requests")
+APPEND_BY_ID = ("interactions", "surveys", "consents")
+APPEND_BY_DATE = {"fx_rates": "date"}
+RELOAD = ("regions", "countries", "teams", "reps", "partners", "targets")
+
+# Facts: event tables with the customer's region, country and segment attached.
+FACT_TABLES = ("orders", "opportunities", "interactions", "tickets", "surveys", "consents",
+               "data_requests", "contacts")
+# Customer columns attached to every fact row, under these names.
+CUSTOMER_DIMENSIONS = {"country_iso2": "country_iso2", "segment": "segment", "kind": "customer_kind",
+                       "partner_id": "customer_partner_id", "region_id": "region_id"}
+MONEY_TABLES = {"orders": "ordered_at", "opportunities": "opened_at"}
+
+
+class SnapshotError(Exception):
+    """The snapshot could not be built or read; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A read-only view of one refresh of the snapshot."""
+
+    root: Path
+    refreshed_at: dt.datetime
+    source: str
+
+    @classmethod
+    def open(cls, root: Path) -> Snapshot:
+        manifest = _read_manifest(root)
+        if manifest is None:
+            raise SnapshotError(f"No snapshot in {root}: run `meridian refresh`.")
+        return cls(root, dt.datetime.fromisoformat(manifest["refreshed_at"]), manifest["source"])
+
+    def scan(self, name: str) -> pl.LazyFrame:
+        """The table as a lazy frame: facts (enriched) for event tables, raw rows otherwise."""
+        fact = self.root / "facts" / f"{name}.parquet"
+        if fact.exists():
+            return pl.scan_parquet(fact)
+        parts = self.root / "raw" / name
+        if not parts.exists():
+            raise SnapshotError(f"The snapshot has no table '{name}'.")
+        files = sorted(parts.glob("part-*.parquet"))
+        if not files:
+            return pl.LazyFrame(schema=schema.polars_schema(name))
+        return pl.scan_parquet(files)
+
+    def manifest(self) -> dict:
+        return _read_manifest(self.root) or {}
+
+
+def snapshot_root(url: str) -> Path:
+    """One folder per source database; the key hides the URL (it may hold a password)."""
+    key = hashlib.sha256(url.encode()).hexdigest()[:16]
+    return DATA_DIR / "snapshots" / key
+
+
+def _read_manifest(root: Path) -> dict | None:
+    path = root / "manifest.json"
+    if not path.exists():
+        return None
+    manifest = json.loads(path.read_text())
+    return manifest if manifest.get("format") == SNAPSHOT_FORMAT else None
+
+
+@contextmanager
+def _locked(root: Path) -> Iterator[None]:
+    root.mkdir(parents=True, exist_ok=True)
+    with (root / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def refresh(engine: Engine, root: Path, full: bool = False,
+            progress: Callable[[str, int], None] | None = None) -> dict[str, int]:
+    """Brings the snapshot up to date with the database. Returns rows read per table.
+
+    Checks the schema first, so a database that is not a CRM fails with one message naming every
+    missing table and column, before anything is written. `full` drops the snapshot and reads all
+    (also the way to pick up rows deleted in the CRM, which watermarks cannot see).
+    """
+    problems = schema_problems(engine)
+    if problems:
+        raise DatabaseError("The database does not match the CRM schema: " + "; ".join(problems) + ".")
+    started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    with _locked(root):
+        manifest = None if full else _read_manifest(root)
+        if manifest is None:
+            shutil.rmtree(root / "raw", ignore_errors=True)
+            shutil.rmtree(root / "facts", ignore_errors=True)
+            manifest = {"format": SNAPSHOT_FORMAT, "tables": {}}
+        read: dict[str, int] = {}
+        try:
+            with engine.connect() as connection:
+                for name in schema.TABLE_ORDER:
+                    state = manifest["tables"].get(name, {})
+                    read[name], manifest["tables"][name] = _refresh_table(connection, root, name, state)
+                    if progress:
+                        progress(name, read[name])
+        except SQLAlchemyError as exc:
+            log.exception("snapshot refresh failed")
+            raise DatabaseError(f"Reading the CRM database failed: {str(exc).splitlines()[0]}") from exc
+        if any(read.values()) or not (root / "facts").exists():
+            _build_facts(root)
+        manifest.update(refreshed_at=started.isoformat(), source=redact(str(engine.url)))
+        _write_atomic(root / "manifest.json", json.dumps(manifest, indent=1).encode())
+    return read
+
+
+def _refresh_table(connection, root: Path, name: str, state: dict) -> tuple[int, dict]:  # type: ignore[no-untyped-def]
+    target = schema.polars_schema(name)
+    parts = root / "raw" / name
+    parts.mkdir(parents=True, exist_ok=True)
+    watermark_column = ("updated_at" if name in UPSERT_BY_UPDATED_AT else "id" if name in APPEND_BY_ID
+                        else APPEND_BY_DATE.get(name))
+    query = select(*[column(c) for c in target.names()]).select_from(table(name))
+    watermark = state.get("watermark")
+    if watermark_column and watermark is not None:
+        bound = _parse_watermark(target[watermark_column], watermark)
+        if name in UPSERT_BY_UPDATED_AT:
+            # Rows written in the last second before the previous read are read again and
+            # de-duplicated, never missed (also where SQLite compares timestamps as text).
+            query = query.where(column(watermark_column) >= bound - dt.timedelta(seconds=1))
+        else:
+            query = query.where(column(watermark_column) > bound)
+    batches = [normalise(batch, target) for batch in pl.read_database(
+        query, connection, iter_batches=True, batch_size=BATCH_ROWS, infer_schema_length=None)]
+    new = pl.concat(batches) if batches else pl.DataFrame(schema=target)
+    existing = sorted(parts.glob("part-*.parquet"))
+    current = pl.scan_parquet(existing) if existing else pl.LazyFrame(schema=target)
+    changed = not new.is_empty()
+    if name in RELOAD or not watermark_column:
+        changed = not new.equals(current.collect())
+        if changed:
+            _replace_parts(parts, [new])
+    elif name in UPSERT_BY_UPDATED_AT and existing and changed:
+        # Rows read again unchanged (the one-second overlap) are no change.
+        changed = not new.join(current.collect(), on=target.names(), how="anti", nulls_equal=True).is_empty()
+        if changed:
+            kept = current.filter(~pl.col("id").is_in(new["id"].implode())).collect()
+            _replace_parts(parts, [kept, new])
+    elif changed:
+        _write_atomic_frame(parts / f"part-{len(existing):05d}.parquet", new)
+        if len(existing) + 1 > MAX_PARTS:
+            _replace_parts(parts, [pl.read_parquet(sorted(parts.glob("part-*.parquet")))])
+    if watermark_column and not new.is_empty():
+        state = {"watermark": _format_watermark(new[watermark_column].max())}
+    return (new.height if changed else 0), state
+
+
+def normalise(frame: pl.DataFrame, target: pl.Schema) -> pl.DataFrame:
+    """Gives a batch read from any backend the snapshot's column types.
+
+    SQLite hands timestamps over as text and booleans as integers, MySQL booleans as integers,
+    PostgreSQL and MySQL money as Decimal: all end up as the types `schema.polars_type` names.
+    """
+    columns = []
+    for name, dtype in target.items():
+        col = pl.col(name)
+        source = frame.schema[name]
+        if source == pl.String() and dtype == pl.Datetime("us"):
+            col = col.str.to_datetime(time_unit="us", strict=True)
+        elif source == pl.String() and dtype == pl.Date():
+            col = col.str.slice(0, 10).str.to_date(strict=True)
+        elif source == pl.Datetime and dtype == pl.Date():
+            col = col.dt.date()
+        elif dtype == pl.Boolean() and source != pl.Boolean():
+            col = col.cast(pl.Int64) != 0
+        columns.append(col.cast(dtype).alias(name))
+    return frame.select(columns)
+
+
+def _parse_watermark(dtype: pl.DataType, value: str | int) -> object:
+    if dtype == pl.Datetime("us"):
+        return dt.datetime.fromisoformat(str(value))
+    if dtype == pl.Date():
+        return dt.date.fromisoformat(str(value))
+    return int(value)
+
+
+def _format_watermark(value: object) -> str | int:
+    return value.isoformat() if isinstance(value, dt.date) else int(value)  # type: ignore[arg-type]
+
+
+def _replace_parts(parts: Path, frames: list[pl.DataFrame]) -> None:
+    merged = pl.concat([f for f in frames if not f.is_empty()] or frames[:1])
+    staging = parts.with_name(parts.name + ".new")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    merged.write_parquet(staging / "part-00000.parquet")
+    old = parts.with_name(parts.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    parts.rename(old)
+    staging.rename(parts)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
+def _write_atomic_frame(path: Path, frame: pl.DataFrame) -> None:
+    tmp = path.with_suffix(".tmp")
+    frame.write_parquet(tmp)
+    tmp.replace(path)
+
+
+def _raw(root: Path, name: str) -> pl.LazyFrame:
+    files = sorted((root / "raw" / name).glob("part-*.parquet"))
+    return pl.scan_parquet(files) if files else pl.LazyFrame(schema=schema.polars_schema(name))
+
+
+def _build_facts(root: Path) -> None:
+    """Writes the enriched event tables that page queries scan."""
+    facts = root / "facts"
+    facts.mkdir(exist_ok=True)
+    countries = _raw(root, "countries").select(pl.col("iso2").alias("country_iso2"), "region_id")
+    customers = (_raw(root, "customers").join(countries, on="country_iso2", how="left")
+                 .select(pl.col("id").alias("customer_id"),
+                         *[pl.col(c).alias(alias) for c, alias in CUSTOMER_DIMENSIONS.items()]))
+    fx = _raw(root, "fx_rates").sort("date")
+    for name in FACT_TABLES:
+        frame = _raw(root, name).join(customers, on="customer_id", how="left")
+        if name in MONEY_TABLES:
+            frame = with_usd(frame, fx, MONEY_TABLES[name])
+        _write_atomic_frame(facts / f"{name}.parquet", frame.collect())
+    customers_fact = _raw(root, "customers").join(countries, on="country_iso2", how="left")
+    _write_atomic_frame(facts / "customers.parquet", customers_fact.collect())
+
+
+def with_usd(frame: pl.LazyFrame, fx: pl.LazyFrame, date_column: str) -> pl.LazyFrame:
+    """Adds `amount_usd`: the amount at the rate of its own date (the latest rate on or before it)."""
+    return (
+        frame.with_columns(pl.col(date_column).dt.date().alias("_date"))
+        .sort("_date")
+        .join_asof(fx.select(pl.col("date").alias("_date"), "currency", "rate_to_base"),
+                   on="_date", by="currency", strategy="backward", check_sortedness=False)
+        .with_columns((pl.col("amount") * pl.col("rate_to_base")).alias("amount_usd"))
+        .drop("_date", "rate_to_base")
+        .sort("id")
+    )

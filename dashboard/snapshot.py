@@ -29,7 +29,7 @@ from sqlalchemy import Engine, column, select, table
 from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard import schema
-from dashboard.db import DATA_DIR, DatabaseError, connect_or_explain, redact, schema_problems
+from dashboard.db import DATA_DIR, DatabaseError, redact, schema_problems
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,185 @@
+"""The global filters: one frozen value that every query takes, that round-trips through the URL, and
+that carries the viewer's row scope so no query can forget it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+import polars as pl
+
+PRESETS = ("last_30_days", "last_90_days", "quarter_to_date", "year_to_date", "last_12_months", "custom")
+COMPARISONS = ("previous_period", "same_period_last_year")
+CURRENCIES = ("USD", "EUR", "CNY", "GBP", "JPY")
+LANGUAGES = ("en", "zh-CN")
+SEGMENTS = ("Enterprise", "Mid-market", "SMB", "Consumer")
+CHANNELS = ("email", "phone", "chat", "visit", "WeChat", "WhatsApp", "LINE")
+LIST_SEPARATOR = ","
+
+Comparison = Literal["previous_period", "same_period_last_year"]
+
+
+def preset_window(preset: str, today: dt.date) -> tuple[dt.date, dt.date]:
+    """First and last day (inclusive) of a period preset ending today."""
+    if preset == "last_30_days":
+        return today - dt.timedelta(days=29), today
+    if preset == "quarter_to_date":
+        return dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1), today
+    if preset == "year_to_date":
+        return dt.date(today.year, 1, 1), today
+    if preset == "last_12_months":
+        return _shift_year(today, -1) + dt.timedelta(days=1), today
+    return today - dt.timedelta(days=89), today
+
+
+def _shift_year(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the viewer asked to see, and what they are allowed to see.
+
+    `scope` is the set of region ids the viewer's role may read (None: every region). It is applied
+    by `rows`, inside every query; the chosen `regions` can only narrow it.
+    """
+
+    start: dt.date
+    end: dt.date
+    preset: str = "last_90_days"
+    compare: Comparison = "previous_period"
+    regions: tuple[int, ...] = ()
+    countries: tuple[str, ...] = ()
+    segments: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+    currency: str = "USD"
+    lang: str = "en"
+    scope: frozenset[int] | None = field(default=None)
+
+    @classmethod
+    def default(cls, today: dt.date, scope: frozenset[int] | None = None) -> Filters:
+        start, end = preset_window("last_90_days", today)
+        return cls(start=start, end=end, scope=scope)
+
+    # --- the period -----------------------------------------------------------------------
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def comparison(self) -> Filters:
+        """The same filters over the comparison period: the previous period of equal length, or the
+        same dates a year before."""
+        if self.compare == "same_period_last_year":
+            return replace(self, start=_shift_year(self.start, -1), end=_shift_year(self.end, -1))
+        return replace(self, start=self.start - dt.timedelta(days=self.days),
+                       end=self.start - dt.timedelta(days=1))
+
+    def with_window(self, start: dt.date, end: dt.date) -> Filters:
+        return replace(self, start=start, end=end)
+
+    @property
+    def start_ts(self) -> dt.datetime:
+        return dt.datetime.combine(self.start, dt.time())
+
+    @property
+    def end_ts(self) -> dt.datetime:
+        """Exclusive upper bound: midnight after the last day."""
+        return dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time())
+
+    # --- rows -------------------------------------------------------------------------------
+    @property
+    def visible_regions(self) -> tuple[int, ...] | None:
+        """The region ids rows may come from: the choice narrowed by the scope (None: all)."""
+        if self.scope is None:
+            return self.regions or None
+        chosen = set(self.regions) & self.scope if self.regions else self.scope
+        return tuple(sorted(chosen))
+
+    def predicate(self, columns: list[str], time_column: str | None) -> pl.Expr:
+        """The row filter for a table with these columns: scope, dimensions and (optionally) period."""
+        conditions: list[pl.Expr] = []
+        regions = self.visible_regions
+        if regions is not None:
+            conditions.append(pl.col("region_id").is_in(regions))
+        if self.countries and "country_iso2" in columns:
+            conditions.append(pl.col("country_iso2").is_in(self.countries))
+        if self.segments and "segment" in columns:
+            conditions.append(pl.col("segment").is_in(self.segments))
+        if self.channels and "channel" in columns:
+            conditions.append(pl.col("channel").is_in(self.channels))
+        if time_column:
+            conditions.append(pl.col(time_column).is_between(self.start_ts, self.end_ts, closed="left"))
+        return pl.all_horizontal(conditions) if conditions else pl.lit(True)
+
+    # --- URL --------------------------------------------------------------------------------
+    def to_params(self) -> dict[str, str]:
+        """Query parameters that reproduce this view (the scope is never in the URL)."""
+        params = {"period": self.preset, "compare": self.compare, "currency": self.currency,
+                  "lang": self.lang}
+        if self.preset == "custom":
+            params |= {"from": self.start.isoformat(), "to": self.end.isoformat()}
+        for key, values in (("region", self.regions), ("country", self.countries),
+                            ("segment", self.segments), ("channel", self.channels)):
+            if values:
+                params[key] = LIST_SEPARATOR.join(str(v) for v in values)
+        return params
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, str], today: dt.date, scope: frozenset[int] | None,
+                    known_regions: Mapping[int, str], known_countries: Mapping[str, int],
+                    ) -> tuple[Filters, list[str]]:
+        """Filters from URL parameters. Anything invalid is dropped; the second value names it."""
+        dropped: list[str] = []
+        base = cls.default(today, scope)
+
+        def one(key: str, allowed: tuple[str, ...], default: str) -> str:
+            value = params.get(key)
+            if value is None:
+                return default
+            if value not in allowed:
+                dropped.append(f"{key}={value}")
+                return default
+            return value
+
+        preset = one("period", PRESETS, base.preset)
+        start, end = preset_window(preset, today)
+        if preset == "custom":
+            try:
+                start = dt.date.fromisoformat(params.get("from", ""))
+                end = dt.date.fromisoformat(params.get("to", ""))
+                if start > end:
+                    raise ValueError
+            except ValueError:
+                dropped.append(f"from={params.get('from', '')}&to={params.get('to', '')}")
+                preset = base.preset
+                start, end = base.start, base.end
+
+        def many(key: str, valid: set[str]) -> tuple[str, ...]:
+            raw = [v for v in params.get(key, "").split(LIST_SEPARATOR) if v]
+            bad = [v for v in raw if v not in valid]
+            if bad:
+                dropped.append(f"{key}={LIST_SEPARATOR.join(bad)}")
+            return tuple(dict.fromkeys(v for v in raw if v in valid))
+
+        allowed_regions = {r for r in known_regions if scope is None or r in scope}
+        regions = tuple(int(r) for r in many("region", {str(r) for r in allowed_regions}))
+        region_filter = set(regions) or allowed_regions
+        countries = many("country", {c for c, r in known_countries.items() if r in region_filter})
+        known = {"period", "compare", "currency", "lang", "from", "to", "region", "country", "segment",
+                 "channel", "page", "drill"}
+        dropped.extend(f"{k}" for k in params if k not in known)
+        filters = cls(
+            start=start, end=end, preset=preset,
+            compare=one("compare", COMPARISONS, base.compare),  # type: ignore[arg-type]
+            regions=regions, countries=countries,
+            segments=many("segment", set(SEGMENTS)), channels=many("channel", set(CHANNELS)),
+            currency=one("currency", CURRENCIES, base.currency), lang=one("lang", LANGUAGES, base.lang),
+            scope=scope,
+        )
+        return filters, dropped

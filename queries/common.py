@@ -1,0 +1,62 @@
+"""What every query shares: the filtered rows of a table and currency conversion."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from dashboard.filters import Filters
+from dashboard.snapshot import Snapshot
+
+# The timestamp that places a row of each table in the period.
+TIME_COLUMN = {
+    "orders": "ordered_at",
+    "opportunities": "opened_at",
+    "interactions": "occurred_at",
+    "tickets": "opened_at",
+    "surveys": "answered_at",
+    "customers": "created_at",
+    "data_requests": "received_at",
+    "consents": "recorded_at",
+}
+
+DAY = dt.timedelta(days=1)
+YEAR = dt.timedelta(days=365)
+
+
+def rows(src: Snapshot, f: Filters, table: str, *, in_period: bool = True) -> pl.LazyFrame:
+    """The table's rows the viewer may see under the filters; with `in_period`, inside the period."""
+    frame = src.scan(table)
+    columns = frame.collect_schema().names()
+    return frame.filter(f.predicate(columns, TIME_COLUMN[table] if in_period else None))
+
+
+def between(column: str, start: dt.datetime, end: dt.datetime) -> pl.Expr:
+    """start <= column < end."""
+    return pl.col(column).is_between(start, end, closed="left")
+
+
+def reporting_rate(src: Snapshot, currency: str) -> pl.LazyFrame:
+    """Daily rate of the reporting currency: date, usd_per_unit."""
+    return (src.scan("fx_rates").filter(pl.col("currency") == currency)
+            .select("date", pl.col("rate_to_base").alias("usd_per_unit")).sort("date"))
+
+
+def in_reporting_currency(frame: pl.LazyFrame, src: Snapshot, currency: str, time_column: str,
+                          usd_column: str = "amount_usd", alias: str = "amount") -> pl.LazyFrame:
+    """Adds `alias`: the USD amount converted to the reporting currency at the rate of the row's date."""
+    if currency == "USD":
+        return frame.with_columns(pl.col(usd_column).alias(alias))
+    return (
+        frame.with_columns(pl.col(time_column).dt.date().alias("_date")).sort("_date")
+        .join_asof(reporting_rate(src, currency), left_on="_date", right_on="date", strategy="backward")
+        .with_columns((pl.col(usd_column) / pl.col("usd_per_unit")).alias(alias))
+        .drop("_date", "usd_per_unit", "date", strict=False)
+    )
+
+
+
+def month_of(table: str) -> pl.Expr:
+    """The first day of the month a row of `table` falls in, as `month`."""
+    return pl.col(TIME_COLUMN[table]).dt.truncate("1mo").dt.date().alias("month")

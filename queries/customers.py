@@ -1,0 +1,109 @@
+"""The customer base: active, new, churned, lifecycle stages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+import polars as pl
+
+from dashboard.filters import Filters
+from dashboard.snapshot import Snapshot
+from queries.common import YEAR, between, rows
+
+LIFECYCLE_STAGES = ("prospect", "first_purchase", "repeat", "loyal", "at_risk", "churned")
+LOYAL_MIN_ORDERS = 4
+AT_RISK_MIN_DAYS = 90
+
+
+def activity(src: Snapshot, f: Filters) -> pl.LazyFrame:
+    """customer_id, at: every order and interaction of the customers in view, at any time.
+
+    The channel filter does not apply: a customer is active whatever channel they used.
+    """
+    f = replace(f, channels=())
+    return pl.concat([
+        rows(src, f, "orders", in_period=False).select("customer_id", pl.col("ordered_at").alias("at")),
+        rows(src, f, "interactions", in_period=False).select("customer_id",
+                                                              pl.col("occurred_at").alias("at")),
+    ])
+
+
+def _active_at(events: pl.LazyFrame, moment: dt.datetime) -> pl.LazyFrame:
+    """Customers with activity in the 365 days before `moment`."""
+    return events.filter(between("at", moment - YEAR, moment)).select("customer_id").unique()
+
+
+def active_customers(src: Snapshot, f: Filters) -> pl.DataFrame:
+    """One row: active — customers with an order or interaction in the 365 days up to the period's end."""
+    return _active_at(activity(src, f), f.end_ts).select(pl.len().alias("active")).collect()
+
+
+def new_customers(src: Snapshot, f: Filters) -> pl.DataFrame:
+    """One row: new — customers created in the period."""
+    return rows(src, f, "customers").select(pl.len().alias("new")).collect()
+
+
+def new_customers_by(src: Snapshot, f: Filters, by: str | pl.Expr) -> pl.DataFrame:
+    """`by`, new; one row per value of `by` with new customers, sorted."""
+    return rows(src, f, "customers").group_by(by).agg(pl.len().alias("new")).sort(pl.first()).collect()
+
+
+def churn(src: Snapshot, f: Filters) -> pl.DataFrame:
+    """One row: active_at_start, churned, churn_rate (0..1, null without active customers).
+
+    Churned in the period: active at its start and no longer active at its end.
+    """
+    events = activity(src, f)
+    at_start = _active_at(events, f.start_ts)
+    at_end = _active_at(events, f.end_ts)
+    churned = at_start.join(at_end, on="customer_id", how="anti")
+    return pl.concat([at_start.select(pl.len().alias("active_at_start")),
+                      churned.select(pl.len().alias("churned"))], how="horizontal").with_columns(
+        pl.when(pl.col("active_at_start") > 0)
+        .then(pl.col("churned") / pl.col("active_at_start")).alias("churn_rate")
+    ).collect()
+
+
+def lifecycle_by_customer(src: Snapshot, f: Filters) -> pl.LazyFrame:
+    """customer_id, stage (one of LIFECYCLE_STAGES) as of the period's end, for customers created by then.
+
+    churned: no activity for 365 days; at_risk: no activity for longer than twice the customer's
+    median gap between orders and at least 90 days; loyal: 4+ won orders spread over 12+ months;
+    repeat: 2+ won orders; first_purchase: 1; prospect: none.
+    """
+    end = f.end_ts
+    customers = rows(src, f, "customers", in_period=False).filter(pl.col("created_at") < end).select(
+        pl.col("id").alias("customer_id"))
+    orders = (rows(src, f, "orders", in_period=False)
+              .filter((pl.col("status") == "won") & (pl.col("ordered_at") < end))
+              .sort("customer_id", "ordered_at")
+              .group_by("customer_id")
+              .agg(pl.len().alias("orders"), pl.col("ordered_at").first().alias("first_order"),
+                   pl.col("ordered_at").last().alias("last_order"),
+                   pl.col("ordered_at").diff().median().alias("usual_gap")))
+    last_seen = (activity(src, f).filter(pl.col("at") < end).group_by("customer_id")
+                 .agg(pl.col("at").max().alias("last_seen")))
+    idle = pl.lit(end) - pl.col("last_seen")
+    risk_gap = pl.max_horizontal(pl.col("usual_gap") * 2, pl.lit(dt.timedelta(days=AT_RISK_MIN_DAYS)))
+    stage = (
+        pl.when(pl.col("orders").fill_null(0) == 0).then(pl.lit("prospect"))
+        .when(idle > YEAR).then(pl.lit("churned"))
+        .when(idle > risk_gap).then(pl.lit("at_risk"))
+        .when((pl.col("orders") >= LOYAL_MIN_ORDERS)
+              & (pl.col("last_order") - pl.col("first_order") >= YEAR)).then(pl.lit("loyal"))
+        .when(pl.col("orders") >= 2).then(pl.lit("repeat"))
+        .otherwise(pl.lit("first_purchase"))
+    )
+    return (customers.join(orders, on="customer_id", how="left")
+            .join(last_seen, on="customer_id", how="left")
+            .select("customer_id", stage.alias("stage")))
+
+
+def lifecycle(src: Snapshot, f: Filters) -> pl.DataFrame:
+    """stage, customers: every stage of LIFECYCLE_STAGES in order, zero where none."""
+    counts = lifecycle_by_customer(src, f).group_by("stage").agg(pl.len().alias("customers"))
+    order = pl.LazyFrame({"stage": LIFECYCLE_STAGES})
+    return (order.join(counts, on="stage", how="left", maintain_order="left")
+            .with_columns(pl.col("customers").fill_null(0).cast(pl.UInt32)).collect())
+

@@ -1,0 +1,63 @@
+"""Service: response and resolution times and SLA attainment of tickets opened in the period."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from dashboard.filters import Filters
+from dashboard.snapshot import Snapshot
+from queries.common import rows
+
+HOUR_US = 3_600_000_000
+
+
+def _hours(later: str, earlier: str) -> pl.Expr:
+    return (pl.col(later) - pl.col(earlier)).dt.total_microseconds() / HOUR_US
+
+
+def _time_columns() -> list[pl.Expr]:
+    first = _hours("first_response_at", "opened_at")
+    resolution = _hours("resolved_at", "opened_at")
+    return [
+        pl.len().alias("tickets"),
+        first.count().alias("responded"),
+        first.median().alias("first_response_median_h"),
+        first.quantile(0.9, interpolation="linear").alias("first_response_p90_h"),
+        resolution.count().alias("resolved"),
+        resolution.median().alias("resolution_median_h"),
+        resolution.quantile(0.9, interpolation="linear").alias("resolution_p90_h"),
+    ]
+
+
+def response_times(src: Snapshot, f: Filters) -> pl.DataFrame:
+    """One row: tickets, responded, first_response_median_h, first_response_p90_h, resolved,
+    resolution_median_h, resolution_p90_h (hours; unanswered or unresolved tickets are left out of
+    the times they lack)."""
+    return rows(src, f, "tickets").select(_time_columns()).collect()
+
+
+def response_times_by(src: Snapshot, f: Filters, by: str | pl.Expr) -> pl.DataFrame:
+    """`by` and the columns of `response_times`, one row per value of `by`, sorted."""
+    return rows(src, f, "tickets").group_by(by).agg(_time_columns()).sort(pl.first()).collect()
+
+
+def sla_columns(src: Snapshot) -> list[pl.Expr]:
+    deadline = pl.col("opened_at") + pl.duration(hours=pl.col("sla_hours"))
+    # A ticket counts once it is resolved or its deadline has passed at the snapshot's time.
+    due = pl.col("resolved_at").is_not_null() | (deadline <= pl.lit(src.refreshed_at))
+    met = pl.col("resolved_at").is_not_null() & (pl.col("resolved_at") <= deadline)
+    return [due.sum().alias("due"), met.sum().alias("met")]
+
+
+SLA = (pl.when(pl.col("due") > 0).then(pl.col("met") / pl.col("due"))).alias("sla_attainment")
+
+
+def sla_attainment(src: Snapshot, f: Filters) -> pl.DataFrame:
+    """One row: due, met, sla_attainment (0..1; null when no ticket is due)."""
+    return rows(src, f, "tickets").select(sla_columns(src)).with_columns(SLA).collect()
+
+
+def sla_attainment_by(src: Snapshot, f: Filters, by: str | pl.Expr) -> pl.DataFrame:
+    """`by`, due, met, sla_attainment; one row per value of `by`, sorted."""
+    return (rows(src, f, "tickets").group_by(by).agg(sla_columns(src)).with_columns(SLA)
+            .sort(pl.first()).collect())

@@ -18,6 +18,8 @@ LANGUAGES = ("en", "zh-CN")
 SEGMENTS = ("Enterprise", "Mid-market", "SMB", "Consumer")
 CHANNELS = ("email", "phone", "chat", "visit", "WeChat", "WhatsApp", "LINE")
 LIST_SEPARATOR = ","
+# Parameters that pages own (drill-down state); the global filters leave them alone.
+EXTRA_PARAMS = ("drill", "city")
 
 Comparison = Literal["previous_period", "same_period_last_year"]
 
@@ -61,11 +63,12 @@ class Filters:
     currency: str = "USD"
     lang: str = "en"
     scope: frozenset[int] | None = field(default=None)
+    personal_data: bool = False
 
     @classmethod
-    def default(cls, today: dt.date, scope: frozenset[int] | None = None) -> Filters:
+    def default(cls, today: dt.date, scope: frozenset[int] | None = None, lang: str = "en") -> Filters:
         start, end = preset_window("last_90_days", today)
-        return cls(start=start, end=end, scope=scope)
+        return cls(start=start, end=end, scope=scope, lang=lang)
 
     # --- the period -----------------------------------------------------------------------
     @property
@@ -133,7 +136,7 @@ class Filters:
     @classmethod
     def from_params(cls, params: Mapping[str, str], today: dt.date, scope: frozenset[int] | None,
                     known_regions: Mapping[int, str], known_countries: Mapping[str, int],
-                    ) -> tuple[Filters, list[str]]:
+                    personal_data: bool = False) -> tuple[Filters, list[str]]:
         """Filters from URL parameters. Anything invalid is dropped; the second value names it."""
         dropped: list[str] = []
         base = cls.default(today, scope)
@@ -172,7 +175,7 @@ class Filters:
         region_filter = set(regions) or allowed_regions
         countries = many("country", {c for c, r in known_countries.items() if r in region_filter})
         known = {"period", "compare", "currency", "lang", "from", "to", "region", "country", "segment",
-                 "channel", "page", "drill"}
+                 "channel", *EXTRA_PARAMS}
         dropped.extend(f"{k}" for k in params if k not in known)
         filters = cls(
             start=start, end=end, preset=preset,
@@ -180,6 +183,6 @@ class Filters:
             regions=regions, countries=countries,
             segments=many("segment", set(SEGMENTS)), channels=many("channel", set(CHANNELS)),
             currency=one("currency", CURRENCIES, base.currency), lang=one("lang", LANGUAGES, base.lang),
-            scope=scope,
+            scope=scope, personal_data=personal_data,
         )
         return filters, dropped

@@ -11,7 +11,7 @@ import polars as pl
 
 from dashboard.filters import Filters
 from dashboard.snapshot import Snapshot
-from queries import customers, partners, revenue, satisfaction, service
+from queries import customers, markets, partners, revenue, satisfaction, service
 from queries.common import month_of
 
 # kpi name -> (function, column, unit); the unit drives formatting and whether lower is better.
@@ -76,7 +76,7 @@ def market_movers(src: Snapshot, f: Filters) -> pl.DataFrame:
     now = revenue.revenue_by_country(src, f).select("country_iso2", "revenue")
     before = revenue.revenue_by_country(src, f.comparison()).select(
         "country_iso2", pl.col("revenue").alias("previous"))
-    names = src.scan("countries").select(pl.col("iso2").alias("country_iso2"), "name").collect()
+    names = markets.countries(src, f).select("country_iso2", "name")
     return (now.join(before, on="country_iso2", how="full", coalesce=True)
             .with_columns(pl.col("revenue", "previous").fill_null(0.0))
             .with_columns((pl.col("revenue") - pl.col("previous")).alias("change"),

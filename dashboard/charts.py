@@ -1,0 +1,73 @@
+"""Chart builders: pure functions from query results to plotly figures, themed and localised."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import polars as pl
+
+from dashboard import fmt, theme
+from dashboard.i18n import translator
+
+SPARK_HEIGHT = 48
+
+
+def sparkline(values: list[float | None], good_when_up: bool = True) -> go.Figure:
+    """A tiny trend line without axes, coloured by the direction of its last change."""
+    points = [v for v in values if v is not None]
+    rising = len(points) >= 2 and points[-1] >= points[0]
+    colour = theme.GOOD if rising == good_when_up else theme.BAD
+    fig = go.Figure(go.Scatter(y=values, mode="lines", line={"color": colour, "width": 2},
+                               connectgaps=True, hoverinfo="skip"))
+    fig.update_layout(height=SPARK_HEIGHT, margin={"l": 0, "r": 0, "t": 0, "b": 0}, showlegend=False,
+                      xaxis={"visible": False}, yaxis={"visible": False})
+    return fig
+
+
+def revenue_trend(frame: pl.DataFrame, currency: str, lang: str) -> go.Figure:
+    """Bars of revenue by month (`month`, `revenue`)."""
+    t = translator(lang)
+    fig = go.Figure(go.Bar(
+        x=frame["month"].to_list(), y=frame["revenue"].to_list(), marker_color=theme.PRIMARY,
+        customdata=[fmt.money(v, currency, lang) for v in frame["revenue"]],
+        hovertemplate="%{x|%b %Y}: %{customdata}<extra></extra>",
+    ))
+    fig.update_layout(title=t("Revenue by month ({currency})", currency=currency), height=320,
+                      yaxis={"tickformat": "~s"})
+    return fig
+
+
+def movers(frame: pl.DataFrame, currency: str, lang: str, title: str) -> go.Figure:
+    """Horizontal bars of revenue change by market (`name`, `change`)."""
+    colours = [theme.GOOD if v >= 0 else theme.BAD for v in frame["change"]]
+    fig = go.Figure(go.Bar(
+        y=frame["name"].to_list(), x=frame["change"].to_list(), orientation="h", marker_color=colours,
+        customdata=[fmt.money(v, currency, lang) for v in frame["change"]],
+        hovertemplate="%{y}: %{customdata}<extra></extra>",
+    ))
+    fig.update_layout(title=title, height=60 + 34 * max(frame.height, 1),
+                      yaxis={"autorange": "reversed"}, xaxis={"tickformat": "~s"})
+    return fig
+
+
+def line(frame: pl.DataFrame, x: str, y: str, title: str, y_format: str = "", color: str | None = None,
+         ) -> go.Figure:
+    """A simple line over months, one trace per value of `color`."""
+    fig = go.Figure()
+    groups = frame.partition_by(color, as_dict=True, maintain_order=True) if color else {("",): frame}
+    for key, part in groups.items():
+        fig.add_trace(go.Scatter(x=part[x].to_list(), y=part[y].to_list(), mode="lines+markers",
+                                 name=str(key[0])))
+    fig.update_layout(title=title, height=340, yaxis={"tickformat": y_format},
+                      showlegend=color is not None)
+    return fig
+
+
+def bars(frame: pl.DataFrame, x: str, y: str, title: str, y_format: str = "", horizontal: bool = False,
+         ) -> go.Figure:
+    xs, ys = frame[x].to_list(), frame[y].to_list()
+    fig = go.Figure(go.Bar(x=ys if horizontal else xs, y=xs if horizontal else ys,
+                           orientation="h" if horizontal else "v", marker_color=theme.PRIMARY))
+    axis = {"tickformat": y_format}
+    axes = {"xaxis": axis, "yaxis": {"autorange": "reversed"}} if horizontal else {"yaxis": axis}
+    fig.update_layout(title=title, height=340 if not horizontal else 60 + 28 * max(frame.height, 1), **axes)
+    return fig

@@ -1,0 +1,139 @@
+"""The `meridian` command: generate, refresh, check, serve, bench, hash-password."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import getpass
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tqdm import tqdm
+
+from dashboard.db import (
+    PROJECT_ROOT,
+    DatabaseError,
+    default_url,
+    is_default,
+    read_only_engine,
+    redact,
+    resolve_url,
+    schema_problems,
+    sqlite_path,
+)
+from dashboard.snapshot import SnapshotError, refresh, snapshot_root
+
+DEFAULT_CUSTOMERS = 20_000
+DEFAULT_SEED = 7
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="meridian", description="Meridian: global CRM dashboard.")
+    parser.add_argument("--url", help="CRM database URL (default: $CRM_DATABASE_URL, secrets.toml, "
+                                      "or the embedded demo database)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    gen = sub.add_parser("generate", help="write the deterministic demo CRM into a database")
+    gen.add_argument("--customers", type=int, default=DEFAULT_CUSTOMERS)
+    gen.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    gen.add_argument("--as-of", type=dt.date.fromisoformat, default=dt.date.today(),
+                     help="last day of the generated history (default: today)")
+    gen.add_argument("--replace", action="store_true", help="drop and regenerate existing CRM tables")
+    ref = sub.add_parser("refresh", help="bring the local snapshot up to date with the database")
+    ref.add_argument("--full", action="store_true", help="rebuild the snapshot from scratch")
+    sub.add_parser("check", help="validate a database against the CRM schema")
+    serve = sub.add_parser("serve", help="serve the dashboard (builds the demo data on first run)")
+    serve.add_argument("--port", type=int, default=8501)
+    serve.add_argument("--address", default="127.0.0.1")
+    bench = sub.add_parser("bench", help="time snapshot builds and every query against pandas and DuckDB")
+    bench.add_argument("--customers", type=int, default=DEFAULT_CUSTOMERS)
+    bench.add_argument("--output", type=Path, help="write the result table (Markdown) here too")
+    sub.add_parser("hash-password", help="hash a password for .streamlit/users.toml")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return COMMANDS[args.command](args)
+    except (DatabaseError, SnapshotError) as exc:
+        print(f"meridian: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from dashboard.demo import Plan, write_demo
+
+    url = args.url or resolve_url()
+    plan = Plan(args.customers, args.seed, args.as_of)
+    with tqdm(total=args.customers, unit=" customers", desc="generating") as bar:
+        counts = write_demo(url, plan, replace=args.replace, progress=bar.update)
+    print(f"{sum(counts.values()):,} rows written to {redact(url)}: "
+          + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+    return 0
+
+
+def ensure_data(url: str) -> None:
+    """The embedded demo database (built if missing) and an up-to-date snapshot of the database."""
+    path = sqlite_path(url)
+    if is_default(url) and path is not None and not path.exists():
+        print(f"Building the demo CRM database at {path} (first run)…")
+        _generate(argparse.Namespace(url=default_url(), customers=DEFAULT_CUSTOMERS, seed=DEFAULT_SEED,
+                                     as_of=dt.date.today(), replace=False))
+    _refresh(argparse.Namespace(url=url, full=False))
+
+
+def _refresh(args: argparse.Namespace) -> int:
+    url = args.url or resolve_url()
+    engine = read_only_engine(url)
+    with tqdm(total=16, unit=" tables", desc="snapshot") as bar:
+        read = refresh(engine, snapshot_root(url), full=args.full,
+                       progress=lambda table, rows: (bar.set_postfix_str(table), bar.update()))
+    print(f"snapshot of {redact(url)} up to date: {sum(read.values()):,} rows read")
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    url = args.url or resolve_url()
+    problems = schema_problems(read_only_engine(url))
+    if problems:
+        print(f"{redact(url)} does not match the CRM schema:", file=sys.stderr)
+        for problem in problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 1
+    print(f"{redact(url)} matches the CRM schema.")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    url = args.url or resolve_url()
+    ensure_data(url)
+    env = dict(os.environ, CRM_DATABASE_URL=url)
+    command = [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "dashboard" / "app.py"),
+               "--server.port", str(args.port), "--server.address", args.address]
+    print(f"Serving Meridian on http://{args.address}:{args.port}")
+    return subprocess.call(command, cwd=PROJECT_ROOT, env=env)
+
+
+def _bench(args: argparse.Namespace) -> int:
+    bench_dir = PROJECT_ROOT / "bench"
+    sys.path.insert(0, str(bench_dir))
+    from run import main as bench_main  # type: ignore[import-not-found]
+
+    return bench_main(["--customers", str(args.customers)]
+                      + (["--output", str(args.output)] if args.output else []))
+
+
+def _hash_password(_args: argparse.Namespace) -> int:
+    from dashboard.roles import hash_password
+
+    print(hash_password(getpass.getpass("Password: ")))
+    return 0
+
+
+COMMANDS = {"generate": _generate, "refresh": _refresh, "check": _check, "serve": _serve, "bench": _bench,
+            "hash-password": _hash_password}
+
+if __name__ == "__main__":
+    sys.exit(main())

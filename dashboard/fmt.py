@@ -1,0 +1,64 @@
+"""Numbers, money, percentages, durations and dates formatted per locale with Babel."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+from babel import dates, numbers, units
+
+from dashboard.i18n import babel_locale
+
+MISSING = "–"
+
+
+def _missing(value: float | None) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def count(value: float | None, lang: str) -> str:
+    return MISSING if _missing(value) else numbers.format_decimal(round(value), locale=babel_locale(lang))  # type: ignore[arg-type]
+
+
+def decimal(value: float | None, lang: str, digits: int = 1) -> str:
+    if _missing(value):
+        return MISSING
+    return numbers.format_decimal(round(value, digits), format=f"#,##0.{'0' * digits}",  # type: ignore[arg-type]
+                                  locale=babel_locale(lang))
+
+
+def money(value: float | None, currency: str, lang: str, compact: bool = True) -> str:
+    if _missing(value):
+        return MISSING
+    locale = babel_locale(lang)
+    if compact and abs(value) >= 10_000:  # type: ignore[arg-type]
+        return numbers.format_compact_currency(value, currency, locale=locale, fraction_digits=1)  # type: ignore[arg-type]
+    return numbers.format_currency(value, currency, locale=locale)  # type: ignore[arg-type]
+
+
+def percent(value: float | None, lang: str, digits: int = 1) -> str:
+    """`value` is a ratio (0.25 is 25 %)."""
+    if _missing(value):
+        return MISSING
+    return numbers.format_percent(value, format=f"#,##0.{'0' * digits}%", locale=babel_locale(lang))  # type: ignore[arg-type]
+
+
+def hours(value: float | None, lang: str) -> str:
+    """A duration given in hours: in hours below two days, else in days."""
+    if _missing(value):
+        return MISSING
+    unit, amount = ("duration-hour", value) if value < 48 else ("duration-day", value / 24)  # type: ignore[operator]
+    return units.format_unit(round(amount, 1), unit, length="short", format="#,##0.0",
+                             locale=babel_locale(lang))
+
+
+def date(value: dt.date | dt.datetime, lang: str) -> str:
+    return dates.format_date(value, format="medium", locale=babel_locale(lang))
+
+
+def datetime(value: dt.datetime, lang: str) -> str:
+    return dates.format_datetime(value, format="medium", locale=babel_locale(lang))
+
+
+def month(value: dt.date, lang: str) -> str:
+    return dates.format_skeleton("yMMM", value, locale=babel_locale(lang))

@@ -1,0 +1,86 @@
+"""World maps drawn with pydeck from country shapes shipped in the repository: no tiles, no CDN, no token.
+
+Shapes: Natural Earth (public domain) via world-atlas (ISC), see data/world/README.md.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from functools import cache
+
+import polars as pl
+import pydeck as pdk
+
+from dashboard import fmt, theme
+from dashboard.db import PROJECT_ROOT
+
+WORLD_FILE = PROJECT_ROOT / "data" / "world" / "countries.geojson"
+BASE_FILL = [229, 229, 229, 255]
+LINE = [255, 255, 255, 255]
+# An orthographic view of longitude/latitude (an equirectangular map): Streamlit puts a tiled basemap
+# under every MapView without a style, and tiles would leave the machine.
+WORLD_VIEW = pdk.View(type="OrthographicView", controller=True, flipY=False)
+WORLD_TARGET = {"target": [15, 20, 0], "zoom": 1.2, "minZoom": 0.8, "maxZoom": 9}
+
+
+@cache
+def world() -> dict:
+    return json.loads(WORLD_FILE.read_text())
+
+
+def country_codes() -> set[str]:
+    return {f["properties"]["iso2"] for f in world()["features"]}
+
+
+def _rgb(hex_colour: str) -> list[int]:
+    return [int(hex_colour[i:i + 2], 16) for i in (1, 3, 5)]
+
+
+def sequential_colour(share: float) -> list[int]:
+    """Colour for a value at `share` (0..1) of the scale, interpolated along theme.SEQUENTIAL."""
+    stops = [_rgb(c) for c in theme.SEQUENTIAL]
+    position = min(max(share, 0.0), 1.0) * (len(stops) - 1)
+    low = int(position)
+    high = min(low + 1, len(stops) - 1)
+    frac = position - low
+    return [round(a + (b - a) * frac) for a, b in zip(stops[low], stops[high], strict=True)] + [235]
+
+
+def choropleth(values: pl.DataFrame, labels: dict[str, str], tooltip_html: str) -> pdk.Deck:
+    """Countries coloured by `value` (column `country_iso2`, `value`, plus any tooltip fields in `labels`).
+
+    `labels` maps property names shown in the tooltip to column names of `values`.
+    """
+    data = {r["country_iso2"]: r for r in values.iter_rows(named=True)}
+    finite = [r["value"] for r in data.values() if r["value"] is not None]
+    low, high = (min(finite), max(finite)) if finite else (0.0, 1.0)
+    span = (high - low) or 1.0
+    shaded = []
+    for feature in world()["features"]:
+        row = data.get(feature["properties"]["iso2"])
+        if row is None or row["value"] is None:
+            continue
+        item = copy.copy(feature)
+        item["properties"] = {**feature["properties"],
+                              "fill": sequential_colour((row["value"] - low) / span),
+                              **{name: row[column] for name, column in labels.items()}}
+        shaded.append(item)
+    base = pdk.Layer("GeoJsonLayer", world(), stroked=True, filled=True, get_fill_color=BASE_FILL,
+                     get_line_color=LINE, line_width_min_pixels=0.5, pickable=False)
+    layer = pdk.Layer("GeoJsonLayer", {"type": "FeatureCollection", "features": shaded}, id="countries",
+                      stroked=True, filled=True, get_fill_color="properties.fill", get_line_color=LINE,
+                      line_width_min_pixels=0.5, pickable=True, auto_highlight=True)
+    return pdk.Deck(layers=[base, layer], views=[WORLD_VIEW], initial_view_state=WORLD_TARGET,
+                    map_provider=None, tooltip={"html": tooltip_html, "style": {"fontFamily": theme.FONT}})
+
+
+def revenue_map(frame: pl.DataFrame, currency: str, lang: str) -> pdk.Deck:
+    """Countries coloured by revenue (`country_iso2`, `name`, `revenue`)."""
+    shown = frame.with_columns(
+        pl.col("revenue").alias("value"),
+        pl.col("revenue").map_elements(lambda v: fmt.money(v, currency, lang), return_dtype=pl.String)
+        .alias("revenue_text"),
+    )
+    return choropleth(shown, {"label": "name", "amount": "revenue_text"},
+                      "<b>{label}</b><br/>{amount}")

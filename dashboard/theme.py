@@ -1,0 +1,41 @@
+"""One palette and one plotly template for every chart.
+
+The palette is Okabe & Ito's, distinguishable with the common colour-vision deficiencies.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import plotly.io as pio
+
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+GOOD = "#009E73"
+BAD = "#D55E00"
+NEUTRAL = "#7F7F7F"
+PRIMARY = PALETTE[0]
+# Sequential scale for maps and heat: light to the primary blue.
+SEQUENTIAL = ("#EAF3FA", "#9CC9E8", "#4A9BD1", "#0072B2", "#00406A")
+DIVERGING = (BAD, "#F3D9C9", "#F7F7F7", "#CBE8DD", GOOD)
+FONT = "Source Sans Pro, Noto Sans CJK SC, Microsoft YaHei, sans-serif"
+TEMPLATE = "meridian"
+
+
+def register() -> None:
+    template = go.layout.Template()
+    template.layout = go.Layout(
+        colorway=list(PALETTE),
+        font={"family": FONT, "size": 14},
+        title={"font": {"size": 18}, "x": 0, "xanchor": "left"},
+        margin={"l": 8, "r": 8, "t": 48, "b": 8},
+        hoverlabel={"font": {"family": FONT}},
+        xaxis={"showgrid": False, "zeroline": False},
+        yaxis={"gridcolor": "rgba(127,127,127,0.2)", "zeroline": False},
+        legend={"orientation": "h", "y": -0.15},
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
+    )
+    pio.templates[TEMPLATE] = template
+    pio.templates.default = "plotly+" + TEMPLATE
+
+
+register()

@@ -1,0 +1,7 @@
+import streamlit as st
+
+from dashboard import ui
+
+ctx = ui.require_page("customers")
+ui.header(ctx, ctx.t("Coming soon"))
+st.info(ctx.t("Coming soon"))

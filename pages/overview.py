@@ -1,0 +1,109 @@
+"""Executive overview: headline KPIs with deltas and trends, revenue map, rising and falling markets."""
+
+import streamlit as st
+
+from dashboard import charts, fmt, maps, ui
+from queries import markets
+from queries.overview import LOWER_IS_BETTER, headline_kpis, market_movers, monthly_trends
+from queries.revenue import revenue_by_country
+from queries.satisfaction import MIN_RESPONSES
+
+ctx = ui.require_page("overview")
+t, f, src = ctx.t, ctx.filters, ctx.src
+ui.header(ctx, t("Executive overview"))
+
+LABELS = {
+    "revenue": (t("Revenue"), t("Won orders, converted at the rate of each order's date.")),
+    "active_customers": (t("Active customers"), t("Customers with an order or interaction in the 12 months "
+                                                  "up to the period's end.")),
+    "new_customers": (t("New customers"), t("Customers created in the period.")),
+    "nps": (t("NPS"), t("% promoters (9–10) minus % detractors (0–6), −100 to 100.")),
+    "csat": (t("CSAT"), t("Share of CSAT responses scoring 4 or 5 out of 5.")),
+    "first_response": (t("Median first response"), t("Median time from a ticket's opening to the first "
+                                                      "response, tickets opened in the period.")),
+    "sla_attainment": (t("SLA attainment"), t("Share of due tickets resolved within their SLA hours.")),
+    "churn_rate": (t("Churn rate"), t("Customers active at the period's start and no longer active at its "
+                                      "end, over those active at the start.")),
+    "active_partners": (t("Active partners"), t("Partners with at least one sourced won order in the "
+                                                 "period.")),
+}
+TREND_COLUMN = {"revenue": "revenue", "new_customers": "new_customers", "nps": "nps", "csat": "csat",
+                "first_response": "first_response_median_h", "sla_attainment": "sla_attainment"}
+
+
+def show(kpi: str, value: float | None, unit: str) -> str:
+    if unit == "money":
+        return fmt.money(value, f.currency, f.lang)
+    if unit == "count":
+        return fmt.count(value, f.lang)
+    if unit == "percent":
+        return fmt.percent(None if value is None else value / 100, f.lang)
+    if unit == "ratio":
+        return fmt.percent(value, f.lang)
+    if unit == "hours":
+        return fmt.hours(value, f.lang)
+    return fmt.decimal(value, f.lang)
+
+
+def change(value: float | None, previous: float | None, unit: str) -> str | None:
+    if value is None or previous is None:
+        return None
+    if unit in ("money", "count"):
+        return None if previous == 0 else fmt.percent(value / previous - 1, f.lang)
+    if unit == "ratio":
+        return t("{points} pts", points=fmt.decimal(100 * (value - previous), f.lang))
+    if unit == "percent" or unit == "score":
+        return t("{points} pts", points=fmt.decimal(value - previous, f.lang))
+    return fmt.hours(value - previous, f.lang)
+
+
+with st.spinner(t("Computing the overview…")):
+    kpis = ui.cached(headline_kpis)(src, f)
+    trends = ui.cached(monthly_trends)(src, f)
+
+rows = [kpis.head(5), kpis.slice(5)]
+for part in rows:
+    columns = st.columns(5)
+    for column, kpi in zip(columns, part.iter_rows(named=True), strict=False):
+        label, help_text = LABELS[kpi["kpi"]]
+        value = kpi["value"]
+        shown = show(kpi["kpi"], value, kpi["unit"])
+        if kpi["responses"] is not None:
+            if kpi["responses"] < MIN_RESPONSES:
+                shown = t("Too few responses")
+            help_text += " " + t("{n} responses.", n=fmt.count(kpi["responses"], f.lang))
+        trend = trends[TREND_COLUMN[kpi["kpi"]]].to_list() if kpi["kpi"] in TREND_COLUMN else None
+        ui.kpi_tile(column, label, shown, change(value, kpi["previous"], kpi["unit"]), help_text, trend,
+                    lower_is_better=kpi["kpi"] in LOWER_IS_BETTER)
+
+st.caption(t("Trend lines show the last 12 months. Deltas compare with the comparison period."))
+
+left, right = st.columns([3, 2])
+by_country = ui.cached(revenue_by_country)(src, f)
+with left:
+    if by_country.is_empty():
+        ui.empty_state(t, t("revenue"))
+    else:
+        countries = ui.cached(markets.countries)(src, f)
+        st.pydeck_chart(maps.revenue_map(by_country.join(countries, on="country_iso2"), f.currency, f.lang),
+                        height=380)
+        st.caption(t("Revenue by country ({currency}); darker is more.", currency=f.currency))
+with right:
+    st.plotly_chart(charts.revenue_trend(trends, f.currency, f.lang), config={"displayModeBar": False})
+
+movers = ui.cached(market_movers)(src, f)
+rising, falling = st.columns(2)
+with rising:
+    top = movers.filter(movers["change"] > 0).head(5)
+    if top.is_empty():
+        ui.empty_state(t, t("rising markets"))
+    else:
+        st.plotly_chart(charts.movers(top, f.currency, f.lang, t("Top rising markets")),
+                        config={"displayModeBar": False})
+with falling:
+    bottom = movers.filter(movers["change"] < 0).sort("change").head(5)
+    if bottom.is_empty():
+        ui.empty_state(t, t("falling markets"))
+    else:
+        st.plotly_chart(charts.movers(bottom, f.currency, f.lang, t("Top falling markets")),
+                        config={"displayModeBar": False})

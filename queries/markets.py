@@ -1,0 +1,23 @@
+"""Regions and countries: the geography every filter and map uses."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from dashboard.filters import Filters
+from dashboard.i18n import babel_locale
+from dashboard.snapshot import Snapshot
+
+
+def regions(src: Snapshot, f: Filters) -> pl.DataFrame:
+    """id, code, name, currency of every region (the filters' scope decides which may be chosen)."""
+    return src.scan("regions").select("id", "code", "name", "currency").sort("id").collect()
+
+
+def countries(src: Snapshot, f: Filters) -> pl.DataFrame:
+    """country_iso2, name (in the filters' language), iso3, region_id, lat, lon, population."""
+    frame = src.scan("countries").select(pl.col("iso2").alias("country_iso2"), "name", "iso3", "region_id",
+                                         "lat", "lon", "population").sort("country_iso2").collect()
+    territories = babel_locale(f.lang).territories
+    return frame.with_columns(pl.Series("name", [territories.get(c, n) for c, n in
+                                                 zip(frame["country_iso2"], frame["name"], strict=True)]))

@@ -86,6 +86,13 @@ class Filters:
     def with_window(self, start: dt.date, end: dt.date) -> Filters:
         return replace(self, start=start, end=end)
 
+    def last_months(self, months: int = 12) -> Filters:
+        """The `months` calendar months up to the period's end (the last one possibly partial)."""
+        first = self.end.replace(day=1)
+        for _ in range(months - 1):
+            first = (first - dt.timedelta(days=1)).replace(day=1)
+        return self.with_window(first, self.end)
+
     @property
     def start_ts(self) -> dt.datetime:
         return dt.datetime.combine(self.start, dt.time())

@@ -26,14 +26,13 @@ class PageSpec:
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("overview", "overview.py", "Executive overview", "Overview"),
     PageSpec("map", "world_map.py", "World map", "Markets & map"),
-    PageSpec("satisfaction", "satisfaction.py", "Satisfaction", ":material/sentiment_satisfied:",
-             "Satisfaction"),
+    PageSpec("satisfaction", "satisfaction.py", "Satisfaction", "Satisfaction"),
     PageSpec("teams", "teams.py", "Team performance", "Teams"),
     PageSpec("partners", "partners.py", "Partner performance", "Partners"),
     PageSpec("customers", "customers.py", "Customer base", "Customers"),
-    PageSpec("data_quality", "data_quality.py", "Data quality & compliance", ":material/verified_user:",
-             "Data & compliance", frozenset({"admin", "executive", "lead_amer", "lead_emea", "lead_apac",
-                                             "lead_gchn"})),
+    # Record-level compliance data is not for a shared screen.
+    PageSpec("data_quality", "data_quality.py", "Data quality & compliance", "Data & compliance",
+             ALL_ROLES - {"team_screen"}),
 )
 GROUPS = ("Overview", "Markets & map", "Satisfaction", "Teams", "Partners", "Customers", "Data & compliance")
 

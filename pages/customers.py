@@ -1,7 +1,47 @@
+"""Customer base: lifecycle stages, new customers, and the customers that bring the most revenue."""
+
+import polars as pl
 import streamlit as st
 
-from dashboard import ui
+from dashboard import charts, ui
+from queries.common import month_of
+from queries.customers import LIFECYCLE_STAGES, lifecycle, new_customers_by, top_customers
 
 ctx = ui.require_page("customers")
-ui.header(ctx, ctx.t("Coming soon"))
-st.info(ctx.t("Coming soon"))
+t, f, src = ctx.t, ctx.filters, ctx.src
+ui.header(ctx, t("Customer base"))
+
+STAGES = {"prospect": t("Prospect"), "first_purchase": t("First purchase"), "repeat": t("Repeat"),
+          "loyal": t("Loyal"), "at_risk": t("At risk"), "churned": t("Churned")}
+assert set(STAGES) == set(LIFECYCLE_STAGES)
+
+with st.spinner(t("Computing the customer base…")):
+    stages = ui.cached(lifecycle)(src, f)
+    year = f.last_months(12)
+    new = ui.cached(new_customers_by)(src, year, month_of("customers"))
+left, right = st.columns(2)
+with left:
+    shown = stages.with_columns(pl.col("stage").replace_strict(STAGES))
+    st.plotly_chart(charts.bars(shown, "stage", "customers", t("Lifecycle stage at the period's end")),
+                    config={"displayModeBar": False})
+with right:
+    if new.is_empty():
+        ui.empty_state(t, t("new customers"))
+    else:
+        st.plotly_chart(charts.bars(new, "month", "new", t("New customers by month")),
+                        config={"displayModeBar": False})
+
+st.subheader(t("Top customers by revenue"))
+top = ui.cached(top_customers)(src, f)
+if top.is_empty():
+    ui.empty_state(t, t("orders"))
+else:
+    if not f.personal_data:
+        st.caption(t("Personal data is masked for your role."))
+    st.dataframe(top.with_columns(pl.col("segment").map_elements(t, return_dtype=pl.String)), hide_index=True,
+                 width="stretch", column_config={
+                     "customer_id": t("ID"), "name": t("Customer"), "country_iso2": t("Country"), "city": t("City"),
+                     "segment": t("Segment"), "email": t("E-mail"),
+                     "revenue": st.column_config.NumberColumn(t("Revenue ({currency})", currency=f.currency),
+                                                              format="%.0f"),
+                     "orders": t("Orders")})

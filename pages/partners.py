@@ -1,7 +1,46 @@
+"""Partner performance: sourced revenue, win rate, deal cycle and customer satisfaction per partner."""
+
+import polars as pl
 import streamlit as st
 
-from dashboard import ui
+from dashboard import fmt, ui
+from queries.partners import active_partners, partner_scorecard, win_rate
+from queries.satisfaction import MIN_RESPONSES
 
 ctx = ui.require_page("partners")
-ui.header(ctx, ctx.t("Coming soon"))
-st.info(ctx.t("Coming soon"))
+t, f, src = ctx.t, ctx.filters, ctx.src
+ui.header(ctx, t("Partner performance"))
+
+with st.spinner(t("Computing partner numbers…")):
+    card = ui.cached(partner_scorecard)(src, f)
+    wins = ui.cached(win_rate)(src, f)
+    active = ui.cached(active_partners)(src, f)
+a, b, c, d = st.columns(4)
+ui.kpi_tile(a, t("Active partners"), fmt.count(active["active_partners"][0], f.lang), None,
+            t("Partners with at least one sourced won order in the period."))
+ui.kpi_tile(b, t("Partner-sourced revenue"), fmt.money(card["revenue"].sum() if card.height else 0, f.currency,
+                                                       f.lang), None, t("Won orders placed through a partner."))
+ui.kpi_tile(c, t("Win rate"), fmt.percent(wins["win_rate"][0], f.lang), None,
+            t("Won over closed opportunities, closed in the period."))
+ui.kpi_tile(d, t("Deal cycle"), t("{days} days", days=fmt.decimal(wins["deal_cycle_days"][0], f.lang)), None,
+            t("Median days from opening to winning a deal."), lower_is_better=True)
+
+if card.is_empty():
+    ui.empty_state(t, t("partner activity"))
+else:
+    shown = card.with_columns(
+        (pl.col("win_rate") * 100).alias("win_rate"),
+        pl.when(pl.col("responses") >= MIN_RESPONSES).then(pl.col("nps")).alias("nps"),
+        pl.col("kind", "status").map_elements(t, return_dtype=pl.String),
+    ).drop("partner_id")
+    st.dataframe(shown, hide_index=True, width="stretch", height=560, column_config={
+        "name": t("Partner"), "kind": t("Kind"), "country_iso2": t("Country"), "tier": t("Tier"),
+        "status": t("Status"),
+        "revenue": st.column_config.NumberColumn(t("Revenue ({currency})", currency=f.currency), format="%.0f"),
+        "orders": t("Orders"), "customers": t("Customers"), "closed": t("Closed deals"), "won": t("Won"),
+        "win_rate": st.column_config.NumberColumn(t("Win rate (%)"), format="%.0f"),
+        "deal_cycle_days": st.column_config.NumberColumn(t("Deal cycle (days)"), format="%.0f"),
+        "responses": t("Responses"),
+        "nps": st.column_config.NumberColumn(t("NPS"), format="%.1f",
+                                             help=t("Empty where fewer than {n} responses.", n=MIN_RESPONSES)),
+    })

@@ -1,7 +1,65 @@
+"""Satisfaction: NPS, CSAT and CES, their trend, and where customers are unhappy."""
+
+import polars as pl
 import streamlit as st
 
-from dashboard import ui
+from dashboard import charts, fmt, ui
+from queries import markets
+from queries.common import month_of
+from queries.satisfaction import MIN_RESPONSES, ces, csat, csat_by, nps, nps_by
 
 ctx = ui.require_page("satisfaction")
-ui.header(ctx, ctx.t("Coming soon"))
-st.info(ctx.t("Coming soon"))
+t, f, src = ctx.t, ctx.filters, ctx.src
+ui.header(ctx, t("Satisfaction"))
+
+
+def score(value: float | None, responses: int, digits: int = 1) -> str:
+    return t("Too few responses") if responses < MIN_RESPONSES else fmt.decimal(value, f.lang, digits)
+
+
+with st.spinner(t("Computing satisfaction…")):
+    now_nps, now_csat, now_ces = ui.cached(nps)(src, f), ui.cached(csat)(src, f), ui.cached(ces)(src, f)
+a, b, c = st.columns(3)
+ui.kpi_tile(a, t("NPS"), score(now_nps["nps"][0], now_nps["responses"][0]), None,
+            t("{n} responses.", n=fmt.count(now_nps["responses"][0], f.lang)))
+ui.kpi_tile(b, t("CSAT"), t("Too few responses") if now_csat["responses"][0] < MIN_RESPONSES
+            else fmt.percent((now_csat["csat"][0] or 0) / 100, f.lang), None,
+            t("{n} responses.", n=fmt.count(now_csat["responses"][0], f.lang)))
+ui.kpi_tile(c, t("Customer effort (CES)"), score(now_ces["ces"][0], now_ces["responses"][0], 2), None,
+            t("Mean effort score, 1 (easy) to 7 (hard); lower is better.") + " "
+            + t("{n} responses.", n=fmt.count(now_ces["responses"][0], f.lang)), lower_is_better=True)
+
+window = f.last_months(12)
+left, right = st.columns(2)
+trend = ui.cached(nps_by)(src, window, month_of("surveys"))
+with left:
+    if trend.is_empty():
+        ui.empty_state(t, t("NPS responses"))
+    else:
+        st.plotly_chart(charts.line(trend, "month", "nps", t("NPS by month, last 12 months")),
+                        config={"displayModeBar": False})
+by_channel = ui.cached(csat_by)(src, f, "channel")
+with right:
+    if by_channel.is_empty():
+        ui.empty_state(t, t("CSAT responses"))
+    else:
+        shown = by_channel.with_columns(pl.col("channel").map_elements(t, return_dtype=pl.String))
+        st.plotly_chart(charts.bars(shown, "channel", "csat", t("CSAT by channel (%)")),
+                        config={"displayModeBar": False})
+
+st.subheader(t("NPS by country"))
+by_country = ui.cached(nps_by)(src, f, "country_iso2")
+if by_country.is_empty():
+    ui.empty_state(t, t("NPS responses"))
+else:
+    names = ui.cached(markets.countries)(src, f).select("country_iso2", "name")
+    table = (by_country.join(names, on="country_iso2", how="left")
+             .with_columns(pl.when(pl.col("responses") >= MIN_RESPONSES).then(pl.col("nps")).alias("nps"))
+             .sort("nps", descending=True, nulls_last=True)
+             .select("name", "responses", "promoters", "passives", "detractors", "nps"))
+    st.dataframe(table, hide_index=True, width="stretch", column_config={
+        "name": t("Country"), "responses": t("Responses"), "promoters": t("Promoters"),
+        "passives": t("Passives"), "detractors": t("Detractors"),
+        "nps": st.column_config.NumberColumn(t("NPS"), format="%.1f",
+                                             help=t("Empty where fewer than {n} responses.", n=MIN_RESPONSES)),
+    })

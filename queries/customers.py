@@ -107,3 +107,27 @@ def lifecycle(src: Snapshot, f: Filters) -> pl.DataFrame:
     return (order.join(counts, on="stage", how="left", maintain_order="left")
             .with_columns(pl.col("customers").fill_null(0).cast(pl.UInt32)).collect())
 
+
+
+def top_customers(src: Snapshot, f: Filters, limit: int = 20) -> pl.DataFrame:
+    """customer_id, name, country_iso2, city, segment, email, revenue, orders — the customers with the
+    most revenue in the period. Name and e-mail are masked unless the filters carry personal-data rights."""
+    from dashboard.roles import mask_email, mask_text
+    from queries.revenue import won_orders
+
+    best = (won_orders(src, f).group_by("customer_id")
+            .agg(pl.col("amount").sum().alias("revenue"), pl.len().alias("orders"))
+            .sort("revenue", "customer_id", descending=[True, False]).head(limit))
+    people = rows(src, f, "customers", in_period=False).select(
+        pl.col("id").alias("customer_id"), "name", "country_iso2", "city", "segment", "kind", "email")
+    frame = best.join(people, on="customer_id", how="inner").sort("revenue", "customer_id",
+                                                                   descending=[True, False]).collect()
+    if not f.personal_data:
+        # Consumers are people: their names are personal data; companies' names are not.
+        frame = frame.with_columns(
+            pl.when(pl.col("kind") == "B2C").then(
+                pl.col("name").map_elements(mask_text, return_dtype=pl.String)).otherwise(pl.col("name"))
+            .alias("name"),
+            pl.col("email").map_elements(mask_email, return_dtype=pl.String).alias("email"),
+        )
+    return frame.select("customer_id", "name", "country_iso2", "city", "segment", "email", "revenue", "orders")

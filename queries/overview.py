@@ -5,8 +5,6 @@ Composes the metric functions; defines none of its own.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import polars as pl
 
 from dashboard.filters import Filters
@@ -52,9 +50,8 @@ def monthly_trends(src: Snapshot, f: Filters, months: int = 12) -> pl.DataFrame:
     """month, revenue, new_customers, nps, csat, first_response_median_h, sla_attainment for the
     `months` calendar months up to the period's end (the last one possibly partial); a month
     without data has nulls."""
-    first = (f.end.replace(day=1) - dt.timedelta(days=31 * (months - 1))).replace(day=1)
-    window = f.with_window(first, f.end)
-    calendar = pl.DataFrame({"month": pl.date_range(first, f.end, "1mo", eager=True)})
+    window = f.last_months(months)
+    calendar = pl.DataFrame({"month": pl.date_range(window.start, window.end, "1mo", eager=True)})
     parts = [
         revenue.revenue_by(src, window, month_of("orders")).select("month", "revenue"),
         customers.new_customers_by(src, window, month_of("customers")).select(

@@ -8,6 +8,7 @@ feature carries iso2, iso3 and name.
 
 from __future__ import annotations
 
+import itertools
 import json
 import sys
 from pathlib import Path
@@ -33,7 +34,7 @@ def decode(topology: dict) -> list[dict]:
             points.extend(arc if not points else arc[1:])
         # A ring that crosses the antimeridian (Russia, Fiji) is drawn east of 180° instead of as a
         # band across the whole map.
-        if any(abs(a[0] - b[0]) > 180 for a, b in zip(points, points[1:], strict=False)):
+        if any(abs(a[0] - b[0]) > 180 for a, b in itertools.pairwise(points)):
             points = [[x + 360 if x < 0 else x, y] for x, y in points]
         return points
 

@@ -20,6 +20,11 @@ BABEL_LOCALE = {"en": "en_US", "zh-CN": "zh_Hans_CN"}
 Translate = Callable[..., str]
 
 
+def N_(message: str) -> str:
+    """Marks a constant as a message to translate where it is shown (extraction finds it)."""
+    return message
+
+
 @cache
 def catalog(lang: str) -> dict[str, str]:
     path = CATALOG_FILES.get(lang)

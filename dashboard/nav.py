@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dashboard.db import PROJECT_ROOT
+from dashboard.i18n import N_
 from dashboard.roles import ROLES
 
 ALL_ROLES = frozenset(ROLES)
@@ -24,14 +25,14 @@ class PageSpec:
 
 
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("overview", "overview.py", "Executive overview", "Overview"),
-    PageSpec("map", "world_map.py", "World map", "Markets & map"),
-    PageSpec("satisfaction", "satisfaction.py", "Satisfaction", "Satisfaction"),
-    PageSpec("teams", "teams.py", "Team performance", "Teams"),
-    PageSpec("partners", "partners.py", "Partner performance", "Partners"),
-    PageSpec("customers", "customers.py", "Customer base", "Customers"),
+    PageSpec("overview", "overview.py", N_("Executive overview"), N_("Overview")),
+    PageSpec("map", "world_map.py", N_("World map"), N_("Markets & map")),
+    PageSpec("satisfaction", "satisfaction.py", N_("Satisfaction"), N_("Satisfaction")),
+    PageSpec("teams", "teams.py", N_("Team performance"), N_("Teams")),
+    PageSpec("partners", "partners.py", N_("Partner performance"), N_("Partners")),
+    PageSpec("customers", "customers.py", N_("Customer base"), N_("Customers")),
     # Record-level compliance data is not for a shared screen.
-    PageSpec("data_quality", "data_quality.py", "Data quality & compliance", "Data & compliance",
+    PageSpec("data_quality", "data_quality.py", N_("Data quality & compliance"), N_("Data & compliance"),
              ALL_ROLES - {"team_screen"}),
 )
 GROUPS = ("Overview", "Markets & map", "Satisfaction", "Teams", "Partners", "Customers", "Data & compliance")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dashboard.db import PROJECT_ROOT
+from dashboard.i18n import N_
 
 
 @dataclass(frozen=True)
@@ -26,13 +27,13 @@ class Role:
 
 
 ROLES: dict[str, Role] = {
-    "executive": Role("executive", "Executive", None, personal_data=False),
-    "admin": Role("admin", "Administrator", None, personal_data=True),
-    "lead_amer": Role("lead_amer", "Regional lead · Americas", frozenset({1}), personal_data=True),
-    "lead_emea": Role("lead_emea", "Regional lead · EMEA", frozenset({2}), personal_data=True),
-    "lead_apac": Role("lead_apac", "Regional lead · Asia Pacific", frozenset({3}), personal_data=True),
-    "lead_gchn": Role("lead_gchn", "Regional lead · Greater China", frozenset({4}), personal_data=True),
-    "team_screen": Role("team_screen", "Team screen", None, personal_data=False, shared_screen=True),
+    "executive": Role("executive", N_("Executive"), None, personal_data=False),
+    "admin": Role("admin", N_("Administrator"), None, personal_data=True),
+    "lead_amer": Role("lead_amer", N_("Regional lead · Americas"), frozenset({1}), personal_data=True),
+    "lead_emea": Role("lead_emea", N_("Regional lead · EMEA"), frozenset({2}), personal_data=True),
+    "lead_apac": Role("lead_apac", N_("Regional lead · Asia Pacific"), frozenset({3}), personal_data=True),
+    "lead_gchn": Role("lead_gchn", N_("Regional lead · Greater China"), frozenset({4}), personal_data=True),
+    "team_screen": Role("team_screen", N_("Team screen"), None, personal_data=False, shared_screen=True),
 }
 DEFAULT_ROLE = "executive"
 

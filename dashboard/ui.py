@@ -17,7 +17,7 @@ import streamlit as st
 from dashboard import fmt, nav, theme
 from dashboard.db import DatabaseError, default_url, is_default, read_only_engine, resolve_url, sqlite_path
 from dashboard.filters import CHANNELS, COMPARISONS, CURRENCIES, LANGUAGES, PRESETS, SEGMENTS, Filters
-from dashboard.i18n import Translate
+from dashboard.i18n import N_, Translate
 from dashboard.roles import DEFAULT_ROLE, ROLES, User, authenticate, configured_users
 from dashboard.snapshot import Snapshot, SnapshotError, refresh, snapshot_root
 from queries import markets
@@ -241,10 +241,11 @@ def global_filters(user: User, src: Snapshot, t: Translate, lang: str) -> Filter
     return filters
 
 
-PRESET_LABELS = {"last_30_days": "Last 30 days", "last_90_days": "Last 90 days",
-                 "quarter_to_date": "Quarter to date", "year_to_date": "Year to date",
-                 "last_12_months": "Last 12 months", "custom": "Custom"}
-COMPARISON_LABELS = {"previous_period": "Previous period", "same_period_last_year": "Same period last year"}
+PRESET_LABELS = {"last_30_days": N_("Last 30 days"), "last_90_days": N_("Last 90 days"),
+                 "quarter_to_date": N_("Quarter to date"), "year_to_date": N_("Year to date"),
+                 "last_12_months": N_("Last 12 months"), "custom": N_("Custom")}
+COMPARISON_LABELS = {"previous_period": N_("Previous period"),
+                     "same_period_last_year": N_("Same period last year")}
 
 
 def dropped_params_notice(t: Translate) -> None:

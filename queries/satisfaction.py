@@ -26,7 +26,8 @@ def nps_columns() -> list[pl.Expr]:
     ]
 
 
-NPS = (100 * (pl.col("promoters") - pl.col("detractors")) / pl.col("responses")).alias("nps")
+NPS = (pl.when(pl.col("responses") > 0)
+       .then(100 * (pl.col("promoters") - pl.col("detractors")) / pl.col("responses")).alias("nps"))
 
 
 def nps(src: Snapshot, f: Filters) -> pl.DataFrame:
@@ -46,7 +47,7 @@ def _csat_columns() -> list[pl.Expr]:
             (pl.col("score") >= 4).sum().cast(pl.Int64).alias("satisfied")]
 
 
-CSAT = (100 * pl.col("satisfied") / pl.col("responses")).alias("csat")
+CSAT = pl.when(pl.col("responses") > 0).then(100 * pl.col("satisfied") / pl.col("responses")).alias("csat")
 
 
 def csat(src: Snapshot, f: Filters) -> pl.DataFrame:

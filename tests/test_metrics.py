@@ -1,0 +1,174 @@
+"""Every KPI on the tiny CRM (tests/tiny.py), on SQLite, PostgreSQL and MariaDB, against values
+worked out by hand in the comments."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+
+from dashboard.filters import Filters
+from dashboard.snapshot import Snapshot
+from queries import customers, overview, partners, quality, revenue, satisfaction, service, targets
+
+PERIOD = Filters(start=dt.date(2026, 1, 1), end=dt.date(2026, 3, 31))
+
+
+def test_period_and_comparison() -> None:
+    assert PERIOD.days == 90
+    previous = PERIOD.comparison()
+    assert (previous.start, previous.end) == (dt.date(2025, 10, 3), dt.date(2025, 12, 31))
+    last_year = Filters(start=PERIOD.start, end=PERIOD.end, compare="same_period_last_year").comparison()
+    assert (last_year.start, last_year.end) == (dt.date(2025, 1, 1), dt.date(2025, 3, 31))
+
+
+def test_revenue_in_usd(tiny_src: Snapshot) -> None:
+    # Won orders in the period: 1000 + 500 USD (customer 1), 100 EUR at 1.10 + 100 EUR at 1.20
+    # (customer 3), 50 EUR at 1.20 (customer 4); order 3 is cancelled, order 6 falls after the period.
+    row = revenue.revenue(tiny_src, PERIOD).row(0, named=True)
+    assert row["revenue"] == pytest.approx(1000 + 500 + 110 + 120 + 60)
+    assert (row["orders"], row["customers"]) == (5, 3)
+
+
+def test_revenue_in_reporting_currency_uses_rate_of_each_date(tiny_src: Snapshot) -> None:
+    # EUR: 1000/1.10 + 500/1.20 + 100 + 100 + 50 (EUR orders convert back to themselves).
+    eur = revenue.revenue(tiny_src, Filters(start=PERIOD.start, end=PERIOD.end, currency="EUR"))
+    assert eur["revenue"][0] == pytest.approx(1000 / 1.10 + 500 / 1.20 + 250)
+
+
+def test_revenue_by_country_and_comparison(tiny_src: Snapshot) -> None:
+    by_country = revenue.revenue_by_country(tiny_src, PERIOD)
+    assert by_country.select("country_iso2", "revenue", "orders").rows() == [("US", 1500.0, 2),
+                                                                               ("DE", pytest.approx(290.0), 3)]
+    # Comparison period: order 7, 800 USD.
+    assert revenue.revenue(tiny_src, PERIOD.comparison())["revenue"][0] == pytest.approx(800)
+
+
+def test_active_new_and_churn(tiny_src: Snapshot) -> None:
+    # Active at the end (activity 2025-04-01 .. 2026-03-31): customers 1, 2, 3, 4, 6, 7.
+    assert customers.active_customers(tiny_src, PERIOD)["active"][0] == 6
+    # Created in the period: customers 2 and 4.
+    assert customers.new_customers(tiny_src, PERIOD)["new"][0] == 2
+    # Active at the start (2025-01-01 .. 2025-12-31): 1, 3, 5, 6, 7; of these only 5 is not active at the end.
+    row = customers.churn(tiny_src, PERIOD).row(0, named=True)
+    assert (row["active_at_start"], row["churned"]) == (5, 1)
+    assert row["churn_rate"] == pytest.approx(0.2)
+
+
+def test_lifecycle(tiny_src: Snapshot) -> None:
+    # prospect: 2 (cancelled order only), 8, 9 (no orders); first purchase: 4; repeat: 1 and 3 (3 orders,
+    # idle 40 and 45 days); loyal: 6 (6 orders over 20 months, idle 182 days < twice its 122-day gap);
+    # at risk: 7 (idle 182 days > 90); churned: 5 (idle 424 days).
+    stages = dict(customers.lifecycle(tiny_src, PERIOD).rows())
+    assert stages == {"prospect": 3, "first_purchase": 1, "repeat": 2, "loyal": 1, "at_risk": 1, "churned": 1}
+
+
+def test_nps_csat_ces(tiny_src: Snapshot) -> None:
+    # NPS scores 10, 9, 7, 3, 6, 10: 3 promoters, 1 passive, 2 detractors of 6 -> 100 * 1/6.
+    row = satisfaction.nps(tiny_src, PERIOD).row(0, named=True)
+    assert (row["responses"], row["promoters"], row["passives"], row["detractors"]) == (6, 3, 1, 2)
+    assert row["nps"] == pytest.approx(100 / 6)
+    # CSAT 5, 2, 4: 2 of 3 satisfied.
+    csat = satisfaction.csat(tiny_src, PERIOD).row(0, named=True)
+    assert (csat["responses"], csat["satisfied"]) == (3, 2)
+    assert csat["csat"] == pytest.approx(200 / 3)
+    # CES 2 and 5.
+    assert satisfaction.ces(tiny_src, PERIOD)["ces"][0] == pytest.approx(3.5)
+
+
+def test_nps_by_month(tiny_src: Snapshot) -> None:
+    from queries.common import month_of
+
+    # Jan: 10, 7 -> 50; Feb: 9, 3 -> 0; Mar: 6, 10 -> 0.
+    frame = satisfaction.nps_by(tiny_src, PERIOD, month_of("surveys"))
+    assert frame.select("month", "responses", "nps").rows() == [
+        (dt.date(2026, 1, 1), 2, 50.0), (dt.date(2026, 2, 1), 2, 0.0), (dt.date(2026, 3, 1), 2, 0.0)]
+
+
+def test_response_times_and_sla(tiny_src: Snapshot) -> None:
+    # First responses 1 h, 3 h, 2 h (ticket 4 unanswered): median 2, p90 2 + 0.8 * (3 - 2) = 2.8.
+    # Resolutions 8 h and 48 h: median 28, p90 8 + 0.9 * 40 = 44.
+    row = service.response_times(tiny_src, PERIOD).row(0, named=True)
+    assert (row["tickets"], row["responded"], row["resolved"]) == (4, 3, 2)
+    assert row["first_response_median_h"] == pytest.approx(2.0)
+    assert row["first_response_p90_h"] == pytest.approx(2.8)
+    assert row["resolution_median_h"] == pytest.approx(28.0)
+    assert row["resolution_p90_h"] == pytest.approx(44.0)
+    # All four are due at the snapshot time; only ticket 1 met its SLA.
+    sla = service.sla_attainment(tiny_src, PERIOD).row(0, named=True)
+    assert (sla["due"], sla["met"], sla["sla_attainment"]) == (4, 1, 0.25)
+    by_region = service.sla_attainment_by(tiny_src, PERIOD, "region_id")
+    assert by_region.select("region_id", "sla_attainment").rows() == [(1, 0.5), (2, 0.0)]
+
+
+def test_win_rate_deal_cycle_partners(tiny_src: Snapshot) -> None:
+    # Closed in the period: opportunities 1 (won, 45 days), 2 (lost), 3 (won, 40 days).
+    row = partners.win_rate(tiny_src, PERIOD).row(0, named=True)
+    assert (row["closed"], row["won"]) == (3, 2)
+    assert row["win_rate"] == pytest.approx(2 / 3)
+    assert row["deal_cycle_days"] == pytest.approx(42.5)
+    assert partners.active_partners(tiny_src, PERIOD)["active_partners"][0] == 1
+    card = partners.partner_scorecard(tiny_src, PERIOD).row(0, named=True)
+    assert (card["partner_id"], card["revenue"], card["orders"], card["customers"]) == (1, 1500.0, 2, 1)
+    assert (card["closed"], card["won"], card["win_rate"], card["deal_cycle_days"]) == (2, 1, 0.5, 45.0)
+    # Customer 1's NPS answers: 10 and 9.
+    assert (card["responses"], card["nps"]) == (2, 100.0)
+
+
+def test_target_attainment(tiny_src: Snapshot) -> None:
+    frame = targets.target_attainment(tiny_src, PERIOD)
+    got = {(r["team_id"], r["metric"]): (r["target"], r["actual"], r["attainment"])
+           for r in frame.iter_rows(named=True)}
+    # Team 1: revenue 1500 of 3 x 500; one new customer (2) of 3 x 1.
+    assert got[(1, "revenue_usd")] == pytest.approx((1500.0, 1500.0, 1.0))
+    assert got[(1, "new_customers")] == pytest.approx((3.0, 1.0, 1 / 3))
+    # Team 2: tickets 3 and 4, none within SLA; first response median 2 h against 4 h.
+    assert got[(2, "sla_attainment")] == pytest.approx((0.9, 0.0, 0.0))
+    assert got[(2, "first_response_median_hours")] == pytest.approx((4.0, 2.0, 2.0))
+
+
+def test_headline_and_movers(tiny_src: Snapshot) -> None:
+    kpis = {r["kpi"]: r for r in overview.headline_kpis(tiny_src, PERIOD).iter_rows(named=True)}
+    assert kpis["revenue"]["value"] == pytest.approx(1790)
+    assert kpis["revenue"]["previous"] == pytest.approx(800)
+    assert kpis["nps"]["responses"] == 6
+    movers = overview.market_movers(tiny_src, PERIOD)
+    # US: 1500 now against 800 before; DE: 290 against nothing.
+    assert movers.select("country_iso2", "change").rows() == [("US", 700.0), ("DE", pytest.approx(290.0))]
+    assert movers["change_pct"].to_list() == [pytest.approx(87.5), None]
+
+
+def test_monthly_trends_cover_twelve_months(tiny_src: Snapshot) -> None:
+    trends = overview.monthly_trends(tiny_src, PERIOD)
+    assert trends.height == 12
+    assert trends["month"][0] == dt.date(2025, 4, 1)
+    jan = trends.filter(pl.col("month") == dt.date(2026, 1, 1)).row(0, named=True)
+    assert jan["revenue"] == pytest.approx(1110.0)  # 1000 USD + 100 EUR at 1.10
+    assert jan["nps"] == pytest.approx(50.0)
+
+
+def test_data_quality_and_requests(tiny_src: Snapshot) -> None:
+    checks = {r["check"]: r["affected"] for r in quality.customer_quality(tiny_src, PERIOD).iter_rows(named=True)}
+    # Missing e-mail: 2; unknown country: 8; stale before 2024-06-01: 5, 6, 8; duplicate: 9; no consent: 2, 4.
+    assert checks == {"missing_email": 1, "unknown_country": 1, "stale": 3, "duplicate": 1,
+                      "no_consent_marketing": 2}
+    requests = {r["regime"]: r for r in quality.data_requests(tiny_src, PERIOD).iter_rows(named=True)}
+    assert (requests["GDPR"]["received"], requests["GDPR"]["open"], requests["GDPR"]["overdue"]) == (2, 1, 1)
+    assert requests["GDPR"]["median_days"] == pytest.approx(15.0)
+    assert (requests["CCPA"]["closed_late"], requests["CCPA"]["median_days"]) == (1, pytest.approx(47.0))
+
+
+def test_personal_data_masked_without_rights(tiny_src: Snapshot) -> None:
+    masked = customers.top_customers(tiny_src, PERIOD)
+    assert masked["email"].to_list()[0] == "c•••@example.com"
+    shown = customers.top_customers(tiny_src, Filters(start=PERIOD.start, end=PERIOD.end, personal_data=True))
+    assert shown["email"].to_list()[0] == "c1@example.com"
+
+
+def test_empty_period_gives_nulls_not_errors(tiny_src: Snapshot) -> None:
+    empty = Filters(start=dt.date(2030, 1, 1), end=dt.date(2030, 1, 31))
+    assert revenue.revenue(tiny_src, empty)["orders"][0] == 0
+    assert satisfaction.nps(tiny_src, empty)["nps"][0] is None
+    assert service.sla_attainment(tiny_src, empty)["sla_attainment"][0] is None
+    assert customers.churn(tiny_src, empty)["churn_rate"][0] is None

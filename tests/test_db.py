@@ -1,0 +1,134 @@
+"""The connection layer: read-only sessions, clear errors for bad input, schema checks, identical
+snapshots from every backend."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import polars as pl
+import pytest
+from sqlalchemy import text
+
+from dashboard import cli, schema
+from dashboard.db import DatabaseError, read_only_engine, redact, resolve_url, schema_problems, writable_engine
+from dashboard.demo import Plan, write_demo
+from dashboard.snapshot import Snapshot, refresh
+from tests import tiny
+from tests.conftest import BACKENDS, backend_url
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_dashboard_session_refuses_writes(backend: str, tmp_path: Path) -> None:
+    url = backend_url(backend, tmp_path)
+    tiny.write(url)
+    engine = read_only_engine(url)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT COUNT(*) FROM regions")).scalar() == 2
+    with pytest.raises(Exception, match=r"(?i)read.?only"), engine.begin() as connection:
+        connection.execute(text("DELETE FROM regions"))
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT COUNT(*) FROM regions")).scalar() == 2
+    engine.dispose()
+
+
+@pytest.mark.parametrize("url", ["not a url", "oracle://scott@host/db", "sqlite:///does/not/exist.sqlite"])
+def test_bad_urls_explain_themselves(url: str) -> None:
+    with pytest.raises(DatabaseError) as info:
+        schema_problems(read_only_engine(url))
+    assert "Traceback" not in str(info.value)
+    assert len(str(info.value)) < 300
+
+
+def test_unreachable_server_is_a_sentence() -> None:
+    with pytest.raises(DatabaseError, match="Cannot connect to postgresql"):
+        schema_problems(read_only_engine("postgresql://nobody:secret@127.0.0.1:1/crm"))
+
+
+def test_password_never_shown() -> None:
+    assert "secret" not in redact("postgresql://nobody:secret@127.0.0.1:1/crm")
+
+
+def test_missing_table_and_column_named_in_one_message(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'partial.sqlite'}"
+    tiny.write(url)
+    engine = writable_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP TABLE surveys"))
+        connection.execute(text("ALTER TABLE customers DROP COLUMN segment"))
+    problems = schema_problems(read_only_engine(url))
+    assert problems == ["column 'customers.segment' is missing", "table 'surveys' is missing"]
+    with pytest.raises(DatabaseError, match=r"table 'surveys' is missing; column|column 'customers.segment'"):
+        refresh(read_only_engine(url), tmp_path / "snap")
+    assert not (tmp_path / "snap" / "manifest.json").exists()
+
+
+def test_empty_database_lists_every_table(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'empty.sqlite'}"
+    writable_engine(url).connect().close()
+    problems = schema_problems(read_only_engine(url))
+    assert len(problems) == len(schema.metadata.tables)
+
+
+def test_check_command_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"sqlite:///{tmp_path / 'ok.sqlite'}"
+    tiny.write(url)
+    assert cli.main(["--url", url, "check"]) == 0
+    assert cli.main(["--url", "sqlite:///nowhere.sqlite", "check"]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_url_resolution_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CRM_DATABASE_URL", raising=False)
+    assert resolve_url("sqlite:///a.sqlite") == "sqlite:///a.sqlite"
+    monkeypatch.setenv("CRM_DATABASE_URL", "sqlite:///b.sqlite")
+    assert resolve_url() == "sqlite:///b.sqlite"
+
+
+def test_generate_refuses_to_overwrite(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'crm.sqlite'}"
+    tiny.write(url)
+    with pytest.raises(DatabaseError, match="--replace"):
+        write_demo(url, Plan(50, 1, dt.date(2026, 1, 1)))
+
+
+def test_incremental_refresh_reads_only_new_rows(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'crm.sqlite'}"
+    tiny.write(url)
+    root = tmp_path / "snap"
+    refresh(read_only_engine(url), root)
+    assert not any(refresh(read_only_engine(url), root).values())
+    engine = writable_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO interactions VALUES (99, 1, 1, 'chat', 'inbound', 'en', "
+                                "'2026-03-30 10:00:00')"))
+        connection.execute(text("UPDATE customers SET segment = 'Enterprise', updated_at = '2026-06-02 00:00:00' "
+                                "WHERE id = 3"))
+    read = refresh(read_only_engine(url), root)
+    # Customers read again: the changed one and customer 4, the last one read before (one-second overlap).
+    assert read["interactions"] == 1 and read["customers"] == 2 and read["orders"] == 0
+    src = Snapshot.open(root)
+    assert src.scan("interactions").collect().height == 4
+    customers = src.scan("customers").collect()
+    assert customers.height == 9
+    assert customers.filter(pl.col("id") == 3)["segment"][0] == "Enterprise"
+    # Facts follow the customer's new segment.
+    assert set(src.scan("orders").filter(pl.col("customer_id") == 3).collect()["segment"]) == {"Enterprise"}
+
+
+def test_every_backend_gives_the_same_snapshot(tmp_path_factory: pytest.TempPathFactory) -> None:
+    plan = Plan(customers=2_000, seed=11, as_of=dt.date(2026, 6, 1))
+    snapshots = {}
+    for backend in BACKENDS:
+        folder = tmp_path_factory.mktemp(f"same-{backend}")
+        url = backend_url(backend, folder)
+        write_demo(url, plan, replace=True)
+        refresh(read_only_engine(url), folder / "snap", full=True)
+        snapshots[backend] = Snapshot.open(folder / "snap")
+    reference = snapshots["sqlite"]
+    for name in schema.TABLE_ORDER:
+        expected = reference.scan(name).sort(pl.all()).collect()
+        assert expected.height > 0, name
+        for backend, src in snapshots.items():
+            got = src.scan(name).sort(pl.all()).collect()
+            assert got.equals(expected), f"{name} differs on {backend}"

@@ -21,8 +21,6 @@ from dashboard.schema import metadata, polars_type
 log = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DATA_DIR = Path(os.environ.get("MERIDIAN_DATA_DIR", PROJECT_ROOT / "data"))
-DEFAULT_DATABASE = DATA_DIR / "crm.sqlite"
 SECRETS_FILE = PROJECT_ROOT / ".streamlit" / "secrets.toml"
 URL_ENV = "CRM_DATABASE_URL"
 
@@ -65,8 +63,13 @@ def resolve_url(cli_url: str | None = None) -> str:
     return default_url()
 
 
+def data_dir() -> Path:
+    """Where the embedded database and the snapshots live ($MERIDIAN_DATA_DIR, else data/)."""
+    return Path(os.environ.get("MERIDIAN_DATA_DIR", PROJECT_ROOT / "data"))
+
+
 def default_url() -> str:
-    return f"sqlite:///{DEFAULT_DATABASE}"
+    return f"sqlite:///{data_dir() / 'crm.sqlite'}"
 
 
 def is_default(url: str) -> bool:

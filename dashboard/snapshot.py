@@ -29,7 +29,7 @@ from sqlalchemy import Engine, column, select, table
 from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard import schema
-from dashboard.db import DATA_DIR, DatabaseError, redact, schema_problems
+from dashboard.db import DatabaseError, data_dir, redact, schema_problems
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ class Snapshot:
 def snapshot_root(url: str) -> Path:
     """One folder per source database; the key hides the URL (it may hold a password)."""
     key = hashlib.sha256(url.encode()).hexdigest()[:16]
-    return DATA_DIR / "snapshots" / key
+    return data_dir() / "snapshots" / key
 
 
 def _read_manifest(root: Path) -> dict | None:

@@ -100,7 +100,8 @@ def test_dirty_records_are_found(demo: Snapshot) -> None:
 
 def test_channels_fit_the_country(demo: Snapshot) -> None:
     # Customers with a mistyped country code (planted) keep the channel of their real country.
-    mix = demo.scan("interactions").filter(pl.col("region_id").is_not_null()).group_by("channel").agg(pl.col("country_iso2").unique()).collect()
+    mix = (demo.scan("interactions").filter(pl.col("region_id").is_not_null())
+           .group_by("channel").agg(pl.col("country_iso2").unique()).collect())
     where = dict(zip(mix["channel"], mix["country_iso2"].to_list(), strict=True))
     assert set(where["WeChat"]) == {"CN"}
     assert set(where["LINE"]) == {"JP", "TW", "TH"}

@@ -163,7 +163,7 @@ class Filters:
             try:
                 start = dt.date.fromisoformat(params.get("from", ""))
                 end = dt.date.fromisoformat(params.get("to", ""))
-                if start > end:
+                if start > end or end > today:
                     raise ValueError
             except ValueError:
                 dropped.append(f"from={params.get('from', '')}&to={params.get('to', '')}")

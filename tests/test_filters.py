@@ -55,6 +55,12 @@ def test_bad_custom_dates_fall_back() -> None:
     assert dropped
 
 
+def test_future_custom_period_is_refused() -> None:
+    f, dropped = Filters.from_params({"period": "custom", "from": "2026-12-01", "to": "2026-12-31"}, TODAY,
+                                     None, REGIONS, COUNTRIES)
+    assert f.preset == "last_90_days" and dropped
+
+
 def test_url_cannot_widen_the_scope() -> None:
     f, dropped = Filters.from_params({"region": "1", "country": "US"}, TODAY, frozenset({2}), REGIONS, COUNTRIES)
     assert f.regions == () and f.countries == ()

@@ -1,0 +1,140 @@
+"""Every page through the real entrypoint with Streamlit's AppTest, on the tiny CRM."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard import nav
+from dashboard.db import PROJECT_ROOT, read_only_engine
+from dashboard.snapshot import refresh, snapshot_root
+from tests import tiny
+
+APP = str(PROJECT_ROOT / "dashboard" / "app.py")
+TINY_PERIOD = {"period": "custom", "from": "2026-01-01", "to": "2026-03-31"}
+
+
+@pytest.fixture(scope="module")
+def crm(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+    folder = tmp_path_factory.mktemp("app")
+    url = f"sqlite:///{folder / 'crm.sqlite'}"
+    tiny.write(url)
+    return url, folder
+
+
+@pytest.fixture
+def app(crm: tuple[str, Path], monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    url, folder = crm
+    monkeypatch.setenv("CRM_DATABASE_URL", url)
+    monkeypatch.setenv("MERIDIAN_DATA_DIR", str(folder))
+    refresh(read_only_engine(url), snapshot_root(url))
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in TINY_PERIOD.items():
+        at.query_params[key] = value
+    return at
+
+
+def page_path(spec: nav.PageSpec) -> str:
+    return spec.path
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+@pytest.mark.parametrize("spec", nav.PAGES, ids=lambda p: p.key)
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_page_renders(app: AppTest, spec: nav.PageSpec, lang: str) -> None:
+    app.query_params["lang"] = lang
+    app.run()
+    app.switch_page(page_path(spec)).run()
+    assert not app.exception, app.exception
+    assert not app.error, [e.value for e in app.error]
+    assert app.title
+
+
+def test_overview_numbers_and_currency_filter(app: AppTest) -> None:
+    app.run()
+    assert not app.exception
+    assert metric(app, "Revenue") == "$1,790.00"
+    assert metric(app, "New customers") == "2"
+    app.selectbox(key="f_currency").set_value("EUR").run()
+    assert metric(app, "Revenue") == "€1,575.76"
+    assert app.query_params["currency"] == "EUR"
+
+
+def test_region_filter_changes_numbers_and_url(app: AppTest) -> None:
+    app.run()
+    app.multiselect(key="f_regions").set_value([2]).run()
+    assert metric(app, "Revenue") == "$290.00"
+    assert app.query_params["region"] == "2"
+
+
+def test_url_reproduces_the_view(app: AppTest) -> None:
+    app.query_params["currency"] = "EUR"
+    app.query_params["region"] = "1"
+    app.run()
+    assert app.selectbox(key="f_currency").value == "EUR"
+    assert app.multiselect(key="f_regions").value == [1]
+    assert metric(app, "Revenue") == "€1,325.76"  # 1000 / 1.10 + 500 / 1.20
+
+
+def test_invalid_parameters_are_dropped_with_a_notice(app: AppTest) -> None:
+    app.query_params["currency"] = "XYZ"
+    app.query_params["bogus"] = "1"
+    app.run()
+    assert not app.exception
+    assert any("currency=XYZ" in w.value and "bogus" in w.value for w in app.warning)
+    assert app.selectbox(key="f_currency").value == "USD"
+
+
+def test_chinese_ui(app: AppTest) -> None:
+    app.query_params["lang"] = "zh-CN"
+    app.run()
+    assert app.title[0].value == "管理层总览"
+    assert metric(app, "收入") == "US$1,790.00"
+
+
+def test_regional_lead_sees_only_their_region(app: AppTest) -> None:
+    app.run()
+    app.selectbox(key="role").set_value("lead_emea").run()
+    assert metric(app, "Revenue") == "$290.00"
+    assert app.multiselect(key="f_regions").options == ["Europe, Middle East & Africa"]
+
+
+def test_shared_screen_cannot_open_compliance(app: AppTest) -> None:
+    app.run()
+    app.selectbox(key="role").set_value("team_screen").run()
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        app.switch_page(nav.page("data_quality").path)
+
+
+def test_empty_period_explains_itself(app: AppTest) -> None:
+    app.query_params.update({"from": "2020-01-01", "to": "2020-01-31"})
+    app.run()
+    assert not app.exception
+    assert any("No revenue" in i.value for i in app.info)
+
+
+def test_future_dates_in_the_link_are_refused(app: AppTest) -> None:
+    app.query_params.update({"from": "2030-01-01", "to": "2030-01-31"})
+    app.run()
+    assert not app.exception
+    assert any("from=2030-01-01" in w.value for w in app.warning)
+
+
+def test_unreadable_database_is_a_message(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("CRM_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/crm")
+    monkeypatch.setenv("MERIDIAN_DATA_DIR", str(tmp_path))
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    assert any("cannot be read" in e.value for e in at.error)
+
+
+def test_pages_folder_is_not_beside_the_entrypoint() -> None:
+    # A pages/ folder next to the entrypoint switches Streamlit to its old multipage mode, where a
+    # deep link skips the entrypoint (no sign-in, no filters).
+    assert not (PROJECT_ROOT / "dashboard" / "pages").exists()
+    assert (PROJECT_ROOT / "pages").is_dir()

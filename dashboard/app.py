@@ -15,7 +15,7 @@ src = ui.snapshot(t)
 filters = ui.global_filters(user, src, t, lang)
 ui.store_context(ui.Context(user, src, filters, t))
 pages = {
-    t(group): [st.Page(p.path, title=t(p.title), url_path=p.key, default=p.key == "overview")
+    t(group): [st.Page(p.path, title=t(p.title), url_path=p.url_path or None, default=not p.url_path)
                for p in nav.pages_for(user.role.key) if p.group == group]
     for group in nav.GROUPS
 }

@@ -23,13 +23,20 @@ def sparkline(values: list[float | None], good_when_up: bool = True) -> go.Figur
     return fig
 
 
+def _labels(values: pl.Series, lang: str) -> list:
+    """Axis values: months spelled in the UI language (plotly's own date labels are English only)."""
+    if values.dtype == pl.Date:
+        return [fmt.month(v, lang) for v in values]
+    return values.to_list()
+
+
 def revenue_trend(frame: pl.DataFrame, currency: str, lang: str) -> go.Figure:
     """Bars of revenue by month (`month`, `revenue`)."""
     t = translator(lang)
     fig = go.Figure(go.Bar(
-        x=frame["month"].to_list(), y=frame["revenue"].to_list(), marker_color=theme.PRIMARY,
+        x=_labels(frame["month"], lang), y=frame["revenue"].to_list(), marker_color=theme.PRIMARY,
         customdata=[fmt.money(v, currency, lang) for v in frame["revenue"]],
-        hovertemplate="%{x|%b %Y}: %{customdata}<extra></extra>",
+        hovertemplate="%{x}: %{customdata}<extra></extra>",
     ))
     fig.update_layout(title=t("Revenue by month ({currency})", currency=currency), height=320,
                       yaxis={"tickformat": "~s"})
@@ -49,22 +56,22 @@ def movers(frame: pl.DataFrame, currency: str, lang: str, title: str) -> go.Figu
     return fig
 
 
-def line(frame: pl.DataFrame, x: str, y: str, title: str, y_format: str = "", color: str | None = None,
-         ) -> go.Figure:
+def line(frame: pl.DataFrame, x: str, y: str, title: str, lang: str, y_format: str = "",
+         color: str | None = None) -> go.Figure:
     """A simple line over months, one trace per value of `color`."""
     fig = go.Figure()
     groups = frame.partition_by(color, as_dict=True, maintain_order=True) if color else {("",): frame}
     for key, part in groups.items():
-        fig.add_trace(go.Scatter(x=part[x].to_list(), y=part[y].to_list(), mode="lines+markers",
+        fig.add_trace(go.Scatter(x=_labels(part[x], lang), y=part[y].to_list(), mode="lines+markers",
                                  name=str(key[0])))
     fig.update_layout(title=title, height=340, yaxis={"tickformat": y_format},
                       showlegend=color is not None)
     return fig
 
 
-def bars(frame: pl.DataFrame, x: str, y: str, title: str, y_format: str = "", horizontal: bool = False,
-         ) -> go.Figure:
-    xs, ys = frame[x].to_list(), frame[y].to_list()
+def bars(frame: pl.DataFrame, x: str, y: str, title: str, lang: str, y_format: str = "",
+         horizontal: bool = False) -> go.Figure:
+    xs, ys = _labels(frame[x], lang), frame[y].to_list()
     fig = go.Figure(go.Bar(x=ys if horizontal else xs, y=xs if horizontal else ys,
                            orientation="h" if horizontal else "v", marker_color=theme.PRIMARY))
     axis = {"tickformat": y_format}

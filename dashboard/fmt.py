@@ -47,7 +47,10 @@ def hours(value: float | None, lang: str) -> str:
     """A duration given in hours: in hours below two days, else in days."""
     if _missing(value):
         return MISSING
-    unit, amount = ("duration-hour", value) if value < 48 else ("duration-day", value / 24)  # type: ignore[operator]
+    if abs(value) < 1:  # type: ignore[arg-type]
+        return units.format_unit(round(value * 60), "duration-minute", length="short",  # type: ignore[operator]
+                                 locale=babel_locale(lang))
+    unit, amount = ("duration-hour", value) if abs(value) < 48 else ("duration-day", value / 24)  # type: ignore[operator,arg-type]
     return units.format_unit(round(amount, 1), unit, length="short", format="#,##0.0",
                              locale=babel_locale(lang))
 

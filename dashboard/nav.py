@@ -23,6 +23,11 @@ class PageSpec:
     def path(self) -> str:
         return str(PROJECT_ROOT / "pages" / self.file)
 
+    @property
+    def url_path(self) -> str:
+        """Where the page lives in the app's URL; the first page is the app's root."""
+        return "" if self.key == PAGES[0].key else self.key
+
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("overview", "overview.py", N_("Executive overview"), N_("Overview")),

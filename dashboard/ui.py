@@ -25,7 +25,7 @@ from queries import markets
 log = logging.getLogger(__name__)
 
 SNAPSHOT_TTL_SECONDS = 15 * 60
-TILE_HEIGHT = 168
+TILE_HEIGHT = 200
 ICON = Path(__file__).parent / "static" / "icon.png"
 DEMO_CUSTOMERS = 20_000
 DEMO_SEED = 7

@@ -22,13 +22,13 @@ with st.spinner(t("Computing the customer base…")):
 left, right = st.columns(2)
 with left:
     shown = stages.with_columns(pl.col("stage").replace_strict(STAGES))
-    st.plotly_chart(charts.bars(shown, "stage", "customers", t("Lifecycle stage at the period's end")),
+    st.plotly_chart(charts.bars(shown, "stage", "customers", t("Lifecycle stage at the period's end"), f.lang),
                     config={"displayModeBar": False})
 with right:
     if new.is_empty():
         ui.empty_state(t, t("new customers"))
     else:
-        st.plotly_chart(charts.bars(new, "month", "new", t("New customers by month")),
+        st.plotly_chart(charts.bars(new, "month", "new", t("New customers by month"), f.lang),
                         config={"displayModeBar": False})
 
 st.subheader(t("Top customers by revenue"))

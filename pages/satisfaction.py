@@ -36,7 +36,7 @@ with left:
     if trend.is_empty():
         ui.empty_state(t, t("NPS responses"))
     else:
-        st.plotly_chart(charts.line(trend, "month", "nps", t("NPS by month, last 12 months")),
+        st.plotly_chart(charts.line(trend, "month", "nps", t("NPS by month, last 12 months"), f.lang),
                         config={"displayModeBar": False})
 by_channel = ui.cached(csat_by)(src, f, "channel")
 with right:
@@ -44,7 +44,7 @@ with right:
         ui.empty_state(t, t("CSAT responses"))
     else:
         shown = by_channel.with_columns(pl.col("channel").map_elements(t, return_dtype=pl.String))
-        st.plotly_chart(charts.bars(shown, "channel", "csat", t("CSAT by channel (%)")),
+        st.plotly_chart(charts.bars(shown, "channel", "csat", t("CSAT by channel (%)"), f.lang),
                         config={"displayModeBar": False})
 
 st.subheader(t("NPS by country"))

@@ -1,0 +1,139 @@
+"""The real server in headless Chromium: every page in both languages, a filter change, a copied link,
+and not a single request that leaves the machine. Screenshots land in tests/artifacts/."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from dashboard import nav
+from dashboard.db import PROJECT_ROOT
+
+pytestmark = pytest.mark.browser
+playwright = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--disable-quic", "--no-first-run"]
+ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"
+LOCAL = ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "about:")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`meridian serve` on a fresh data folder: it builds the demo database and snapshot first."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is not installed: run the README's test command (make test)")
+    port = free_port()
+    data = tmp_path_factory.mktemp("served")
+    env = {k: v for k, v in os.environ.items() if k != "CRM_DATABASE_URL"} | {"MERIDIAN_DATA_DIR": str(data)}
+    log = (data / "server.log").open("w")
+    process = subprocess.Popen([sys.executable, "-m", "dashboard.cli", "serve", "--port", str(port)],
+                               cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 240
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            time.sleep(1)
+        if process.poll() is not None:
+            pytest.fail("the server exited: " + (data / "server.log").read_text()[-2000:])
+    else:
+        process.kill()
+        pytest.fail("the server did not start in time")
+    yield base
+    process.terminate()
+    process.wait(timeout=30)
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser(server: str) -> Iterator[object]:
+    with playwright.sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser: object) -> Iterator[object]:
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})  # type: ignore[attr-defined]
+    tab = context.new_page()
+    tab.requests = []
+    tab.on("request", lambda request: tab.requests.append(request.url))
+    yield tab
+    outside = [url for url in tab.requests if not url.startswith(LOCAL)]
+    context.close()
+    assert outside == [], f"requests left the machine: {outside}"
+
+
+def settle(tab: object) -> None:
+    """Waits until Streamlit has finished running the script and drawing."""
+    tab.wait_for_selector("h1", timeout=120_000)  # type: ignore[attr-defined]
+    busy = ("() => !document.querySelector('[data-testid=\"stStatusWidget\"], [data-testid=\"stSkeleton\"], "
+            "[data-testid=\"stSpinner\"]')")
+    for _ in range(2):  # a rerun can start right after the first one ends
+        tab.wait_for_function(busy, timeout=120_000)  # type: ignore[attr-defined]
+        tab.wait_for_timeout(1500)  # type: ignore[attr-defined]
+
+
+def shot(tab: object, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    tab.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+@pytest.mark.parametrize("spec", nav.PAGES, ids=lambda p: p.key)
+def test_every_page_in_both_languages(page: object, server: str, spec: nav.PageSpec, lang: str) -> None:
+    page.goto(f"{server}/{spec.url_path}?lang={lang}")  # type: ignore[attr-defined]
+    settle(page)
+    shot(page, f"{spec.key}-{lang}")
+    assert page.locator("[data-testid='stException']").count() == 0  # type: ignore[attr-defined]
+    heading = page.locator("h1").first.inner_text()  # type: ignore[attr-defined]
+    assert heading.strip()
+    if lang == "zh-CN":
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in heading), heading
+
+
+def test_filter_change_goes_into_a_link_that_reproduces_the_view(page: object, server: str, browser: object) -> None:
+    page.goto(f"{server}/")  # type: ignore[attr-defined]
+    settle(page)
+    page.get_by_label("Reporting currency").click()  # type: ignore[attr-defined]
+    page.keyboard.type("EUR")  # type: ignore[attr-defined]
+    page.keyboard.press("Enter")  # type: ignore[attr-defined]
+    page.wait_for_url("**currency=EUR**", timeout=60_000)  # type: ignore[attr-defined]
+    settle(page)
+    revenue = page.locator("[data-testid='stMetricValue']").first.inner_text()  # type: ignore[attr-defined]
+    assert "€" in revenue
+    shot(page, "overview-eur")
+    link = page.url  # type: ignore[attr-defined]
+
+    other = browser.new_context(viewport={"width": 1920, "height": 1080}).new_page()  # type: ignore[attr-defined]
+    other.goto(link)
+    settle(other)
+    assert other.locator("[data-testid='stMetricValue']").first.inner_text() == revenue
+    shot(other, "overview-from-link")
+    other.context.close()
+
+
+def test_invalid_link_parameter_shows_a_notice(page: object, server: str) -> None:
+    page.goto(f"{server}/?currency=XYZ")  # type: ignore[attr-defined]
+    settle(page)
+    assert page.get_by_text("currency=XYZ").count() >= 1  # type: ignore[attr-defined]

@@ -294,9 +294,11 @@ def header(ctx: Context, title: str, subtitle: str | None = None) -> None:
 
 
 def kpi_tile(column: Any, label: str, value: str, delta: str | None, help_text: str,
-             trend: list[float | None] | None = None, lower_is_better: bool = False) -> None:
+             trend: list[float | None] | None = None, lower_is_better: bool = False,
+             height: int | str = "content") -> None:
+    """A KPI tile; give rows of tiles with and without trend lines one `height` (TILE_HEIGHT)."""
     column.metric(label, value, delta, delta_color="inverse" if lower_is_better else "normal",
-                  help=help_text, border=True, height=TILE_HEIGHT,
+                  help=help_text, border=True, height=height,
                   chart_data=[v for v in trend if v is not None] if trend else None, chart_type="line")
 
 

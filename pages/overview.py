@@ -74,7 +74,7 @@ for part in rows:
             help_text += " " + t("{n} responses.", n=fmt.count(kpi["responses"], f.lang))
         trend = trends[TREND_COLUMN[kpi["kpi"]]].to_list() if kpi["kpi"] in TREND_COLUMN else None
         ui.kpi_tile(column, label, shown, change(value, kpi["previous"], kpi["unit"]), help_text, trend,
-                    lower_is_better=kpi["kpi"] in LOWER_IS_BETTER)
+                    lower_is_better=kpi["kpi"] in LOWER_IS_BETTER, height=ui.TILE_HEIGHT)
 
 st.caption(t("Trend lines show the last 12 months. Deltas compare with the comparison period."))
 

@@ -19,6 +19,7 @@ import hashlib
 import json
 import logging
 import shutil
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -73,20 +74,38 @@ class Snapshot:
         return cls(root, dt.datetime.fromisoformat(manifest["refreshed_at"]), manifest["source"])
 
     def scan(self, name: str) -> pl.LazyFrame:
-        """The table as a lazy frame: facts (enriched) for event tables, raw rows otherwise."""
+        """The table as a lazy frame: facts (enriched) for event tables, raw rows otherwise.
+
+        Tables are held in memory once per process and file version: every page query is then a scan
+        of columns already in memory rather than a Parquet decode."""
         fact = self.root / "facts" / f"{name}.parquet"
         if fact.exists():
-            return pl.scan_parquet(fact)
+            return _in_memory([fact]).lazy()
         parts = self.root / "raw" / name
         if not parts.exists():
             raise SnapshotError(f"The snapshot has no table '{name}'.")
         files = sorted(parts.glob("part-*.parquet"))
         if not files:
             return pl.LazyFrame(schema=schema.polars_schema(name))
-        return pl.scan_parquet(files)
+        return _in_memory(files).lazy()
 
     def manifest(self) -> dict:
         return _read_manifest(self.root) or {}
+
+
+_loaded: dict[tuple[str, ...], tuple[tuple[int, ...], pl.DataFrame]] = {}
+_loading = threading.Lock()
+
+
+def _in_memory(files: list[Path]) -> pl.DataFrame:
+    """The files' rows, read once and kept until a refresh replaces the files."""
+    key = tuple(str(f) for f in files)
+    version = tuple(f.stat().st_mtime_ns for f in files)
+    with _loading:
+        cached = _loaded.get(key)
+        if cached is None or cached[0] != version:
+            _loaded[key] = (version, pl.read_parquet(files))
+        return _loaded[key][1]
 
 
 def snapshot_root(url: str) -> Path:

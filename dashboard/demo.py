@@ -554,7 +554,7 @@ def _surveys(plan: Plan, rng: np.random.Generator, counters: Counters, ids: np.n
     r = _repeat(rng, np.full(ids.shape[0], 0.9), np.maximum(active_end - created, SECONDS_PER_DAY))
     answered = _event_times(rng, created[r], active_end[r], growth[r])
     last_year = np.clip((answered - (horizon - 365 * SECONDS_PER_DAY)) / (365 * SECONDS_PER_DAY), 0, 1)
-    mood = (8.0 - np.where(country[r] == FALLING_NPS_MARKET, 3.5 * last_year, 0)
+    mood = (8.0 - np.where(country[r] == FALLING_NPS_MARKET, 2.5 * last_year, 0)
             - np.where(troubled[r], 1.5, 0))
     nps = np.clip(np.round(rng.normal(mood, 1.7)), 0, 10)
     # Transactional surveys after resolved tickets: CSAT (1-5) and CES (1-7), worse when slow.

@@ -19,7 +19,7 @@ SEGMENTS = ("Enterprise", "Mid-market", "SMB", "Consumer")
 CHANNELS = ("email", "phone", "chat", "visit", "WeChat", "WhatsApp", "LINE")
 LIST_SEPARATOR = ","
 # Parameters that pages own (drill-down state); the global filters leave them alone.
-EXTRA_PARAMS = ("drill", "city")
+EXTRA_PARAMS = ("drill", "metric")
 
 Comparison = Literal["previous_period", "same_period_last_year"]
 
@@ -193,3 +193,48 @@ class Filters:
             scope=scope, personal_data=personal_data,
         )
         return filters, dropped
+
+
+@dataclass(frozen=True)
+class Drill:
+    """Where the map is drilled to: world (all None) › region › country › city. In the URL as
+    `drill=2`, `drill=2/DE` or `drill=2/DE/Berlin`."""
+
+    region: int | None = None
+    country: str | None = None
+    city: str | None = None
+
+    def to_param(self) -> str:
+        return "/".join(str(p) for p in (self.region, self.country, self.city) if p is not None)
+
+    @classmethod
+    def from_param(cls, value: str | None, f: Filters, country_region: Mapping[str, int]) -> tuple[Drill, bool]:
+        """The drill level from the URL, within the viewer's scope; False when the value was invalid."""
+        if not value:
+            return cls(), True
+        parts = value.split("/", 2)
+        try:
+            region = int(parts[0])
+        except ValueError:
+            return cls(), False
+        visible = f.visible_regions
+        if region not in set(country_region.values()) or (visible is not None and region not in visible):
+            return cls(), False
+        country = parts[1] if len(parts) > 1 else None
+        if country is not None and country_region.get(country) != region:
+            return cls(region), False
+        city = parts[2] if len(parts) > 2 and parts[2] else None
+        return cls(region, country, city), True
+
+    def narrow(self, f: Filters) -> Filters:
+        """The filters restricted to the drilled region and country (never wider than the scope)."""
+        if self.region is None:
+            return f
+        return replace(f, regions=(self.region,), countries=(self.country,) if self.country else ())
+
+    def up(self) -> Drill:
+        if self.city is not None:
+            return Drill(self.region, self.country)
+        if self.country is not None:
+            return Drill(self.region)
+        return Drill()

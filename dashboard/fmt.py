@@ -65,3 +65,8 @@ def datetime(value: dt.datetime, lang: str) -> str:
 
 def month(value: dt.date, lang: str) -> str:
     return dates.format_skeleton("yMMM", value, locale=babel_locale(lang))
+
+
+def language_name(code: str, lang: str) -> str:
+    """A language code (en, zh, pt) as the language's name in the UI language."""
+    return babel_locale(lang).languages.get(code, code)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 from functools import cache
 
 import polars as pl
@@ -21,7 +22,7 @@ LINE = [255, 255, 255, 255]
 # An orthographic view of longitude/latitude (an equirectangular map): Streamlit puts a tiled basemap
 # under every MapView without a style, and tiles would leave the machine.
 WORLD_VIEW = pdk.View(type="OrthographicView", controller=True, flipY=False)
-WORLD_TARGET = {"target": [15, 20, 0], "zoom": 1.2, "minZoom": 0.8, "maxZoom": 9}
+WORLD_TARGET = {"target": [15, 20, 0], "zoom": 1.9, "minZoom": 0.8, "maxZoom": 9}
 
 
 @cache
@@ -44,11 +45,13 @@ def sequential_colour(share: float) -> list[int]:
     low = int(position)
     high = min(low + 1, len(stops) - 1)
     frac = position - low
-    return [round(a + (b - a) * frac) for a, b in zip(stops[low], stops[high], strict=True)] + [235]
+    return [*(round(a + (b - a) * frac) for a, b in zip(stops[low], stops[high], strict=True)), 235]
 
 
-def choropleth(values: pl.DataFrame, labels: dict[str, str], tooltip_html: str) -> pdk.Deck:
-    """Countries coloured by `value` (column `country_iso2`, `value`, plus any tooltip fields in `labels`).
+def choropleth(values: pl.DataFrame, labels: dict[str, str], tooltip_html: str,
+               cities: pl.DataFrame | None = None, view: dict | None = None) -> pdk.Deck:
+    """Countries coloured by `value` (column `country_iso2`, `value`, plus any tooltip fields in `labels`),
+    and optionally city points (`lon`, `lat`, `radius`, `tooltip`) on top.
 
     `labels` maps property names shown in the tooltip to column names of `values`.
     """
@@ -66,16 +69,44 @@ def choropleth(values: pl.DataFrame, labels: dict[str, str], tooltip_html: str) 
                               "fill": sequential_colour((row["value"] - low) / span),
                               **{name: row[column] for name, column in labels.items()}}
         shaded.append(item)
+    # Line widths in pixels: in an orthographic view a "metre" would be a whole degree. Quoted, because
+    # pydeck reads a bare string as an accessor expression.
     base = pdk.Layer("GeoJsonLayer", world(), stroked=True, filled=True, get_fill_color=BASE_FILL,
-                     get_line_color=LINE, line_width_min_pixels=0.5, pickable=False)
+                     get_line_color=LINE, line_width_units='"pixels"', get_line_width=0.6, pickable=False)
     layer = pdk.Layer("GeoJsonLayer", {"type": "FeatureCollection", "features": shaded}, id="countries",
                       stroked=True, filled=True, get_fill_color="properties.fill", get_line_color=LINE,
-                      line_width_min_pixels=0.5, pickable=True, auto_highlight=True)
-    return pdk.Deck(layers=[base, layer], views=[WORLD_VIEW], initial_view_state=WORLD_TARGET,
+                      line_width_units='"pixels"', get_line_width=0.6, pickable=True, auto_highlight=True)
+    layers = [base, layer]
+    if cities is not None and not cities.is_empty():
+        layers.append(pdk.Layer(
+            "ScatterplotLayer", cities.select("lon", "lat", "radius", "label", "amount").to_dicts(), id="cities",
+            get_position=["lon", "lat"], get_radius="radius", radius_units='"pixels"', radius_min_pixels=2,
+            radius_max_pixels=14, get_fill_color=[*_rgb(theme.PALETTE[1]), 170], get_line_color=[255, 255, 255],
+            stroked=True, line_width_units='"pixels"', get_line_width=1, pickable=True))
+    return pdk.Deck(layers=layers, views=[WORLD_VIEW], initial_view_state=view or WORLD_TARGET,
                     map_provider=None, tooltip={"html": tooltip_html, "style": {"fontFamily": theme.FONT}})
 
 
-def revenue_map(frame: pl.DataFrame, currency: str, lang: str) -> pdk.Deck:
+def view_of(points: pl.DataFrame) -> dict:
+    """A view centred on the points (`lon`, `lat`), zoomed to show them all."""
+    if points.is_empty():
+        return WORLD_TARGET
+    lon_span = max(float(points["lon"].max() - points["lon"].min()), 4.0)
+    lat_span = max(float(points["lat"].max() - points["lat"].min()), 4.0)
+    zoom = max(1.2, min(7.0, 8.6 - math.log2(max(lon_span, lat_span * 2))))
+    return {"target": [float(points["lon"].mean()), float(points["lat"].mean()), 0], "zoom": zoom,
+            "minZoom": 0.8, "maxZoom": 9}
+
+
+def legend_html(low: str, high: str) -> str:
+    """A colour bar for the sequential scale with its end values, as HTML for st.html."""
+    gradient = ", ".join(theme.SEQUENTIAL)
+    return (f'<div style="display:flex;align-items:center;gap:8px;font-size:13px;font-family:{theme.FONT}">'
+            f'<span>{low}</span><div style="flex:0 0 220px;height:10px;border-radius:5px;'
+            f'background:linear-gradient(to right, {gradient})"></div><span>{high}</span></div>')
+
+
+def revenue_map(frame: pl.DataFrame, currency: str, lang: str, zoom: float = 1.3) -> pdk.Deck:
     """Countries coloured by revenue (`country_iso2`, `name`, `revenue`)."""
     shown = frame.with_columns(
         pl.col("revenue").alias("value"),
@@ -83,4 +114,4 @@ def revenue_map(frame: pl.DataFrame, currency: str, lang: str) -> pdk.Deck:
         .alias("revenue_text"),
     )
     return choropleth(shown, {"label": "name", "amount": "revenue_text"},
-                      "<b>{label}</b><br/>{amount}")
+                      "<b>{label}</b><br/>{amount}", view=WORLD_TARGET | {"zoom": zoom})

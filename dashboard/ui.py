@@ -16,7 +16,7 @@ import streamlit as st
 
 from dashboard import fmt, nav, theme
 from dashboard.db import DatabaseError, default_url, is_default, read_only_engine, resolve_url, sqlite_path
-from dashboard.filters import CHANNELS, COMPARISONS, CURRENCIES, LANGUAGES, PRESETS, SEGMENTS, Filters
+from dashboard.filters import CHANNELS, COMPARISONS, CURRENCIES, EXTRA_PARAMS, LANGUAGES, PRESETS, SEGMENTS, Filters
 from dashboard.i18n import N_, Translate
 from dashboard.roles import DEFAULT_ROLE, ROLES, User, authenticate, configured_users
 from dashboard.snapshot import Snapshot, SnapshotError, refresh, snapshot_root
@@ -236,7 +236,7 @@ def global_filters(user: User, src: Snapshot, t: Translate, lang: str) -> Filter
                       countries=tuple(chosen_countries), segments=tuple(segments), channels=tuple(channels),
                       currency=currency, lang=lang, scope=user.role.scope,
                       personal_data=user.role.personal_data)
-    own = {k: st.query_params.get(k) for k in st.query_params if k in ("drill", "city")}
+    own = {k: st.query_params.get(k) for k in st.query_params if k in EXTRA_PARAMS}
     st.query_params.from_dict(filters.to_params() | own)
     return filters
 
@@ -300,6 +300,35 @@ def kpi_tile(column: Any, label: str, value: str, delta: str | None, help_text: 
     column.metric(label, value, delta, delta_color="inverse" if lower_is_better else "normal",
                   help=help_text, border=True, height=height,
                   chart_data=[v for v in trend if v is not None] if trend else None, chart_type="line")
+
+
+def format_kpi(value: float | None, unit: str, f: Filters) -> str:
+    """A KPI value by its unit (see queries.overview.HEADLINE), in the filters' language and currency."""
+    if unit == "money":
+        return fmt.money(value, f.currency, f.lang)
+    if unit == "count":
+        return fmt.count(value, f.lang)
+    if unit == "percent":
+        return fmt.percent(None if value is None else value / 100, f.lang)
+    if unit == "ratio":
+        return fmt.percent(value, f.lang)
+    if unit == "hours":
+        return fmt.hours(value, f.lang)
+    return fmt.decimal(value, f.lang)
+
+
+def format_change(value: float | None, previous: float | None, unit: str, f: Filters, t: Translate) -> str | None:
+    """The change against the comparison period: relative for money and counts, points for scores and
+    shares, a duration for times."""
+    if value is None or previous is None:
+        return None
+    if unit in ("money", "count"):
+        return None if previous == 0 else fmt.percent(value / previous - 1, f.lang)
+    if unit == "ratio":
+        return t("{points} pts", points=fmt.decimal(100 * (value - previous), f.lang))
+    if unit in ("percent", "score"):
+        return t("{points} pts", points=fmt.decimal(value - previous, f.lang))
+    return fmt.hours(value - previous, f.lang)
 
 
 def empty_state(t: Translate, what: str) -> None:

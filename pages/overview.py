@@ -31,32 +31,6 @@ TREND_COLUMN = {"revenue": "revenue", "new_customers": "new_customers", "nps": "
                 "first_response": "first_response_median_h", "sla_attainment": "sla_attainment"}
 
 
-def show(kpi: str, value: float | None, unit: str) -> str:
-    if unit == "money":
-        return fmt.money(value, f.currency, f.lang)
-    if unit == "count":
-        return fmt.count(value, f.lang)
-    if unit == "percent":
-        return fmt.percent(None if value is None else value / 100, f.lang)
-    if unit == "ratio":
-        return fmt.percent(value, f.lang)
-    if unit == "hours":
-        return fmt.hours(value, f.lang)
-    return fmt.decimal(value, f.lang)
-
-
-def change(value: float | None, previous: float | None, unit: str) -> str | None:
-    if value is None or previous is None:
-        return None
-    if unit in ("money", "count"):
-        return None if previous == 0 else fmt.percent(value / previous - 1, f.lang)
-    if unit == "ratio":
-        return t("{points} pts", points=fmt.decimal(100 * (value - previous), f.lang))
-    if unit == "percent" or unit == "score":
-        return t("{points} pts", points=fmt.decimal(value - previous, f.lang))
-    return fmt.hours(value - previous, f.lang)
-
-
 with st.spinner(t("Computing the overview…")):
     kpis = ui.cached(headline_kpis)(src, f)
     trends = ui.cached(monthly_trends)(src, f)
@@ -67,13 +41,13 @@ for part in rows:
     for column, kpi in zip(columns, part.iter_rows(named=True), strict=False):
         label, help_text = LABELS[kpi["kpi"]]
         value = kpi["value"]
-        shown = show(kpi["kpi"], value, kpi["unit"])
+        shown = ui.format_kpi(value, kpi["unit"], f)
         if kpi["responses"] is not None:
             if kpi["responses"] < MIN_RESPONSES:
                 shown = t("Too few responses")
             help_text += " " + t("{n} responses.", n=fmt.count(kpi["responses"], f.lang))
         trend = trends[TREND_COLUMN[kpi["kpi"]]].to_list() if kpi["kpi"] in TREND_COLUMN else None
-        ui.kpi_tile(column, label, shown, change(value, kpi["previous"], kpi["unit"]), help_text, trend,
+        ui.kpi_tile(column, label, shown, ui.format_change(value, kpi["previous"], kpi["unit"], f, t), help_text, trend,
                     lower_is_better=kpi["kpi"] in LOWER_IS_BETTER, height=ui.TILE_HEIGHT)
 
 st.caption(t("Trend lines show the last 12 months. Deltas compare with the comparison period."))

@@ -11,12 +11,12 @@ from babel.messages.extract import extract_from_dir
 
 from dashboard import fmt
 from dashboard.db import PROJECT_ROOT
-from dashboard.demo import PARTNER_KINDS, REGIONS
+from dashboard.demo import INDUSTRIES, PARTNER_KINDS, REGIONS
 from dashboard.filters import CHANNELS, SEGMENTS
 from dashboard.i18n import catalog, translator
 
 # Values from the data that the UI shows translated.
-DATA_MESSAGES = {*SEGMENTS, *CHANNELS, *PARTNER_KINDS, *(name for _, _, name, _ in REGIONS),
+DATA_MESSAGES = {*SEGMENTS, *CHANNELS, *PARTNER_KINDS, *INDUSTRIES, *(name for _, _, name, _ in REGIONS),
                  "active", "onboarding", "suspended", "terminated"}
 
 

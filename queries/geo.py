@@ -1,0 +1,155 @@
+"""The business on the map: metrics per country and per city, market drill-down, expansion ranking."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import polars as pl
+
+from dashboard.filters import Filters
+from dashboard.snapshot import Snapshot
+from queries import customers, markets, revenue, satisfaction, service
+from queries.common import YEAR, between, rows
+from queries.satisfaction import MIN_RESPONSES
+
+# Cities (and countries) with fewer customers than this are merged for roles without personal-data
+# rights: a handful of customers in one place can identify them.
+MIN_CUSTOMERS_SHOWN = 5
+MAP_METRICS = ("customers", "revenue", "growth", "nps", "churn_rate", "partner_share")
+
+
+def country_metrics(src: Snapshot, f: Filters) -> pl.DataFrame:
+    """country_iso2, name, region_id, iso3, customers (active at the period's end), revenue, previous
+    (revenue of the comparison period), growth (% change of revenue, null without previous revenue),
+    responses, nps (null below MIN_RESPONSES), churn_rate (0..1), partner_share (share of revenue
+    sourced by partners, 0..1), population, lat, lon — one row per country with customers in view."""
+    won = revenue.won_orders(src, f)
+    money = won.group_by("country_iso2").agg(
+        pl.col("amount").sum().alias("revenue"),
+        pl.col("amount").filter(pl.col("partner_id").is_not_null()).sum().alias("partner_revenue"))
+    before = revenue.won_orders(src, f.comparison()).group_by("country_iso2").agg(
+        pl.col("amount").sum().alias("previous"))
+    events = customers.activity(src, f)
+    active_end = events.filter(between("at", f.end_ts - YEAR, f.end_ts)).select("customer_id").unique()
+    active_start = events.filter(between("at", f.start_ts - YEAR, f.start_ts)).select("customer_id").unique()
+    where = rows(src, f, "customers", in_period=False).select(pl.col("id").alias("customer_id"), "country_iso2")
+    active = active_end.join(where, on="customer_id").group_by("country_iso2").agg(pl.len().alias("customers"))
+    churn = (active_start.join(where, on="customer_id")
+             .join(active_end.with_columns(pl.lit(True).alias("still")), on="customer_id", how="left")
+             .group_by("country_iso2")
+             .agg(pl.len().alias("active_at_start"), pl.col("still").is_null().sum().alias("churned")))
+    nps = (rows(src, f, "surveys").filter(pl.col("kind") == "NPS").group_by("country_iso2")
+           .agg(satisfaction.nps_columns()).with_columns(satisfaction.NPS)
+           .select("country_iso2", "responses", "nps"))
+    names = markets.countries(src, f).lazy()
+    return (
+        active.join(money, on="country_iso2", how="full", coalesce=True)
+        .join(before, on="country_iso2", how="left").join(churn, on="country_iso2", how="left")
+        .join(nps, on="country_iso2", how="left")
+        .join(names, on="country_iso2", how="inner")
+        .with_columns(
+            pl.col("customers", "revenue", "previous", "partner_revenue", "responses").fill_null(0))
+        .with_columns(
+            pl.when(pl.col("previous") > 0).then(100 * (pl.col("revenue") / pl.col("previous") - 1)).alias("growth"),
+            pl.when(pl.col("responses") >= MIN_RESPONSES).then(pl.col("nps")).alias("nps"),
+            pl.when(pl.col("active_at_start") > 0).then(pl.col("churned") / pl.col("active_at_start"))
+            .alias("churn_rate"),
+            pl.when(pl.col("revenue") > 0).then(pl.col("partner_revenue") / pl.col("revenue"))
+            .alias("partner_share"),
+        )
+        .select("country_iso2", "name", "region_id", "iso3", "customers", "revenue", "previous", "growth",
+                "responses", "nps", "churn_rate", "partner_share", "population", "lat", "lon")
+        .sort("revenue", "country_iso2", descending=[True, False])
+        .collect()
+    )
+
+
+def city_points(src: Snapshot, f: Filters) -> pl.DataFrame:
+    """country_iso2, city, lat, lon, customers (all customers created by the period's end), revenue
+    (period) — one row per city. Without personal-data rights, cities with fewer than
+    MIN_CUSTOMERS_SHOWN customers are merged into one point per country ("city" null) placed at
+    their mean position, and such merged points below the threshold are dropped."""
+    people = (rows(src, f, "customers", in_period=False)
+              .filter((pl.col("created_at") < f.end_ts) & pl.col("lat").is_not_null())
+              .select(pl.col("id").alias("customer_id"), "country_iso2", "city", "lat", "lon"))
+    money = revenue.won_orders(src, f).group_by("customer_id").agg(pl.col("amount").sum().alias("revenue"))
+    per_customer = people.join(money, on="customer_id", how="left").with_columns(pl.col("revenue").fill_null(0.0))
+    cities = per_customer.group_by("country_iso2", "city").agg(
+        pl.col("lat").mean(), pl.col("lon").mean(), pl.len().alias("customers"), pl.col("revenue").sum())
+    if not f.personal_data:
+        small = pl.col("customers") < MIN_CUSTOMERS_SHOWN
+        kept = cities.filter(~small)
+        merged = (cities.filter(small).group_by("country_iso2")
+                  .agg(pl.lit(None, pl.String).alias("city"),
+                       ((pl.col("lat") * pl.col("customers")).sum() / pl.col("customers").sum()).alias("lat"),
+                       ((pl.col("lon") * pl.col("customers")).sum() / pl.col("customers").sum()).alias("lon"),
+                       pl.col("customers").sum(), pl.col("revenue").sum())
+                  .filter(pl.col("customers") >= MIN_CUSTOMERS_SHOWN))
+        cities = pl.concat([kept, merged.select(kept.collect_schema().names())])
+    return (cities.with_columns(pl.col("customers").cast(pl.Int64))
+            .sort("revenue", "country_iso2", "city", descending=[True, False, False], nulls_last=True).collect())
+
+
+def market_expansion(src: Snapshot, f: Filters) -> pl.DataFrame:
+    """country_iso2, name, customers, per_million (active customers per million inhabitants), revenue,
+    revenue_per_customer, growth, nps, churn_rate, action — markets ranked by growth.
+
+    action: "invest" where revenue grows by 15 %+ and NPS is at least the median market's, "fix"
+    where revenue falls, NPS is below 0, or churn is twice the median market's; else "hold"."""
+    frame = country_metrics(src, f)
+    if frame.is_empty():
+        return frame.select("country_iso2", "name").with_columns(pl.lit(None, pl.String).alias("action"))
+    nps_median = frame["nps"].median()
+    churn_median = frame["churn_rate"].median()
+    invest = (pl.col("growth") >= 15) & (pl.col("nps").fill_null(-100) >= (nps_median if nps_median is not None
+                                                                           else -100))
+    fix = ((pl.col("growth") < 0) | (pl.col("nps") < 0)
+           | (pl.col("churn_rate") > 2 * (churn_median if churn_median is not None else 1.0)))
+    return (frame.with_columns(
+        (pl.col("customers") / pl.col("population") * 1_000_000).alias("per_million"),
+        pl.when(pl.col("customers") > 0).then(pl.col("revenue") / pl.col("customers")).alias("revenue_per_customer"),
+        pl.when(fix).then(pl.lit("fix")).when(invest).then(pl.lit("invest")).otherwise(pl.lit("hold"))
+        .alias("action"))
+        .select("country_iso2", "name", "customers", "per_million", "revenue", "revenue_per_customer", "growth",
+                "nps", "churn_rate", "action")
+        .sort("growth", "country_iso2", descending=[True, False], nulls_last=True))
+
+
+def mix(src: Snapshot, f: Filters, column: str) -> pl.DataFrame:
+    """`column`, customers, share (0..1) — customers created by the period's end, by `column`
+    (segment, industry, preferred_channel, preferred_language). Largest first."""
+    people = rows(src, f, "customers", in_period=False).filter(pl.col("created_at") < f.end_ts)
+    return (people.group_by(column).agg(pl.len().alias("customers"))
+            .with_columns((pl.col("customers") / pl.col("customers").sum()).alias("share"))
+            .sort("customers", column, descending=[True, False], nulls_last=True).collect())
+
+
+def market_vs_world(src: Snapshot, f: Filters) -> pl.DataFrame:
+    """measure, market, world — NPS, CSAT, median first response (h) and SLA attainment of the market
+    in view (the filters' regions and countries) against every region the viewer may see."""
+    world = replace(f, regions=(), countries=())
+    values = {}
+    for label, fn, column in (("nps", satisfaction.nps, "nps"), ("csat", satisfaction.csat, "csat"),
+                              ("first_response_median_h", service.response_times, "first_response_median_h"),
+                              ("sla_attainment", service.sla_attainment, "sla_attainment")):
+        values[label] = (fn(src, f)[column][0], fn(src, world)[column][0])
+    return pl.DataFrame({"measure": list(values), "market": [v[0] for v in values.values()],
+                         "world": [v[1] for v in values.values()]},
+                        schema={"measure": pl.String, "market": pl.Float64, "world": pl.Float64})
+
+
+def active_people(src: Snapshot, f: Filters) -> pl.DataFrame:
+    """kind ("rep" or "partner"), id, name, interactions (reps) or orders (partners), revenue — the reps
+    with most interactions and the partners with most sourced revenue in the market and period."""
+    reps = (rows(src, f, "interactions").filter(pl.col("rep_id").is_not_null()).group_by("rep_id")
+            .agg(pl.len().alias("count")).sort("count", "rep_id", descending=[True, False]).head(10)
+            .join(src.scan("reps").select(pl.col("id").alias("rep_id"), "name"), on="rep_id")
+            .select(pl.lit("rep").alias("kind"), pl.col("rep_id").alias("id"), "name", "count",
+                    pl.lit(None, pl.Float64).alias("revenue")))
+    sourced = (revenue.won_orders(src, f).filter(pl.col("partner_id").is_not_null()).group_by("partner_id")
+               .agg(pl.len().alias("count"), pl.col("amount").sum().alias("revenue"))
+               .sort("revenue", "partner_id", descending=[True, False]).head(10)
+               .join(src.scan("partners").select(pl.col("id").alias("partner_id"), "name"), on="partner_id")
+               .select(pl.lit("partner").alias("kind"), pl.col("partner_id").alias("id"), "name",
+                       pl.col("count").cast(pl.UInt32), "revenue"))
+    return pl.concat([reps.with_columns(pl.col("count").cast(pl.UInt32)), sourced]).collect()

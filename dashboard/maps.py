@@ -71,7 +71,7 @@ def choropleth(values: pl.DataFrame, labels: dict[str, str], tooltip_html: str,
         shaded.append(item)
     # Line widths in pixels: in an orthographic view a "metre" would be a whole degree. Quoted, because
     # pydeck reads a bare string as an accessor expression.
-    base = pdk.Layer("GeoJsonLayer", world(), stroked=True, filled=True, get_fill_color=BASE_FILL,
+    base = pdk.Layer("GeoJsonLayer", world(), id="world", stroked=True, filled=True, get_fill_color=BASE_FILL,
                      get_line_color=LINE, line_width_units='"pixels"', get_line_width=0.6, pickable=False)
     layer = pdk.Layer("GeoJsonLayer", {"type": "FeatureCollection", "features": shaded}, id="countries",
                       stroked=True, filled=True, get_fill_color="properties.fill", get_line_color=LINE,

@@ -133,6 +133,28 @@ def test_unreadable_database_is_a_message(monkeypatch: pytest.MonkeyPatch, tmp_p
     assert any("cannot be read" in e.value for e in at.error)
 
 
+def test_map_drills_into_a_country_from_the_url_and_back(app: AppTest) -> None:
+    app.query_params["drill"] = "2/DE"
+    app.run()
+    app.switch_page(nav.page("map").path).run()
+    assert not app.exception
+    assert app.title[0].value == "Germany"
+    assert metric(app, "Revenue") == "$290.00"
+    next(b for b in app.button if b.label == "World").click().run()
+    assert app.title[0].value == "World map"
+    assert app.query_params["drill"] == ""
+
+
+def test_map_link_outside_the_scope_is_refused(app: AppTest) -> None:
+    app.query_params["drill"] = "1/US"
+    app.run()
+    app.selectbox(key="role").set_value("lead_emea").run()
+    app.switch_page(nav.page("map").path).run()
+    assert not app.exception
+    assert app.title[0].value == "World map"
+    assert any("outside what you may see" in w.value for w in app.warning)
+
+
 def test_pages_folder_is_not_beside_the_entrypoint() -> None:
     # A pages/ folder next to the entrypoint switches Streamlit to its old multipage mode, where a
     # deep link skips the entrypoint (no sign-in, no filters).

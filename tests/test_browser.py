@@ -137,3 +137,28 @@ def test_invalid_link_parameter_shows_a_notice(page: object, server: str) -> Non
     page.goto(f"{server}/?currency=XYZ")  # type: ignore[attr-defined]
     settle(page)
     assert page.get_by_text("currency=XYZ").count() >= 1  # type: ignore[attr-defined]
+
+
+def test_click_on_a_country_drills_in_and_the_breadcrumb_leads_back(page: object, server: str) -> None:
+    page.goto(f"{server}/map")  # type: ignore[attr-defined]
+    settle(page)
+    canvas = page.locator("#deckgl-overlay, canvas").first  # type: ignore[attr-defined]
+    box = canvas.bounding_box()
+    # The map is centred on 15°E 20°N at zoom 1.9 (2^1.9 px per degree); the US centre is 98°W 39°N.
+    scale = 2 ** 1.9
+    x = box["width"] / 2 + (-98 - 15) * scale
+    y = box["height"] / 2 - (39 - 20) * scale
+    # A person's click: move, press, release (deck.gl ignores a bare synthetic click).
+    page.mouse.move(box["x"] + x, box["y"] + y)  # type: ignore[attr-defined]
+    page.wait_for_timeout(300)  # type: ignore[attr-defined]
+    page.mouse.down()  # type: ignore[attr-defined]
+    page.wait_for_timeout(80)  # type: ignore[attr-defined]
+    page.mouse.up()  # type: ignore[attr-defined]
+    page.wait_for_function("() => decodeURIComponent(location.search).includes('drill=1/US')",  # type: ignore[attr-defined]
+                           timeout=60_000)
+    settle(page)
+    assert page.locator("h1").first.inner_text().strip() == "United States"  # type: ignore[attr-defined]
+    shot(page, "map-drilled-us")
+    page.get_by_role("button", name="World").click()  # type: ignore[attr-defined]
+    page.wait_for_function("() => document.querySelector('h1')?.innerText.trim() === 'World map'",  # type: ignore[attr-defined]
+                           timeout=60_000)

@@ -11,7 +11,7 @@ import pytest
 
 from dashboard.filters import Filters
 from dashboard.snapshot import Snapshot
-from queries import customers, overview, partners, quality, revenue, satisfaction, service, targets
+from queries import customers, geo, overview, partners, quality, revenue, satisfaction, service, targets
 from queries.common import month_of
 
 PERIOD = Filters(start=dt.date(2026, 1, 1), end=dt.date(2026, 3, 31))
@@ -31,6 +31,8 @@ QUERIES: list[tuple[Callable[..., pl.DataFrame], tuple]] = [
     (targets.target_attainment, ()),
     (overview.headline_kpis, ()), (overview.monthly_trends, ()), (overview.market_movers, ()),
     (quality.customer_quality, ()), (quality.data_requests, ()),
+    (geo.country_metrics, ()), (geo.city_points, ()), (geo.market_expansion, ()), (geo.mix, ("segment",)),
+    (geo.active_people, ()),
 ]
 
 
@@ -64,3 +66,10 @@ def test_visible_regions_never_widen_the_scope() -> None:
     assert f.visible_regions == (EMEA,)
     assert replace(PERIOD, scope=frozenset({EMEA}), regions=(AMER,)).visible_regions == ()
     assert PERIOD.visible_regions is None
+
+
+def test_world_comparison_is_the_world_the_viewer_may_see(tiny_sqlite: Snapshot) -> None:
+    # For an EMEA lead the "world" of the market comparison is EMEA, never the Americas.
+    lead = replace(PERIOD, scope=frozenset({EMEA}))
+    versus = geo.market_vs_world(tiny_sqlite, replace(lead, countries=("DE",)))
+    assert versus["world"].to_list() == versus["market"].to_list()

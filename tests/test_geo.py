@@ -1,0 +1,99 @@
+"""Map layers, market drill-down and expansion on the tiny CRM, against hand-worked numbers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+import pytest
+
+from dashboard.filters import Drill, Filters
+from dashboard.snapshot import Snapshot
+from queries import geo
+
+PERIOD = Filters(start=dt.date(2026, 1, 1), end=dt.date(2026, 3, 31))
+COUNTRY_REGION = {"US": 1, "DE": 2}
+
+
+def test_country_metrics(tiny_src: Snapshot) -> None:
+    rows = {r["country_iso2"]: r for r in geo.country_metrics(tiny_src, PERIOD).iter_rows(named=True)}
+    # The unknown country code (customer 8) has no country to draw.
+    assert list(rows) == ["US", "DE"]
+    us, de = rows["US"], rows["DE"]
+    # US: active 1, 2, 6; revenue 1500 against 800 before; 4 NPS answers (too few); nobody churned;
+    # all revenue through partner 1.
+    assert (us["customers"], us["revenue"], us["previous"]) == (3, 1500.0, 800.0)
+    assert us["growth"] == pytest.approx(87.5)
+    assert (us["responses"], us["nps"], us["churn_rate"], us["partner_share"]) == (4, None, 0.0, 1.0)
+    # DE: active 3, 4, 7; 290 against nothing; of 3, 5, 7 active at the start, 5 churned.
+    assert (de["customers"], de["previous"], de["growth"], de["partner_share"]) == (3, 0.0, None, 0.0)
+    assert de["revenue"] == pytest.approx(290.0)
+    assert de["churn_rate"] == pytest.approx(1 / 3)
+
+
+def test_city_points_merge_small_places_without_personal_data_rights(tiny_src: Snapshot) -> None:
+    # Every tiny customer lives in "City": US has 3 customers, DE 5, XX 1.
+    masked = geo.city_points(tiny_src, PERIOD)
+    assert masked.select("country_iso2", "city", "customers").rows() == [("DE", "City", 5)]
+    assert masked["revenue"][0] == pytest.approx(290.0)
+    full = geo.city_points(tiny_src, replace(PERIOD, personal_data=True))
+    assert full.select("country_iso2", "customers", "revenue").rows() == [
+        ("US", 3, 1500.0), ("DE", 5, pytest.approx(290.0)), ("XX", 1, 0.0)]
+
+
+def test_market_expansion(tiny_src: Snapshot) -> None:
+    ranking = {r["country_iso2"]: r for r in geo.market_expansion(tiny_src, PERIOD).iter_rows(named=True)}
+    assert ranking["US"]["per_million"] == pytest.approx(3 / 331)
+    assert ranking["US"]["revenue_per_customer"] == pytest.approx(500.0)
+    assert ranking["DE"]["revenue_per_customer"] == pytest.approx(290 / 3)
+    # US grows 87.5 % (no NPS to hold it back): invest. DE: no growth figure, churn not above twice
+    # the median (1/6): hold.
+    assert (ranking["US"]["action"], ranking["DE"]["action"]) == ("invest", "hold")
+
+
+def test_mix(tiny_src: Snapshot) -> None:
+    segments = geo.mix(tiny_src, PERIOD, "segment")
+    assert segments.select("segment", "customers").rows() == [
+        ("SMB", 5), ("Enterprise", 2), ("Consumer", 1), ("Mid-market", 1)]
+    assert segments["share"][0] == pytest.approx(5 / 9)
+
+
+def test_market_against_world(tiny_src: Snapshot) -> None:
+    versus = {r["measure"]: (r["market"], r["world"])
+              for r in geo.market_vs_world(tiny_src, replace(PERIOD, countries=("DE",))).iter_rows(named=True)}
+    assert versus["nps"] == pytest.approx((-100.0, 100 / 6))
+    assert versus["csat"] == pytest.approx((100.0, 200 / 3))
+    assert versus["first_response_median_h"] == pytest.approx((2.0, 2.0))
+    assert versus["sla_attainment"] == pytest.approx((0.0, 0.25))
+
+
+def test_active_people(tiny_src: Snapshot) -> None:
+    us = geo.active_people(tiny_src, replace(PERIOD, countries=("US",)))
+    # Rep 1 had one interaction (with customer 2); partner 1 sourced orders 1 and 2.
+    assert us.select("kind", "id", "count", "revenue").rows() == [("rep", 1, 1, None), ("partner", 1, 2, 1500.0)]
+
+
+def test_scope_hides_other_regions_on_the_map(tiny_src: Snapshot) -> None:
+    emea = replace(PERIOD, scope=frozenset({2}), personal_data=True)
+    assert set(geo.country_metrics(tiny_src, emea)["country_iso2"]) == {"DE"}
+    assert set(geo.city_points(tiny_src, emea)["country_iso2"]) == {"DE"}
+
+
+@pytest.mark.parametrize(("value", "drill", "valid"), [
+    (None, Drill(), True), ("2", Drill(2), True), ("2/DE", Drill(2, "DE"), True),
+    ("2/DE/Berlin", Drill(2, "DE", "Berlin"), True), ("9", Drill(), False), ("x", Drill(), False),
+    ("2/US", Drill(2), False),
+])
+def test_drill_from_the_url(value: str | None, drill: Drill, valid: bool) -> None:
+    assert Drill.from_param(value, PERIOD, COUNTRY_REGION) == (drill, valid)
+    if valid and value:
+        assert drill.to_param() == value
+
+
+def test_drill_never_leaves_the_scope() -> None:
+    emea_lead = replace(PERIOD, scope=frozenset({2}))
+    assert Drill.from_param("1/US", emea_lead, COUNTRY_REGION) == (Drill(), False)
+    narrowed = Drill(2, "DE").narrow(emea_lead)
+    assert (narrowed.visible_regions, narrowed.countries) == ((2,), ("DE",))
+    assert Drill(2, "DE", "Berlin").up() == Drill(2, "DE")
+    assert Drill(2, "DE").up().up() == Drill()

@@ -14,7 +14,7 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from dashboard import fmt, nav, theme
+from dashboard import fmt, nav
 from dashboard.db import DatabaseError, default_url, is_default, read_only_engine, resolve_url, sqlite_path
 from dashboard.filters import CHANNELS, COMPARISONS, CURRENCIES, EXTRA_PARAMS, LANGUAGES, PRESETS, SEGMENTS, Filters
 from dashboard.i18n import N_, Translate
@@ -340,7 +340,6 @@ def apply_style(shared_screen: bool) -> None:
     """Type scale: bigger on a shared screen (TV, projector), where the sidebar is collapsed."""
     base = 20 if shared_screen else 16
     st.markdown(f"""<style>
-        html, body, [class*="st-"] {{ font-family: {theme.FONT}; }}
         [data-testid="stMetricValue"] {{ font-size: {base * 1.9:.0f}px; }}
         [data-testid="stMetricLabel"] p {{ font-size: {base:.0f}px; }}
         .block-container {{ padding-top: 2.2rem; max-width: 100%; }}

@@ -7,7 +7,7 @@ from dashboard import charts, fmt, maps, ui
 from dashboard.filters import Drill
 from queries import markets
 from queries.common import month_of
-from queries.customers import top_customers
+from queries.customers import new_customers_by, top_customers
 from queries.geo import (
     MAP_METRICS,
     MIN_CUSTOMERS_SHOWN,
@@ -166,6 +166,10 @@ with left:
         ui.empty_state(t, t("revenue"))
     else:
         st.plotly_chart(charts.revenue_trend(trend, f.currency, f.lang), config={"displayModeBar": False})
+    joined = ui.cached(new_customers_by)(src, view.last_months(12), month_of("customers"))
+    if not joined.is_empty():
+        st.plotly_chart(charts.bars(joined, "month", "new", t("New customers by month"), f.lang),
+                        config={"displayModeBar": False})
 with right:
     st.markdown("**" + t("This market against every market you may see") + "**")
     versus = ui.cached(market_vs_world)(src, view)

@@ -77,6 +77,15 @@ def test_growing_and_shrinking_markets(demo: Snapshot) -> None:
     assert growth["IT"] < 0 and growth["BR"] < 0
 
 
+def test_expansion_ranking_marks_the_planted_markets(demo: Snapshot) -> None:
+    from queries.geo import market_expansion
+
+    actions = dict(market_expansion(demo, LAST_YEAR).select("country_iso2", "action").rows())
+    assert actions["BR"] == "fix" and actions["IT"] == "fix"
+    assert actions["AE"] == "invest" and actions["IN"] == "invest"
+    assert actions["VN"] != "fix"  # fastest growth, satisfaction just below the median market's
+
+
 def test_troubled_partner(demo: Snapshot) -> None:
     names = demo.scan("partners").select(pl.col("id").alias("partner_id"), "name").collect()
     orion = names.filter(pl.col("name") == TROUBLED_PARTNER_NAME)["partner_id"][0]

@@ -97,3 +97,10 @@ def test_drill_never_leaves_the_scope() -> None:
     assert (narrowed.visible_regions, narrowed.countries) == ((2,), ("DE",))
     assert Drill(2, "DE", "Berlin").up() == Drill(2, "DE")
     assert Drill(2, "DE").up().up() == Drill()
+
+
+def test_every_served_country_has_a_shape() -> None:
+    from dashboard.demo import MARKETS
+    from dashboard.maps import country_codes
+
+    assert set(MARKETS) <= country_codes()

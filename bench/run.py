@@ -200,6 +200,23 @@ def duckdb_metrics(src: Snapshot, f: Filters, now: dt.datetime) -> dict[str, Cal
     }
 
 
+def map_payload(src: Snapshot, f: Filters) -> str:
+    """What the world map sends to the browser: countries and aggregated city points, never raw rows."""
+    from dashboard import maps
+    from queries import geo
+
+    countries = geo.country_metrics(src, f).with_columns(
+        pl.col("customers").alias("value"), pl.col("name").alias("label"),
+        pl.col("customers").cast(pl.String).alias("amount"))
+    cities = geo.city_points(src, f).with_columns(
+        pl.lit(4.0).alias("radius"), pl.col("city").alias("label"), pl.col("revenue").cast(pl.String).alias("amount"))
+    deck = maps.choropleth(countries, {"label": "label", "amount": "amount"}, "{label}", cities=cities)
+    size = len(deck.to_json().encode())
+    return (f"World map payload: {size / 1024:,.0f} KiB of deck JSON ({countries.height} countries, "
+            f"{cities.height:,} city points) for {src.scan('customers').select(pl.len()).collect().item():,} "
+            "customers.")
+
+
 # --- the run ----------------------------------------------------------------------------------------
 
 def ensure_database(customers_n: int, folder: Path) -> str:
@@ -265,6 +282,7 @@ def main(argv: list[str] | None = None) -> int:
             lines.append(f"| {page} | {name} | {cold:.1f} | {warm:.1f} |")
         page_totals[page] = total
     polars_peak = peak_rss_mb()
+    lines += ["", map_payload(src, f)]
     lines += ["", "| page | all its queries, warm ms |", "|---|---:|"]
     lines += [f"| {page} | {total:.0f} |" for page, total in page_totals.items()]
 

@@ -48,6 +48,14 @@ def sequential_colour(share: float) -> list[int]:
     return [*(round(a + (b - a) * frac) for a, b in zip(stops[low], stops[high], strict=True)), 235]
 
 
+class CompactDeck(pdk.Deck):
+    """A Deck whose JSON has no indentation: pydeck indents by two spaces per level, which for map
+    shapes (a number per line) makes the page several times heavier."""
+
+    def to_json(self) -> str:
+        return json.dumps(json.loads(super().to_json()), separators=(",", ":"))
+
+
 def choropleth(values: pl.DataFrame, labels: dict[str, str], tooltip_html: str,
                cities: pl.DataFrame | None = None, view: dict | None = None) -> pdk.Deck:
     """Countries coloured by `value` (column `country_iso2`, `value`, plus any tooltip fields in `labels`),
@@ -65,10 +73,12 @@ def choropleth(values: pl.DataFrame, labels: dict[str, str], tooltip_html: str,
         if row is None or row["value"] is None:
             continue
         item = copy.copy(feature)
-        item["properties"] = {**feature["properties"],
+        item["properties"] = {"iso2": feature["properties"]["iso2"],
                               "fill": sequential_colour((row["value"] - low) / span),
                               **{name: row[column] for name, column in labels.items()}}
         shaded.append(item)
+    # The grey base map is a layer of its own that cannot be picked: with every country pickable in
+    # one layer, deck.gl's click picking in Streamlit stops reporting the country clicked.
     # Line widths in pixels: in an orthographic view a "metre" would be a whole degree. Quoted, because
     # pydeck reads a bare string as an accessor expression.
     base = pdk.Layer("GeoJsonLayer", world(), id="world", stroked=True, filled=True, get_fill_color=BASE_FILL,
@@ -83,7 +93,7 @@ def choropleth(values: pl.DataFrame, labels: dict[str, str], tooltip_html: str,
             get_position=["lon", "lat"], get_radius="radius", radius_units='"pixels"', radius_min_pixels=2,
             radius_max_pixels=14, get_fill_color=[*_rgb(theme.PALETTE[1]), 170], get_line_color=[255, 255, 255],
             stroked=True, line_width_units='"pixels"', get_line_width=1, pickable=True))
-    return pdk.Deck(layers=layers, views=[WORLD_VIEW], initial_view_state=view or WORLD_TARGET,
+    return CompactDeck(layers=layers, views=[WORLD_VIEW], initial_view_state=view or WORLD_TARGET,
                     map_provider=None, tooltip={"html": tooltip_html, "style": {"fontFamily": theme.FONT}})
 
 

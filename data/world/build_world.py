@@ -24,7 +24,7 @@ def decode(topology: dict) -> list[dict]:
         points = []
         for dx, dy in arc:
             x, y = x + dx, y + dy
-            points.append([round(x * scale[0] + translate[0], 3), round(y * scale[1] + translate[1], 3)])
+            points.append([round(x * scale[0] + translate[0], 2), round(y * scale[1] + translate[1], 2)])
         arcs.append(points)
 
     def ring(indexes: list[int]) -> list[list[float]]:

@@ -19,6 +19,7 @@ TIME_COLUMN = {
     "customers": "created_at",
     "data_requests": "received_at",
     "consents": "recorded_at",
+    "activity": "at",
 }
 
 DAY = dt.timedelta(days=1)

@@ -21,12 +21,7 @@ def activity(src: Snapshot, f: Filters) -> pl.LazyFrame:
 
     The channel filter does not apply: a customer is active whatever channel they used.
     """
-    f = replace(f, channels=())
-    return pl.concat([
-        rows(src, f, "orders", in_period=False).select("customer_id", pl.col("ordered_at").alias("at")),
-        rows(src, f, "interactions", in_period=False).select("customer_id",
-                                                              pl.col("occurred_at").alias("at")),
-    ])
+    return rows(src, replace(f, channels=()), "activity", in_period=False).select("customer_id", "at")
 
 
 def _active_at(events: pl.LazyFrame, moment: dt.datetime) -> pl.LazyFrame:

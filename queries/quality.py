@@ -22,13 +22,11 @@ def customer_quality(src: Snapshot, f: Filters) -> pl.DataFrame:
     older customer; no_consent_marketing: e-mail marketing consent not given."""
     countries = src.scan("countries").select(pl.col("iso2").alias("country_iso2"), pl.lit(True).alias("known"))
     customers = rows(src, f, "customers", in_period=False).join(countries, on="country_iso2", how="left")
-    duplicate = (pl.col("email").is_not_null()
-                 & (pl.col("id").rank("ordinal").over("name", "email") > 1))
     checks = {
         "missing_email": pl.col("email").is_null(),
         "unknown_country": pl.col("known").is_null(),
         "stale": pl.col("updated_at") < pl.lit(src.refreshed_at - STALE_AFTER),
-        "duplicate": duplicate,
+        "duplicate": pl.col("duplicate"),
         "no_consent_marketing": ~pl.col("consent_email"),
     }
     summary = customers.select(

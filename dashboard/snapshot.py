@@ -162,8 +162,9 @@ def refresh(engine: Engine, root: Path, full: bool = False,
         except SQLAlchemyError as exc:
             log.exception("snapshot refresh failed")
             raise DatabaseError(f"Reading the CRM database failed: {str(exc).splitlines()[0]}") from exc
-        if any(read.values()) or not (root / "facts").exists():
-            _build_facts(root)
+        changed = {name for name, rows in read.items() if rows}
+        if changed or not (root / "facts").exists():
+            _build_facts(root, changed if (root / "facts").exists() else set(schema.TABLE_ORDER))
         manifest.update(refreshed_at=started.isoformat(), source=redact(str(engine.url)))
         _write_atomic(root / "manifest.json", json.dumps(manifest, indent=1).encode())
     return read
@@ -185,29 +186,48 @@ def _refresh_table(connection, root: Path, name: str, state: dict) -> tuple[int,
             query = query.where(column(watermark_column) >= bound - dt.timedelta(seconds=1))
         else:
             query = query.where(column(watermark_column) > bound)
-    batches = [normalise(batch, target) for batch in pl.read_database(
-        query, connection, iter_batches=True, batch_size=BATCH_ROWS, infer_schema_length=None)]
-    new = pl.concat(batches) if batches else pl.DataFrame(schema=target)
+    batches = (normalise(batch, target) for batch in pl.read_database(
+        query, connection, iter_batches=True, batch_size=BATCH_ROWS, infer_schema_length=None))
     existing = sorted(parts.glob("part-*.parquet"))
+    if watermark_column and (not existing or name not in UPSERT_BY_UPDATED_AT):
+        return _append_batches(parts, existing, batches, watermark_column, state)
+    batch_list = list(batches)
+    new = pl.concat(batch_list) if batch_list else pl.DataFrame(schema=target)
     current = pl.scan_parquet(existing) if existing else pl.LazyFrame(schema=target)
     changed = not new.is_empty()
     if name in RELOAD or not watermark_column:
         changed = not new.equals(current.collect())
         if changed:
-            _replace_parts(parts, [new])
-    elif name in UPSERT_BY_UPDATED_AT and existing and changed:
+            _replace_parts(parts, pl.LazyFrame(new))
+    elif changed:
         # Rows read again unchanged (the one-second overlap) are no change.
         changed = not new.join(current.collect(), on=target.names(), how="anti", nulls_equal=True).is_empty()
         if changed:
-            kept = current.filter(~pl.col("id").is_in(new["id"].implode())).collect()
-            _replace_parts(parts, [kept, new])
-    elif changed:
-        _write_atomic_frame(parts / f"part-{len(existing):05d}.parquet", new)
-        if len(existing) + 1 > MAX_PARTS:
-            _replace_parts(parts, [pl.read_parquet(sorted(parts.glob("part-*.parquet")))])
+            kept = current.filter(~pl.col("id").is_in(new["id"].implode()))
+            _replace_parts(parts, pl.concat([kept, new.lazy()]))
     if watermark_column and not new.is_empty():
         state = {"watermark": _format_watermark(new[watermark_column].max())}
     return (new.height if changed else 0), state
+
+
+def _append_batches(parts: Path, existing: list[Path], batches: Iterator[pl.DataFrame], watermark_column: str,
+                    state: dict) -> tuple[int, dict]:
+    """Writes every batch as a part file as it arrives, so a first read of millions of rows, or the
+    new rows of an append-only table, never sit in memory all at once."""
+    index, rows, top = len(existing), 0, None
+    for batch in batches:
+        if batch.is_empty():
+            continue
+        _write_atomic_frame(parts / f"part-{index:05d}.parquet", batch)
+        index += 1
+        rows += batch.height
+        batch_top = batch[watermark_column].max()
+        top = batch_top if top is None or batch_top > top else top
+    if index > MAX_PARTS:
+        _replace_parts(parts, pl.scan_parquet(sorted(parts.glob("part-*.parquet"))))
+    if top is not None:
+        state = {"watermark": _format_watermark(top)}
+    return rows, state
 
 
 def normalise(frame: pl.DataFrame, target: pl.Schema) -> pl.DataFrame:
@@ -244,12 +264,12 @@ def _format_watermark(value: object) -> str | int:
     return value.isoformat() if isinstance(value, dt.date) else int(value)  # type: ignore[arg-type]
 
 
-def _replace_parts(parts: Path, frames: list[pl.DataFrame]) -> None:
-    merged = pl.concat([f for f in frames if not f.is_empty()] or frames[:1])
+def _replace_parts(parts: Path, rows: pl.LazyFrame) -> None:
+    """Replaces a table's part files by one file of `rows`, streamed, then swapped in by renames."""
     staging = parts.with_name(parts.name + ".new")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    merged.write_parquet(staging / "part-00000.parquet")
+    rows.sink_parquet(staging / "part-00000.parquet")
     old = parts.with_name(parts.name + ".old")
     shutil.rmtree(old, ignore_errors=True)
     parts.rename(old)
@@ -263,9 +283,12 @@ def _write_atomic(path: Path, data: bytes) -> None:
     tmp.replace(path)
 
 
-def _write_atomic_frame(path: Path, frame: pl.DataFrame) -> None:
+def _write_atomic_frame(path: Path, frame: pl.DataFrame | pl.LazyFrame) -> None:
     tmp = path.with_suffix(".tmp")
-    frame.write_parquet(tmp)
+    if isinstance(frame, pl.LazyFrame):
+        frame.sink_parquet(tmp)
+    else:
+        frame.write_parquet(tmp)
     tmp.replace(path)
 
 
@@ -274,33 +297,39 @@ def _raw(root: Path, name: str) -> pl.LazyFrame:
     return pl.scan_parquet(files) if files else pl.LazyFrame(schema=schema.polars_schema(name))
 
 
-def _build_facts(root: Path) -> None:
-    """Writes the enriched event tables that page queries scan."""
+def _build_facts(root: Path, changed: set[str]) -> None:
+    """Writes the enriched tables that page queries scan, those whose inputs `changed`."""
     facts = root / "facts"
     facts.mkdir(exist_ok=True)
+    dimensions = bool(changed & {"customers", "countries"})
     countries = _raw(root, "countries").select(pl.col("iso2").alias("country_iso2"), "region_id")
     customers = (_raw(root, "customers").join(countries, on="country_iso2", how="left")
                  .select(pl.col("id").alias("customer_id"),
                          *[pl.col(c).alias(alias) for c, alias in CUSTOMER_DIMENSIONS.items()]))
     fx = _raw(root, "fx_rates").sort("date")
     for name in FACT_TABLES:
+        if not (dimensions or name in changed or (name in MONEY_TABLES and "fx_rates" in changed)):
+            continue
         frame = _raw(root, name).join(customers, on="customer_id", how="left")
         if name in MONEY_TABLES:
             frame = with_usd(frame, fx, MONEY_TABLES[name])
-        _write_atomic_frame(facts / f"{name}.parquet", frame.collect())
-    # Likely duplicates: same name and e-mail as a customer with a lower id. Hashing every name is the
-    # slowest part of the data-quality page at a million customers, so it is done once here.
-    duplicate = pl.col("email").is_not_null() & (pl.col("id").rank("ordinal").over("name", "email") > 1)
-    customers_fact = (_raw(root, "customers").join(countries, on="country_iso2", how="left")
-                      .with_columns(duplicate.alias("duplicate")))
-    _write_atomic_frame(facts / "customers.parquet", customers_fact.collect())
-    # Activity (any order or interaction), time-sorted: "active customer" and churn scan only this.
-    activity = (pl.concat([_raw(root, "orders").select("customer_id", pl.col("ordered_at").alias("at")),
-                           _raw(root, "interactions").select("customer_id", pl.col("occurred_at").alias("at"))])
-                .join(customers.select("customer_id", "region_id", "country_iso2", "segment"), on="customer_id",
-                      how="left")
-                .sort("at"))
-    _write_atomic_frame(facts / "activity.parquet", activity.collect())
+        _write_atomic_frame(facts / f"{name}.parquet", frame)
+    if dimensions:
+        # Likely duplicates: same name and e-mail as a customer with a lower id. Hashing every name is
+        # the slowest part of the data-quality page at a million customers, so it is done once here.
+        duplicate = pl.col("email").is_not_null() & (pl.col("id").rank("ordinal").over("name", "email") > 1)
+        customers_fact = (_raw(root, "customers").join(countries, on="country_iso2", how="left")
+                          .with_columns(duplicate.alias("duplicate")))
+        _write_atomic_frame(facts / "customers.parquet", customers_fact)
+    if dimensions or changed & {"orders", "interactions"}:
+        # Activity (any order or interaction), time-sorted: "active customer" and churn scan only this.
+        activity = (pl.concat([_raw(root, "orders").select("customer_id", pl.col("ordered_at").alias("at")),
+                               _raw(root, "interactions").select("customer_id",
+                                                                  pl.col("occurred_at").alias("at"))])
+                    .join(customers.select("customer_id", "region_id", "country_iso2", "segment"),
+                          on="customer_id", how="left")
+                    .sort("at"))
+        _write_atomic_frame(facts / "activity.parquet", activity)
 
 
 def with_usd(frame: pl.LazyFrame, fx: pl.LazyFrame, date_column: str) -> pl.LazyFrame:

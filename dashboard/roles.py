@@ -37,7 +37,11 @@ ROLES: dict[str, Role] = {
 }
 DEFAULT_ROLE = "executive"
 
-USERS_FILE = Path(os.environ.get("MERIDIAN_USERS_FILE", PROJECT_ROOT / ".streamlit" / "users.toml"))
+
+
+def users_file() -> Path:
+    """$MERIDIAN_USERS_FILE, else .streamlit/users.toml."""
+    return Path(os.environ.get("MERIDIAN_USERS_FILE", PROJECT_ROOT / ".streamlit" / "users.toml"))
 
 
 @dataclass(frozen=True)
@@ -52,9 +56,10 @@ def configured_users() -> dict[str, tuple[str, str]]:
     The file holds `[users.NAME] role = "lead_emea"` and `password = "pbkdf2:<salt hex>:<hash hex>"`
     (make one with `meridian hash-password`).
     """
-    if not USERS_FILE.exists():
+    path = users_file()
+    if not path.exists():
         return {}
-    data = tomllib.loads(USERS_FILE.read_text())
+    data = tomllib.loads(path.read_text())
     users = data.get("users", {})
     return {name: (str(entry["role"]), str(entry["password"])) for name, entry in users.items()
             if entry.get("role") in ROLES}

@@ -155,6 +155,26 @@ def test_map_link_outside_the_scope_is_refused(app: AppTest) -> None:
     assert any("outside what you may see" in w.value for w in app.warning)
 
 
+def test_configured_users_sign_in_with_a_password(app: AppTest, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from dashboard.roles import hash_password
+
+    users = tmp_path / "users.toml"
+    users.write_text(f'[users.li]\nrole = "lead_emea"\npassword = "{hash_password("s3cret")}"\n')
+    monkeypatch.setenv("MERIDIAN_USERS_FILE", str(users))
+    app.run()
+    assert not app.exception
+    assert not app.metric  # nothing shown before signing in
+    app.text_input[0].input("li")
+    app.text_input[1].input("wrong")
+    app.button[0].click().run()
+    assert any("wrong password" in e.value for e in app.error)
+    app.text_input[1].input("s3cret")
+    app.button[0].click().run()
+    assert not app.exception
+    assert metric(app, "Revenue") == "$290.00"  # EMEA only
+
+
 def test_pages_folder_is_not_beside_the_entrypoint() -> None:
     # A pages/ folder next to the entrypoint switches Streamlit to its old multipage mode, where a
     # deep link skips the entrypoint (no sign-in, no filters).

@@ -172,3 +172,20 @@ def test_empty_period_gives_nulls_not_errors(tiny_src: Snapshot) -> None:
     assert satisfaction.nps(tiny_src, empty)["nps"][0] is None
     assert service.sla_attainment(tiny_src, empty)["sla_attainment"][0] is None
     assert customers.churn(tiny_src, empty)["churn_rate"][0] is None
+
+
+def test_active_and_churn_without_dense_ids(tiny_src: Snapshot, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Customer ids too large to flag one by one take the hashing path, with the same results.
+    monkeypatch.setattr(customers, "DENSE_ID_LIMIT", 0)
+    assert customers.active_customers(tiny_src, PERIOD)["active"][0] == 6
+    row = customers.churn(tiny_src, PERIOD).row(0, named=True)
+    assert (row["active_at_start"], row["churned"]) == (5, 1)
+
+
+def test_lifecycle_before_the_end_of_the_data(tiny_src: Snapshot) -> None:
+    # As of the end of 2025: customer 1 has one won order (7, idle 47 days) -> first purchase; 3 has one
+    # (8), idle 199 days > 90 -> at risk; 5 idle 333 days -> at risk; 6: 6 orders over 20 months, idle
+    # 91 days < twice its 122-day gap -> loyal; 7: 2 orders 30 days apart, idle 91 > 90 -> at risk;
+    # 2 and 4 did not exist yet; 8 and 9 never ordered -> prospects.
+    stages = dict(customers.lifecycle(tiny_src, Filters(start=dt.date(2025, 10, 3), end=dt.date(2025, 12, 31))).rows())
+    assert stages == {"prospect": 2, "first_purchase": 1, "repeat": 0, "loyal": 1, "at_risk": 3, "churned": 0}

@@ -313,8 +313,6 @@ def _build_facts(root: Path, changed: set[str]) -> None:
         frame = _raw(root, name).join(customers, on="customer_id", how="left")
         if name in MONEY_TABLES:
             frame = with_usd(frame, fx, MONEY_TABLES[name])
-        if name == "orders":
-            frame = with_won_gap(frame)
         _write_atomic_frame(facts / f"{name}.parquet", frame)
     if dimensions:
         # Likely duplicates: same name and e-mail as a customer with a lower id. Hashing every name is
@@ -335,16 +333,6 @@ def _build_facts(root: Path, changed: set[str]) -> None:
         last = pl.scan_parquet(facts / "activity.parquet").group_by("customer_id").agg(
             pl.col("at").max().alias("last_at"))
         _write_atomic_frame(facts / "last_activity.parquet", last)
-
-
-def with_won_gap(orders: pl.LazyFrame) -> pl.LazyFrame:
-    """Adds `won_gap`: time since the customer's previous won order (null for the first and for orders
-    not won). Any filter on `ordered_at < end` keeps each customer's earlier orders, so the gaps stay
-    right for lifecycle stages as of any date."""
-    same_customer = pl.col("customer_id") == pl.col("customer_id").shift()
-    gaps = (orders.filter(pl.col("status") == "won").sort("customer_id", "ordered_at")
-            .select("id", pl.when(same_customer).then(pl.col("ordered_at").diff()).alias("won_gap")))
-    return orders.join(gaps, on="id", how="left", maintain_order="left")
 
 
 def with_usd(frame: pl.LazyFrame, fx: pl.LazyFrame, date_column: str) -> pl.LazyFrame:

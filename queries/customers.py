@@ -96,7 +96,7 @@ def lifecycle_by_customer(src: Snapshot, f: Filters) -> pl.LazyFrame:
     """customer_id, stage (one of LIFECYCLE_STAGES) as of the period's end, for customers created by then.
 
     churned: no activity for 365 days; at_risk: no activity for longer than twice the customer's
-    median gap between orders and at least 90 days; loyal: 4+ won orders spread over 12+ months;
+    mean gap between won orders and at least 90 days; loyal: 4+ won orders spread over 12+ months;
     repeat: 2+ won orders; first_purchase: 1; prospect: none.
     """
     end = f.end_ts
@@ -106,7 +106,11 @@ def lifecycle_by_customer(src: Snapshot, f: Filters) -> pl.LazyFrame:
               .filter((pl.col("status") == "won") & (pl.col("ordered_at") < end))
               .group_by("customer_id")
               .agg(pl.len().alias("orders"), pl.col("ordered_at").min().alias("first_order"),
-                   pl.col("ordered_at").max().alias("last_order"), pl.col("won_gap").median().alias("usual_gap")))
+                   pl.col("ordered_at").max().alias("last_order"))
+              # The usual gap is the mean time between won orders: the span over the number of gaps.
+              .with_columns(pl.when(pl.col("orders") > 1)
+                            .then((pl.col("last_order") - pl.col("first_order")) / (pl.col("orders") - 1))
+                            .alias("usual_gap")))
     events = activity(src, f)
     latest = src.scan("activity").select(pl.col("at").max()).collect().item()
     if latest is None or end > latest:

@@ -58,8 +58,7 @@ def monthly_trends(src: Snapshot, f: Filters, months: int = 12) -> pl.DataFrame:
             "month", pl.col("new").alias("new_customers")),
         satisfaction.nps_by(src, window, month_of("surveys")).select("month", "nps"),
         satisfaction.csat_by(src, window, month_of("surveys")).select("month", "csat"),
-        service.response_times_by(src, window, month_of("tickets")).select(
-            "month", "first_response_median_h"),
+        service.response_times_by(src, window, month_of("tickets"), ("first_response_median_h",)),
         service.sla_attainment_by(src, window, month_of("tickets")).select("month", "sla_attainment"),
     ]
     for part in parts:

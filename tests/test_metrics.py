@@ -58,7 +58,7 @@ def test_active_new_and_churn(tiny_src: Snapshot) -> None:
 
 def test_lifecycle(tiny_src: Snapshot) -> None:
     # prospect: 2 (cancelled order only), 8, 9 (no orders); first purchase: 4; repeat: 1 and 3 (3 orders,
-    # idle 40 and 45 days); loyal: 6 (6 orders over 20 months, idle 182 days < twice its 122-day gap);
+    # idle 40 and 45 days); loyal: 6 (6 orders over 20 months, idle 182 days < twice its 121.6-day mean gap);
     # at risk: 7 (idle 182 days > 90); churned: 5 (idle 424 days).
     stages = dict(customers.lifecycle(tiny_src, PERIOD).rows())
     assert stages == {"prospect": 3, "first_purchase": 1, "repeat": 2, "loyal": 1, "at_risk": 1, "churned": 1}
@@ -185,7 +185,7 @@ def test_active_and_churn_without_dense_ids(tiny_src: Snapshot, monkeypatch: pyt
 def test_lifecycle_before_the_end_of_the_data(tiny_src: Snapshot) -> None:
     # As of the end of 2025: customer 1 has one won order (7, idle 47 days) -> first purchase; 3 has one
     # (8), idle 199 days > 90 -> at risk; 5 idle 333 days -> at risk; 6: 6 orders over 20 months, idle
-    # 91 days < twice its 122-day gap -> loyal; 7: 2 orders 30 days apart, idle 91 > 90 -> at risk;
+    # 91 days < twice its 121.6-day mean gap -> loyal; 7: 2 orders 30 days apart, idle 91 > 90 -> at risk;
     # 2 and 4 did not exist yet; 8 and 9 never ordered -> prospects.
     stages = dict(customers.lifecycle(tiny_src, Filters(start=dt.date(2025, 10, 3), end=dt.date(2025, 12, 31))).rows())
     assert stages == {"prospect": 2, "first_purchase": 1, "repeat": 0, "loyal": 1, "at_risk": 3, "churned": 0}

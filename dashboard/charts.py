@@ -8,20 +8,6 @@ import polars as pl
 from dashboard import fmt, theme
 from dashboard.i18n import translator
 
-SPARK_HEIGHT = 48
-
-
-def sparkline(values: list[float | None], good_when_up: bool = True) -> go.Figure:
-    """A tiny trend line without axes, coloured by the direction of its last change."""
-    points = [v for v in values if v is not None]
-    rising = len(points) >= 2 and points[-1] >= points[0]
-    colour = theme.GOOD if rising == good_when_up else theme.BAD
-    fig = go.Figure(go.Scatter(y=values, mode="lines", line={"color": colour, "width": 2},
-                               connectgaps=True, hoverinfo="skip"))
-    fig.update_layout(height=SPARK_HEIGHT, margin={"l": 0, "r": 0, "t": 0, "b": 0}, showlegend=False,
-                      xaxis={"visible": False}, yaxis={"visible": False})
-    return fig
-
 
 def _labels(values: pl.Series, lang: str) -> list:
     """Axis values: months spelled in the UI language (plotly's own date labels are English only)."""

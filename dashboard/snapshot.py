@@ -104,6 +104,9 @@ def _in_memory(files: list[Path]) -> pl.DataFrame:
     with _loading:
         cached = _loaded.get(key)
         if cached is None or cached[0] != version:
+            # Forget tables whose files a refresh has replaced, so old versions do not pile up.
+            for stale in [k for k in _loaded if not all(Path(f).exists() for f in k)]:
+                del _loaded[stale]
             _loaded[key] = (version, pl.read_parquet(files))
         return _loaded[key][1]
 

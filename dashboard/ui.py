@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,17 @@ import streamlit as st
 
 from dashboard import fmt, nav
 from dashboard.db import DatabaseError, default_url, is_default, read_only_engine, resolve_url, sqlite_path
-from dashboard.filters import CHANNELS, COMPARISONS, CURRENCIES, EXTRA_PARAMS, LANGUAGES, PRESETS, SEGMENTS, Filters
+from dashboard.filters import (
+    CHANNELS,
+    COMPARISONS,
+    CURRENCIES,
+    EXTRA_PARAMS,
+    LANGUAGES,
+    PRESETS,
+    SEGMENTS,
+    Filters,
+    preset_window,
+)
 from dashboard.i18n import N_, Translate
 from dashboard.roles import DEFAULT_ROLE, ROLES, User, authenticate, configured_users
 from dashboard.snapshot import Snapshot, SnapshotError, refresh, snapshot_root
@@ -42,10 +52,6 @@ class Context:
     src: Snapshot
     filters: Filters
     t: Translate
-
-    @property
-    def lang(self) -> str:
-        return self.filters.lang
 
 
 # --- language ---------------------------------------------------------------------------------
@@ -208,8 +214,6 @@ def global_filters(user: User, src: Snapshot, t: Translate, lang: str) -> Filter
         chosen = side.date_input(t("From – to"), key="f_from_to", max_value=today, format="YYYY-MM-DD")
         start, end = (chosen if isinstance(chosen, tuple) and len(chosen) == 2 else (today, today))
     else:
-        from dashboard.filters import preset_window
-
         start, end = preset_window(preset, today)
     compare = side.selectbox(t("Compare with"), COMPARISONS, key="f_compare",
                              format_func=lambda c: t(COMPARISON_LABELS[c]))
@@ -348,8 +352,4 @@ def apply_style(shared_screen: bool) -> None:
 
 def store_context(ctx: Context) -> None:
     st.session_state["context"] = ctx
-
-
-def replace_filters(ctx: Context, **changes: Any) -> Context:
-    return replace(ctx, filters=replace(ctx.filters, **changes))
 

@@ -335,6 +335,20 @@ def format_change(value: float | None, previous: float | None, unit: str, f: Fil
     return fmt.hours(value - previous, f.lang)
 
 
+def nps_text(t: Translate, lang: str) -> pl.Expr:
+    """The `nps` column as table text: the score, or "too few responses" below MIN_RESPONSES."""
+    from queries.satisfaction import MIN_RESPONSES
+
+    return (pl.when(pl.col("responses") >= MIN_RESPONSES)
+            .then(pl.col("nps").map_elements(lambda v: fmt.decimal(v, lang), return_dtype=pl.String))
+            .otherwise(pl.lit(t("Too few responses"))).alias("nps"))
+
+
+def revenue_column(t: Translate, currency: str) -> Any:
+    """A money column of a table: compact (1.2M), the currency in the header."""
+    return st.column_config.NumberColumn(t("Revenue ({currency})", currency=currency), format="compact")
+
+
 def empty_state(t: Translate, what: str) -> None:
     st.info(t("No {what} for these filters. Widen the period or clear some filters in the sidebar.",
               what=what))

@@ -42,6 +42,5 @@ else:
                  width="stretch", column_config={
                      "customer_id": t("ID"), "name": t("Customer"), "country_iso2": t("Country"), "city": t("City"),
                      "segment": t("Segment"), "email": t("E-mail"),
-                     "revenue": st.column_config.NumberColumn(t("Revenue ({currency})", currency=f.currency),
-                                                              format="%.0f"),
+                     "revenue": ui.revenue_column(t, f.currency),
                      "orders": t("Orders")})

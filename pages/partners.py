@@ -30,17 +30,17 @@ if card.is_empty():
 else:
     shown = card.with_columns(
         (pl.col("win_rate") * 100).alias("win_rate"),
-        pl.when(pl.col("responses") >= MIN_RESPONSES).then(pl.col("nps")).alias("nps"),
-        pl.col("kind", "status").map_elements(t, return_dtype=pl.String),
+        ui.nps_text(t, f.lang),
+        pl.col("kind", "status", "tier").map_elements(t, return_dtype=pl.String),
     ).drop("partner_id")
     st.dataframe(shown, hide_index=True, width="stretch", height=560, column_config={
         "name": t("Partner"), "kind": t("Kind"), "country_iso2": t("Country"), "tier": t("Tier"),
         "status": t("Status"),
-        "revenue": st.column_config.NumberColumn(t("Revenue ({currency})", currency=f.currency), format="%.0f"),
+        "revenue": ui.revenue_column(t, f.currency),
         "orders": t("Orders"), "customers": t("Customers"), "closed": t("Closed deals"), "won": t("Won"),
         "win_rate": st.column_config.NumberColumn(t("Win rate (%)"), format="%.0f"),
         "deal_cycle_days": st.column_config.NumberColumn(t("Deal cycle (days)"), format="%.0f"),
         "responses": t("Responses"),
-        "nps": st.column_config.NumberColumn(t("NPS"), format="%.1f",
-                                             help=t("Empty where fewer than {n} responses.", n=MIN_RESPONSES)),
+        "nps": st.column_config.TextColumn(t("NPS"), help=t("Empty where fewer than {n} responses.",
+                                                            n=MIN_RESPONSES)),
     })

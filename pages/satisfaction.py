@@ -54,12 +54,13 @@ if by_country.is_empty():
 else:
     names = ui.cached(markets.countries)(src, f).select("country_iso2", "name")
     table = (by_country.join(names, on="country_iso2", how="left")
-             .with_columns(pl.when(pl.col("responses") >= MIN_RESPONSES).then(pl.col("nps")).alias("nps"))
-             .sort("nps", descending=True, nulls_last=True)
+             .sort(pl.when(pl.col("responses") >= MIN_RESPONSES).then(pl.col("nps")), descending=True,
+                   nulls_last=True)
+             .with_columns(ui.nps_text(t, f.lang))
              .select("name", "responses", "promoters", "passives", "detractors", "nps"))
     st.dataframe(table, hide_index=True, width="stretch", column_config={
         "name": t("Country"), "responses": t("Responses"), "promoters": t("Promoters"),
         "passives": t("Passives"), "detractors": t("Detractors"),
-        "nps": st.column_config.NumberColumn(t("NPS"), format="%.1f",
-                                             help=t("Empty where fewer than {n} responses.", n=MIN_RESPONSES)),
+        "nps": st.column_config.TextColumn(t("NPS"), help=t("Empty where fewer than {n} responses.",
+                                                            n=MIN_RESPONSES)),
     })

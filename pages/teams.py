@@ -27,8 +27,8 @@ else:
         hide_index=True, width="stretch",
         column_config={
             "team": t("Team"), "metric": t("Metric"),
-            "target": st.column_config.NumberColumn(t("Target"), format="%.1f"),
-            "actual": st.column_config.NumberColumn(t("Actual"), format="%.1f"),
+            "target": st.column_config.NumberColumn(t("Target"), format="compact"),
+            "actual": st.column_config.NumberColumn(t("Actual"), format="compact"),
             "attainment": st.column_config.ProgressColumn(t("Attainment"), format="%.0f%%", min_value=0,
                                                           max_value=150),
         })

@@ -134,13 +134,14 @@ if drill.country is None:
     ranking = ui.cached(market_expansion)(src, view)
     st.dataframe(ranking.with_columns(pl.col("action").replace_strict(
         {"invest": t("Invest"), "fix": t("Fix"), "hold": t("Hold")}, default=None),
-        (pl.col("churn_rate") * 100)), hide_index=True, width="stretch", column_config={
+        (pl.col("churn_rate") * 100), ui.nps_text(t, f.lang)).drop("responses"),
+        hide_index=True, width="stretch", column_config={
         "country_iso2": None, "name": t("Country"), "customers": t("Active customers"),
         "per_million": st.column_config.NumberColumn(t("Customers per million people"), format="%.1f"),
-        "revenue": st.column_config.NumberColumn(t("Revenue ({currency})", currency=f.currency), format="%.0f"),
-        "revenue_per_customer": st.column_config.NumberColumn(t("Revenue per customer"), format="%.0f"),
+        "revenue": ui.revenue_column(t, f.currency),
+        "revenue_per_customer": st.column_config.NumberColumn(t("Revenue per customer"), format="compact"),
         "growth": st.column_config.NumberColumn(t("Revenue growth (%)"), format="%.1f"),
-        "nps": st.column_config.NumberColumn(t("NPS"), format="%.1f"),
+        "nps": t("NPS"),
         "churn_rate": st.column_config.NumberColumn(t("Churn rate (%)"), format="%.1f"),
         "action": t("Suggested action")})
     st.caption(t("Invest: revenue growing 15 %+ with NPS at least the median market's. Fix: revenue falling, "
@@ -197,7 +198,7 @@ else:
     st.dataframe(cities.head(15).with_columns(pl.col("city").fill_null(t("Other places"))).select(
         "city", "customers", "revenue"), hide_index=True, width="stretch", column_config={
         "city": t("City"), "customers": t("Customers"),
-        "revenue": st.column_config.NumberColumn(t("Revenue ({currency})", currency=f.currency), format="%.0f")})
+        "revenue": ui.revenue_column(t, f.currency)})
 
 mixes = st.columns(4)
 for column, (field, label) in zip(mixes, [("segment", t("Segment")), ("industry", t("Industry")),
@@ -224,7 +225,7 @@ else:
     st.dataframe(top.head(15).drop("country_iso2"), hide_index=True, width="stretch", column_config={
         "customer_id": t("ID"), "name": t("Customer"), "city": t("City"), "segment": t("Segment"),
         "email": t("E-mail"), "orders": t("Orders"),
-        "revenue": st.column_config.NumberColumn(t("Revenue ({currency})", currency=f.currency), format="%.0f")})
+        "revenue": ui.revenue_column(t, f.currency)})
 
 people = ui.cached(active_people)(src, view)
 reps_col, partners_col = st.columns(2)
@@ -235,5 +236,4 @@ partners_col.markdown("**" + t("Top partners") + "**")
 partners_col.dataframe(people.filter(pl.col("kind") == "partner").select("name", "count", "revenue"),
                        hide_index=True, width="stretch", column_config={
                            "name": t("Partner"), "count": t("Orders"),
-                           "revenue": st.column_config.NumberColumn(t("Revenue ({currency})", currency=f.currency),
-                                                                    format="%.0f")})
+                           "revenue": ui.revenue_column(t, f.currency)})

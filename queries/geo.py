@@ -92,7 +92,7 @@ def city_points(src: Snapshot, f: Filters) -> pl.DataFrame:
 
 def market_expansion(src: Snapshot, f: Filters) -> pl.DataFrame:
     """country_iso2, name, customers, per_million (active customers per million inhabitants), revenue,
-    revenue_per_customer, growth, nps, churn_rate, action — markets ranked by growth.
+    revenue_per_customer, growth, responses, nps, churn_rate, action — markets ranked by growth.
 
     action: "invest" where revenue grows by 15 %+ and NPS is at least the median market's, "fix"
     where revenue falls, NPS is below 0, or churn is twice the median market's; else "hold"."""
@@ -111,7 +111,7 @@ def market_expansion(src: Snapshot, f: Filters) -> pl.DataFrame:
         pl.when(fix).then(pl.lit("fix")).when(invest).then(pl.lit("invest")).otherwise(pl.lit("hold"))
         .alias("action"))
         .select("country_iso2", "name", "customers", "per_million", "revenue", "revenue_per_customer", "growth",
-                "nps", "churn_rate", "action")
+                "responses", "nps", "churn_rate", "action")
         .sort("growth", "country_iso2", descending=[True, False], nulls_last=True))
 
 

@@ -17,7 +17,7 @@ from dashboard.i18n import catalog, translator
 
 # Values from the data that the UI shows translated.
 DATA_MESSAGES = {*SEGMENTS, *CHANNELS, *PARTNER_KINDS, *INDUSTRIES, *(name for _, _, name, _ in REGIONS),
-                 "active", "onboarding", "suspended", "terminated"}
+                 "active", "onboarding", "suspended", "terminated", "platinum", "gold", "silver"}
 
 
 def ui_messages() -> set[str]:

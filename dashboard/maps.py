@@ -116,7 +116,7 @@ def legend_html(low: str, high: str) -> str:
             f'background:linear-gradient(to right, {gradient})"></div><span>{high}</span></div>')
 
 
-def revenue_map(frame: pl.DataFrame, currency: str, lang: str, zoom: float = 1.3) -> pdk.Deck:
+def revenue_map(frame: pl.DataFrame, currency: str, lang: str, zoom: float = 1.2) -> pdk.Deck:
     """Countries coloured by revenue (`country_iso2`, `name`, `revenue`)."""
     shown = frame.with_columns(
         pl.col("revenue").alias("value"),
@@ -124,4 +124,4 @@ def revenue_map(frame: pl.DataFrame, currency: str, lang: str, zoom: float = 1.3
         .alias("revenue_text"),
     )
     return choropleth(shown, {"label": "name", "amount": "revenue_text"},
-                      "<b>{label}</b><br/>{amount}", view=WORLD_TARGET | {"zoom": zoom})
+                      "<b>{label}</b><br/>{amount}", view=WORLD_TARGET | {"target": [5, 20, 0], "zoom": zoom})

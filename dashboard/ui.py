@@ -349,6 +349,14 @@ def revenue_column(t: Translate, currency: str) -> Any:
     return st.column_config.NumberColumn(t("Revenue ({currency})", currency=currency), format="compact")
 
 
+def chart(t: Translate, frame: pl.DataFrame, what: str, build: Callable[[pl.DataFrame], Any]) -> None:
+    """The plotly figure `build` makes of `frame`, or the empty state naming `what` when it has no rows."""
+    if frame.is_empty():
+        empty_state(t, what)
+    else:
+        st.plotly_chart(build(frame), config={"displayModeBar": False})
+
+
 def empty_state(t: Translate, what: str) -> None:
     st.info(t("No {what} for these filters. Widen the period or clear some filters in the sidebar.",
               what=what))

@@ -21,15 +21,11 @@ with st.spinner(t("Computing the customer base…")):
     new = ui.cached(new_customers_by)(src, year, month_of("customers"))
 left, right = st.columns(2)
 with left:
-    shown = stages.with_columns(pl.col("stage").replace_strict(STAGES))
-    st.plotly_chart(charts.bars(shown, "stage", "customers", t("Lifecycle stage at the period's end"), f.lang),
-                    config={"displayModeBar": False})
+    ui.chart(t, stages.with_columns(pl.col("stage").replace_strict(STAGES)), t("customers"),
+             lambda frame: charts.bars(frame, "stage", "customers", t("Lifecycle stage at the period's end"), f.lang))
 with right:
-    if new.is_empty():
-        ui.empty_state(t, t("new customers"))
-    else:
-        st.plotly_chart(charts.bars(new, "month", "new", t("New customers by month"), f.lang),
-                        config={"displayModeBar": False})
+    ui.chart(t, new, t("new customers"),
+             lambda frame: charts.bars(frame, "month", "new", t("New customers by month"), f.lang))
 
 st.subheader(t("Top customers by revenue"))
 top = ui.cached(top_customers)(src, f)

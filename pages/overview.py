@@ -63,21 +63,13 @@ with left:
                         height=380)
         st.caption(t("Revenue by country ({currency}); darker is more.", currency=f.currency))
 with right:
-    st.plotly_chart(charts.revenue_trend(trends, f.currency, f.lang), config={"displayModeBar": False})
+    ui.chart(t, trends, t("revenue"), lambda frame: charts.revenue_trend(frame, f.currency, f.lang))
 
 movers = ui.cached(market_movers)(src, f)
 rising, falling = st.columns(2)
 with rising:
-    top = movers.filter(movers["change"] > 0).head(5)
-    if top.is_empty():
-        ui.empty_state(t, t("rising markets"))
-    else:
-        st.plotly_chart(charts.movers(top, f.currency, f.lang, t("Top rising markets")),
-                        config={"displayModeBar": False})
+    ui.chart(t, movers.filter(movers["change"] > 0).head(5), t("rising markets"),
+             lambda frame: charts.movers(frame, f.currency, f.lang, t("Top rising markets")))
 with falling:
-    bottom = movers.filter(movers["change"] < 0).sort("change").head(5)
-    if bottom.is_empty():
-        ui.empty_state(t, t("falling markets"))
-    else:
-        st.plotly_chart(charts.movers(bottom, f.currency, f.lang, t("Top falling markets")),
-                        config={"displayModeBar": False})
+    ui.chart(t, movers.filter(movers["change"] < 0).sort("change").head(5), t("falling markets"),
+             lambda frame: charts.movers(frame, f.currency, f.lang, t("Top falling markets")))

@@ -33,19 +33,13 @@ window = f.last_months(12)
 left, right = st.columns(2)
 trend = ui.cached(nps_by)(src, window, month_of("surveys"))
 with left:
-    if trend.is_empty():
-        ui.empty_state(t, t("NPS responses"))
-    else:
-        st.plotly_chart(charts.line(trend, "month", "nps", t("NPS by month, last 12 months"), f.lang),
-                        config={"displayModeBar": False})
-by_channel = ui.cached(csat_by)(src, f, "channel")
+    ui.chart(t, trend, t("NPS responses"),
+             lambda frame: charts.line(frame, "month", "nps", t("NPS by month, last 12 months"), f.lang))
+by_channel = ui.cached(csat_by)(src, f, "channel").with_columns(
+    pl.col("channel").map_elements(t, return_dtype=pl.String))
 with right:
-    if by_channel.is_empty():
-        ui.empty_state(t, t("CSAT responses"))
-    else:
-        shown = by_channel.with_columns(pl.col("channel").map_elements(t, return_dtype=pl.String))
-        st.plotly_chart(charts.bars(shown, "channel", "csat", t("CSAT by channel (%)"), f.lang),
-                        config={"displayModeBar": False})
+    ui.chart(t, by_channel, t("CSAT responses"),
+             lambda frame: charts.bars(frame, "channel", "csat", t("CSAT by channel (%)"), f.lang))
 
 st.subheader(t("NPS by country"))
 by_country = ui.cached(nps_by)(src, f, "country_iso2")

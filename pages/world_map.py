@@ -162,15 +162,10 @@ for column, row in zip(tiles, kpis.filter(pl.col("kpi").is_in(list(KPI_LABELS)))
 
 left, right = st.columns(2)
 with left:
-    trend = ui.cached(revenue_by)(src, view.last_months(12), month_of("orders"))
-    if trend.is_empty():
-        ui.empty_state(t, t("revenue"))
-    else:
-        st.plotly_chart(charts.revenue_trend(trend, f.currency, f.lang), config={"displayModeBar": False})
-    joined = ui.cached(new_customers_by)(src, view.last_months(12), month_of("customers"))
-    if not joined.is_empty():
-        st.plotly_chart(charts.bars(joined, "month", "new", t("New customers by month"), f.lang),
-                        config={"displayModeBar": False})
+    ui.chart(t, ui.cached(revenue_by)(src, view.last_months(12), month_of("orders")), t("revenue"),
+             lambda frame: charts.revenue_trend(frame, f.currency, f.lang))
+    ui.chart(t, ui.cached(new_customers_by)(src, view.last_months(12), month_of("customers")), t("new customers"),
+             lambda frame: charts.bars(frame, "month", "new", t("New customers by month"), f.lang))
 with right:
     st.markdown("**" + t("This market against every market you may see") + "**")
     versus = ui.cached(market_vs_world)(src, view)

@@ -155,16 +155,28 @@ def refresh(engine: Engine, root: Path, full: bool = False,
             shutil.rmtree(root / "facts", ignore_errors=True)
             manifest = {"format": SNAPSHOT_FORMAT, "tables": {}}
         read: dict[str, int] = {}
+        appended: list[Path] = []
         try:
             with engine.connect() as connection:
                 for name in schema.TABLE_ORDER:
                     state = manifest["tables"].get(name, {})
-                    read[name], manifest["tables"][name] = _refresh_table(connection, root, name, state)
+                    read[name], manifest["tables"][name] = _refresh_table(connection, root, name, state, appended)
                     if progress:
                         progress(name, read[name])
-        except SQLAlchemyError as exc:
-            log.exception("snapshot refresh failed")
-            raise DatabaseError(f"Reading the CRM database failed: {str(exc).splitlines()[0]}") from exc
+        except BaseException as exc:
+            # The watermarks are saved only when every table is read: rows appended before a failure
+            # would be appended again by the next refresh, so they go. (Upserts and reloads replace
+            # rows by id and are safe to repeat.)
+            for path in appended:
+                path.unlink(missing_ok=True)
+            if isinstance(exc, SQLAlchemyError):
+                log.exception("snapshot refresh failed")
+                raise DatabaseError(f"Reading the CRM database failed: {str(exc).splitlines()[0]}") from exc
+            raise
+        for name in {path.parent.name for path in appended}:
+            parts = sorted((root / "raw" / name).glob("part-*.parquet"))
+            if len(parts) > MAX_PARTS:
+                _replace_parts(root / "raw" / name, pl.scan_parquet(parts))
         changed = {name for name, rows in read.items() if rows}
         if changed or not (root / "facts").exists():
             _build_facts(root, changed if (root / "facts").exists() else set(schema.TABLE_ORDER))
@@ -173,7 +185,9 @@ def refresh(engine: Engine, root: Path, full: bool = False,
     return read
 
 
-def _refresh_table(connection, root: Path, name: str, state: dict) -> tuple[int, dict]:  # type: ignore[no-untyped-def]
+def _refresh_table(connection, root: Path, name: str, state: dict,  # type: ignore[no-untyped-def]
+                   appended: list[Path]) -> tuple[int, dict]:
+    """Reads the table's new rows into its part files; part files it adds are listed in `appended`."""
     target = schema.polars_schema(name)
     parts = root / "raw" / name
     parts.mkdir(parents=True, exist_ok=True)
@@ -193,7 +207,7 @@ def _refresh_table(connection, root: Path, name: str, state: dict) -> tuple[int,
         query, connection, iter_batches=True, batch_size=BATCH_ROWS, infer_schema_length=None))
     existing = sorted(parts.glob("part-*.parquet"))
     if watermark_column and (not existing or name not in UPSERT_BY_UPDATED_AT):
-        return _append_batches(parts, existing, batches, watermark_column, state)
+        return _append_batches(parts, len(existing), batches, watermark_column, state, appended)
     batch_list = list(batches)
     new = pl.concat(batch_list) if batch_list else pl.DataFrame(schema=target)
     current = pl.scan_parquet(existing) if existing else pl.LazyFrame(schema=target)
@@ -213,21 +227,21 @@ def _refresh_table(connection, root: Path, name: str, state: dict) -> tuple[int,
     return (new.height if changed else 0), state
 
 
-def _append_batches(parts: Path, existing: list[Path], batches: Iterator[pl.DataFrame], watermark_column: str,
-                    state: dict) -> tuple[int, dict]:
+def _append_batches(parts: Path, index: int, batches: Iterator[pl.DataFrame], watermark_column: str,
+                    state: dict, appended: list[Path]) -> tuple[int, dict]:
     """Writes every batch as a part file as it arrives, so a first read of millions of rows, or the
     new rows of an append-only table, never sit in memory all at once."""
-    index, rows, top = len(existing), 0, None
+    rows, top = 0, None
     for batch in batches:
         if batch.is_empty():
             continue
-        _write_atomic_frame(parts / f"part-{index:05d}.parquet", batch)
+        path = parts / f"part-{index:05d}.parquet"
+        _write_atomic_frame(path, batch)
+        appended.append(path)
         index += 1
         rows += batch.height
         batch_top = batch[watermark_column].max()
         top = batch_top if top is None or batch_top > top else top
-    if index > MAX_PARTS:
-        _replace_parts(parts, pl.scan_parquet(sorted(parts.glob("part-*.parquet"))))
     if top is not None:
         state = {"watermark": _format_watermark(top)}
     return rows, state

@@ -116,6 +116,34 @@ def test_incremental_refresh_reads_only_new_rows(tmp_path: Path) -> None:
     assert set(src.scan("orders").filter(pl.col("customer_id") == 3).collect()["segment"]) == {"Enterprise"}
 
 
+def test_failed_refresh_leaves_nothing_to_append_twice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from dashboard import snapshot
+
+    url = f"sqlite:///{tmp_path / 'crm.sqlite'}"
+    tiny.write(url)
+    root = tmp_path / "snap"
+    refresh(read_only_engine(url), root)
+    with writable_engine(url).begin() as connection:
+        connection.execute(text("INSERT INTO interactions VALUES (99, 1, 1, 'chat', 'inbound', 'en', "
+                                "'2026-03-30 10:00:00')"))
+    real = snapshot._refresh_table
+
+    def failing(connection, root, name, state, appended):  # type: ignore[no-untyped-def]
+        if name == "surveys":  # read after interactions
+            raise OperationalError("SELECT", {}, Exception("connection lost"))
+        return real(connection, root, name, state, appended)
+
+    monkeypatch.setattr(snapshot, "_refresh_table", failing)
+    with pytest.raises(DatabaseError, match="connection lost"):
+        refresh(read_only_engine(url), root)
+    monkeypatch.setattr(snapshot, "_refresh_table", real)
+    assert refresh(read_only_engine(url), root)["interactions"] == 1
+    ids = Snapshot.open(root).scan("interactions").collect()["id"]
+    assert ids.len() == 4 and ids.n_unique() == 4
+
+
 def test_every_backend_gives_the_same_snapshot(tmp_path_factory: pytest.TempPathFactory) -> None:
     plan = Plan(customers=2_000, seed=11, as_of=dt.date(2026, 6, 1))
     snapshots = {}

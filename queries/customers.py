@@ -9,8 +9,10 @@ import numpy as np
 import polars as pl
 
 from dashboard.filters import Filters
+from dashboard.roles import mask_email, mask_text
 from dashboard.snapshot import Snapshot
 from queries.common import YEAR, between, rows
+from queries.revenue import won_orders
 
 LIFECYCLE_STAGES = ("prospect", "first_purchase", "repeat", "loyal", "at_risk", "churned")
 LOYAL_MIN_ORDERS = 4
@@ -25,9 +27,14 @@ def activity(src: Snapshot, f: Filters) -> pl.LazyFrame:
     return rows(src, replace(f, channels=()), "activity", in_period=False).select("customer_id", "at")
 
 
-def _active_at(events: pl.LazyFrame, moment: dt.datetime) -> pl.LazyFrame:
+def year_before(moment: dt.datetime) -> pl.Expr:
+    """Activity in the 365 days before `moment`: what makes a customer active at that moment."""
+    return between("at", moment - YEAR, moment)
+
+
+def active_at(events: pl.LazyFrame, moment: dt.datetime) -> pl.LazyFrame:
     """Customers with activity in the 365 days before `moment`."""
-    return events.filter(between("at", moment - YEAR, moment)).select("customer_id").unique()
+    return events.filter(year_before(moment)).select("customer_id").unique()
 
 
 # Customer ids below this are counted with a flag per possible id (a few MB) instead of hashing:
@@ -43,7 +50,7 @@ def _active_flags(events: pl.LazyFrame, moments: list[dt.datetime]) -> list[np.n
         return None
     flags = []
     for moment in moments:
-        ids = (events.filter(between("at", moment - YEAR, moment)).select("customer_id").collect()
+        ids = (events.filter(year_before(moment)).select("customer_id").collect()
                .to_series().to_numpy())
         flag = np.zeros(top + 1, dtype=bool)
         flag[ids] = True
@@ -57,7 +64,7 @@ def active_customers(src: Snapshot, f: Filters) -> pl.DataFrame:
     flags = _active_flags(events, [f.end_ts])
     if flags is not None:
         return pl.DataFrame({"active": [int(flags[0].sum())]}, schema={"active": pl.UInt32})
-    return _active_at(events, f.end_ts).select(pl.len().alias("active")).collect()
+    return active_at(events, f.end_ts).select(pl.len().alias("active")).collect()
 
 
 def new_customers(src: Snapshot, f: Filters) -> pl.DataFrame:
@@ -82,7 +89,7 @@ def churn(src: Snapshot, f: Filters) -> pl.DataFrame:
         counts = pl.DataFrame({"active_at_start": [int(at_start.sum())], "churned": [int((at_start & ~at_end).sum())]},
                               schema={"active_at_start": pl.UInt32, "churned": pl.UInt32}).lazy()
     else:
-        start_ids, end_ids = _active_at(events, f.start_ts), _active_at(events, f.end_ts)
+        start_ids, end_ids = active_at(events, f.start_ts), active_at(events, f.end_ts)
         counts = pl.concat([start_ids.select(pl.len().alias("active_at_start")),
                             start_ids.join(end_ids, on="customer_id", how="anti").select(pl.len().alias("churned"))],
                            how="horizontal")
@@ -147,8 +154,6 @@ def lifecycle(src: Snapshot, f: Filters) -> pl.DataFrame:
 def top_customers(src: Snapshot, f: Filters, limit: int = 20) -> pl.DataFrame:
     """customer_id, name, country_iso2, city, segment, email, revenue, orders — the customers with the
     most revenue in the period. Name and e-mail are masked unless the filters carry personal-data rights."""
-    from dashboard.roles import mask_email, mask_text
-    from queries.revenue import won_orders
 
     best = (won_orders(src, f).group_by("customer_id")
             .agg(pl.col("amount").sum().alias("revenue"), pl.len().alias("orders"))

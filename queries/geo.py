@@ -9,7 +9,7 @@ import polars as pl
 from dashboard.filters import Filters
 from dashboard.snapshot import Snapshot
 from queries import customers, markets, revenue, satisfaction, service
-from queries.common import YEAR, between, rows
+from queries.common import rows
 from queries.satisfaction import MIN_RESPONSES
 
 # Cities (and countries) with fewer customers than this are merged for roles without personal-data
@@ -30,8 +30,8 @@ def country_metrics(src: Snapshot, f: Filters) -> pl.DataFrame:
     before = revenue.won_orders(src, f.comparison()).group_by("country_iso2").agg(
         pl.col("amount").sum().alias("previous"))
     events = customers.activity(src, f)
-    active_end = events.filter(between("at", f.end_ts - YEAR, f.end_ts)).select("customer_id").unique()
-    active_start = events.filter(between("at", f.start_ts - YEAR, f.start_ts)).select("customer_id").unique()
+    active_end = customers.active_at(events, f.end_ts)
+    active_start = customers.active_at(events, f.start_ts)
     where = rows(src, f, "customers", in_period=False).select(pl.col("id").alias("customer_id"), "country_iso2")
     active = active_end.join(where, on="customer_id").group_by("country_iso2").agg(pl.len().alias("customers"))
     churn = (active_start.join(where, on="customer_id")

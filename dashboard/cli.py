@@ -17,17 +17,16 @@ from dashboard.db import (
     PROJECT_ROOT,
     DatabaseError,
     default_url,
-    is_default,
+    embedded_missing,
     read_only_engine,
     redact,
     resolve_url,
     schema_problems,
     sqlite_path,
 )
+from dashboard.demo import DEFAULT_CUSTOMERS, DEFAULT_SEED
+from dashboard.schema import TABLE_ORDER
 from dashboard.snapshot import SnapshotError, refresh, snapshot_root
-
-DEFAULT_CUSTOMERS = 20_000
-DEFAULT_SEED = 7
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -76,9 +75,8 @@ def _generate(args: argparse.Namespace) -> int:
 
 def ensure_data(url: str) -> None:
     """The embedded demo database (built if missing) and an up-to-date snapshot of the database."""
-    path = sqlite_path(url)
-    if is_default(url) and path is not None and not path.exists():
-        print(f"Building the demo CRM database at {path} (first run)…")
+    if embedded_missing(url):
+        print(f"Building the demo CRM database at {sqlite_path(url)} (first run)…")
         _generate(argparse.Namespace(url=default_url(), customers=DEFAULT_CUSTOMERS, seed=DEFAULT_SEED,
                                      as_of=dt.date.today(), replace=False))
     _refresh(argparse.Namespace(url=url, full=False))
@@ -87,7 +85,7 @@ def ensure_data(url: str) -> None:
 def _refresh(args: argparse.Namespace) -> int:
     url = args.url or resolve_url()
     engine = read_only_engine(url)
-    with tqdm(total=16, unit=" tables", desc="snapshot") as bar:
+    with tqdm(total=len(TABLE_ORDER), unit=" tables", desc="snapshot") as bar:
         read = refresh(engine, snapshot_root(url), full=args.full,
                        progress=lambda table, rows: (bar.set_postfix_str(table), bar.update()))
     print(f"snapshot of {redact(url)} up to date: {sum(read.values()):,} rows read")

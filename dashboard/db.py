@@ -76,6 +76,11 @@ def is_default(url: str) -> bool:
     return url == default_url()
 
 
+def embedded_missing(url: str) -> bool:
+    """True when `url` is the embedded demo database and it has not been built yet."""
+    return is_default(url) and not (data_dir() / "crm.sqlite").exists()
+
+
 def _parse(url: str) -> tuple[URL, Dialect]:
     try:
         parsed = make_url(url)

@@ -20,6 +20,9 @@ import polars as pl
 from dashboard import schema
 
 BATCH_CUSTOMERS = 20_000
+# The embedded demo database: its size and seed.
+DEFAULT_CUSTOMERS = 20_000
+DEFAULT_SEED = 7
 HISTORY_DAYS = 4 * 365
 SECONDS_PER_DAY = 86_400
 

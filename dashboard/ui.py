@@ -15,7 +15,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import fmt, nav
-from dashboard.db import DatabaseError, default_url, is_default, read_only_engine, resolve_url, sqlite_path
+from dashboard.db import DatabaseError, default_url, embedded_missing, read_only_engine, resolve_url
 from dashboard.filters import (
     CHANNELS,
     COMPARISONS,
@@ -29,6 +29,7 @@ from dashboard.filters import (
 )
 from dashboard.i18n import N_, Translate
 from dashboard.roles import DEFAULT_ROLE, ROLES, User, authenticate, configured_users
+from dashboard.schema import TABLE_ORDER
 from dashboard.snapshot import Snapshot, SnapshotError, refresh, snapshot_root
 from queries import markets
 
@@ -37,8 +38,6 @@ log = logging.getLogger(__name__)
 SNAPSHOT_TTL_SECONDS = 15 * 60
 TILE_HEIGHT = 200
 ICON = Path(__file__).parent / "static" / "icon.png"
-DEMO_CUSTOMERS = 20_000
-DEMO_SEED = 7
 LANGUAGE_NAMES = {"en": "English", "zh-CN": "简体中文"}
 FILTER_KEYS = ("f_period", "f_from_to", "f_compare", "f_regions", "f_countries", "f_segments", "f_channels",
                "f_currency")
@@ -129,27 +128,26 @@ def snapshot(t: Translate) -> Snapshot:
 
 
 def _build(url: str, t: Translate) -> None:
-    from dashboard.demo import Plan, write_demo
+    from dashboard.demo import DEFAULT_CUSTOMERS, DEFAULT_SEED, Plan, write_demo
 
     with st.status(t("Preparing the data (first start)…"), expanded=True) as status:
-        path = sqlite_path(url)
-        if is_default(url) and path is not None and not path.exists():
+        if embedded_missing(url):
             st.write(t("Generating the demo CRM database…"))
             bar = st.progress(0.0)
             done = [0]
 
             def advance(n: int) -> None:
                 done[0] += n
-                bar.progress(min(1.0, done[0] / DEMO_CUSTOMERS))
+                bar.progress(min(1.0, done[0] / DEFAULT_CUSTOMERS))
 
-            write_demo(default_url(), Plan(DEMO_CUSTOMERS, DEMO_SEED, dt.date.today()), progress=advance)
+            write_demo(default_url(), Plan(DEFAULT_CUSTOMERS, DEFAULT_SEED, dt.date.today()), progress=advance)
         st.write(t("Reading the CRM database into the local snapshot…"))
         bar = st.progress(0.0)
         tables = [0]
 
         def step(_table: str, _rows: int) -> None:
             tables[0] += 1
-            bar.progress(min(1.0, tables[0] / 16))
+            bar.progress(min(1.0, tables[0] / len(TABLE_ORDER)))
 
         refresh(read_only_engine(url), snapshot_root(url), progress=step)
         status.update(label=t("Data ready"), state="complete", expanded=False)

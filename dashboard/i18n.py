@@ -1,7 +1,8 @@
-"""Translation: English source strings, Simplified Chinese from a gettext PO catalog read with Babel.
+"""Translation: English source strings, Simplified Chinese from gettext PO catalogs read with Babel.
 
-Every visible string goes through `translator(lang)`; `tests/test_i18n.py` extracts every `t("...")`
-call and fails when the catalog lacks one.
+A language's catalog is every PO file in its folder (`locale/zh_CN/*.po`, one file per area of the
+app). Every visible string goes through `translator(lang)`; `tests/test_i18n.py` extracts every
+`t("...")` call and fails when the catalog lacks one or two files translate the same message.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from babel import Locale
 from babel.messages.pofile import read_po
 
 LOCALE_DIR = Path(__file__).parent / "locale"
-CATALOG_FILES = {"zh-CN": LOCALE_DIR / "zh_CN.po"}
+CATALOG_DIRS = {"zh-CN": LOCALE_DIR / "zh_CN"}
 BABEL_LOCALE = {"en": "en_US", "zh-CN": "zh_Hans_CN"}
 
 Translate = Callable[..., str]
@@ -25,14 +26,23 @@ def N_(message: str) -> str:
     return message
 
 
-@cache
-def catalog(lang: str) -> dict[str, str]:
-    path = CATALOG_FILES.get(lang)
-    if path is None:
-        return {}
+def catalog_files(lang: str) -> list[Path]:
+    folder = CATALOG_DIRS.get(lang)
+    return sorted(folder.glob("*.po")) if folder else []
+
+
+def read_catalog(path: Path, lang: str) -> dict[str, str]:
     with path.open("rb") as handle:
         po = read_po(handle, locale=BABEL_LOCALE[lang])
     return {str(m.id): str(m.string) for m in po if m.id and m.string and not m.fuzzy}
+
+
+@cache
+def catalog(lang: str) -> dict[str, str]:
+    messages: dict[str, str] = {}
+    for path in catalog_files(lang):
+        messages |= read_catalog(path, lang)
+    return messages
 
 
 def translator(lang: str) -> Translate:

@@ -10,10 +10,10 @@ import pytest
 from babel.messages.extract import extract_from_dir
 
 from dashboard import fmt
-from dashboard.db import PROJECT_ROOT
 from dashboard.demo import INDUSTRIES, PARTNER_KINDS, REGIONS
 from dashboard.filters import CHANNELS, SEGMENTS
-from dashboard.i18n import catalog, translator
+from dashboard.i18n import catalog, catalog_files, read_catalog, translator
+from dashboard.paths import PROJECT_ROOT
 
 # Values from the data that the UI shows translated.
 DATA_MESSAGES = {*SEGMENTS, *CHANNELS, *PARTNER_KINDS, *INDUSTRIES, *(name for _, _, name, _ in REGIONS),
@@ -40,6 +40,17 @@ def test_placeholders_survive_translation() -> None:
     for message, translated in catalog("zh-CN").items():
         expected = {f for _, f, _, _ in fields.parse(message) if f}
         assert {f for _, f, _, _ in fields.parse(translated) if f} == expected, message
+
+
+def test_each_message_translated_in_one_file() -> None:
+    seen: dict[str, str] = {}
+    twice = []
+    for path in catalog_files("zh-CN"):
+        for message in read_catalog(path, "zh-CN"):
+            if message in seen:
+                twice.append(f"{message!r} in {seen[message]} and {path.name}")
+            seen[message] = path.name
+    assert twice == []
 
 
 def test_no_stale_translations() -> None:

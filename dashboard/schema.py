@@ -3,6 +3,12 @@
 The demo generator writes these tables, the importer maps a real CRM onto them, the snapshot reads
 them, and `meridian check` validates a database against them. The polars type of every column is
 derived here too, so every backend's rows come out of the snapshot with identical types.
+
+What a company must have is small: the `customers` table and at least one activity table
+(`ACTIVITY_TABLES`). Within a table, the columns declared NOT NULL are required; every other column is
+optional — a CRM without it still works, and the pages that need it say so instead of showing zeros.
+Teams belong to an organisation of their own (an office, an org region), distinct from the
+geography of the customers they serve.
 """
 
 from __future__ import annotations
@@ -34,24 +40,24 @@ regions = Table(
     "regions",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
-    Column("code", String(16), nullable=False, unique=True),
+    Column("code", String(16), unique=True),
     Column("name", String(64), nullable=False),
-    Column("currency", String(3), nullable=False),
+    Column("currency", String(3)),
 )
 
 countries = Table(
     "countries",
     metadata,
     Column("iso2", String(2), primary_key=True),
-    Column("iso3", String(3), nullable=False),
-    Column("name", String(80), nullable=False),
+    Column("iso3", String(3)),
+    Column("name", String(80)),
     Column("region_id", Integer, ForeignKey("regions.id"), nullable=False),
-    Column("currency", String(3), nullable=False),
-    Column("languages", String(64), nullable=False),
-    Column("timezone", String(40), nullable=False),
-    Column("lat", Double, nullable=False),
-    Column("lon", Double, nullable=False),
-    Column("population", Integer, nullable=False),
+    Column("currency", String(3)),
+    Column("languages", String(64)),
+    Column("timezone", String(40)),
+    Column("lat", Double),
+    Column("lon", Double),
+    Column("population", Integer),
 )
 
 teams = Table(
@@ -59,20 +65,22 @@ teams = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("name", String(80), nullable=False),
-    Column("region_id", Integer, ForeignKey("regions.id"), nullable=False),
-    Column("kind", String(16), nullable=False),
-    Column("manager", String(80), nullable=False),
+    Column("region_id", Integer, ForeignKey("regions.id")),
+    Column("kind", String(16)),
+    Column("manager", String(80)),
+    # A sales or service office ("Central", "Singapore hub"): organisation, not customer geography.
+    Column("office", String(80)),
 )
 
 reps = Table(
     "reps",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
-    Column("team_id", Integer, ForeignKey("teams.id"), nullable=False),
+    Column("team_id", Integer, ForeignKey("teams.id")),
     Column("name", String(80), nullable=False),
-    Column("languages", String(64), nullable=False),
-    Column("hired_at", Date, nullable=False),
-    Column("timezone", String(40), nullable=False),
+    Column("languages", String(64)),
+    Column("hired_at", Date),
+    Column("timezone", String(40)),
 )
 
 partners = Table(
@@ -80,11 +88,11 @@ partners = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("name", String(120), nullable=False),
-    Column("kind", String(16), nullable=False),
-    Column("country_iso2", String(2), nullable=False),
-    Column("tier", String(16), nullable=False),
-    Column("status", String(16), nullable=False),
-    Column("signed_at", Date, nullable=False),
+    Column("kind", String(16)),
+    Column("country_iso2", String(2)),
+    Column("tier", String(16)),
+    Column("status", String(16)),
+    Column("signed_at", Date),
     Column("certification", String(32)),
 )
 
@@ -93,26 +101,26 @@ customers = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("name", String(160), nullable=False),
-    Column("kind", String(3), nullable=False),
+    Column("kind", String(3)),
     # Not a foreign key: real CRMs hold unknown or mistyped codes, which the data-quality views report.
-    Column("country_iso2", String(2), nullable=False),
+    Column("country_iso2", String(2)),
     Column("city", String(120)),
     Column("lat", Double),
     Column("lon", Double),
     Column("industry", String(40)),
     Column("size_band", String(16)),
-    Column("segment", String(16), nullable=False),
-    Column("tier", String(16), nullable=False),
+    Column("segment", String(16)),
+    Column("tier", String(16)),
     Column("preferred_language", String(8)),
     Column("preferred_channel", String(16)),
     Column("owner_rep_id", Integer, ForeignKey("reps.id")),
     Column("partner_id", Integer, ForeignKey("partners.id")),
     Column("created_at", DateTime, nullable=False),
-    Column("updated_at", DateTime, nullable=False),
+    Column("updated_at", DateTime),
     Column("email", String(160)),
     Column("phone", String(40)),
-    Column("consent_email", Boolean, nullable=False),
-    Column("consent_phone", Boolean, nullable=False),
+    Column("consent_email", Boolean),
+    Column("consent_phone", Boolean),
     Index("ix_customers_updated_at", "updated_at"),
     Index("ix_customers_country", "country_iso2"),
 )
@@ -126,8 +134,8 @@ contacts = Table(
     Column("email", String(160)),
     Column("phone", String(40)),
     Column("language", String(8)),
-    Column("consent", Boolean, nullable=False),
-    Column("updated_at", DateTime, nullable=False),
+    Column("consent", Boolean),
+    Column("updated_at", DateTime),
     Index("ix_contacts_customer", "customer_id"),
     Index("ix_contacts_updated_at", "updated_at"),
 )
@@ -140,11 +148,11 @@ orders = Table(
     Column("rep_id", Integer, ForeignKey("reps.id")),
     Column("partner_id", Integer, ForeignKey("partners.id")),
     Column("amount", Numeric(14, 2), nullable=False),
-    Column("currency", String(3), nullable=False),
+    Column("currency", String(3)),
     Column("ordered_at", DateTime, nullable=False),
-    Column("product_line", String(32), nullable=False),
-    Column("status", String(16), nullable=False),
-    Column("updated_at", DateTime, nullable=False),
+    Column("product_line", String(32)),
+    Column("status", String(16)),
+    Column("updated_at", DateTime),
     Index("ix_orders_customer", "customer_id"),
     Index("ix_orders_ordered_at", "ordered_at"),
     Index("ix_orders_updated_at", "updated_at"),
@@ -157,13 +165,13 @@ opportunities = Table(
     Column("customer_id", Integer, ForeignKey("customers.id"), nullable=False),
     Column("rep_id", Integer, ForeignKey("reps.id")),
     Column("partner_id", Integer, ForeignKey("partners.id")),
-    Column("stage", String(16), nullable=False),
-    Column("amount", Numeric(14, 2), nullable=False),
-    Column("currency", String(3), nullable=False),
+    Column("stage", String(16)),
+    Column("amount", Numeric(14, 2)),
+    Column("currency", String(3)),
     Column("opened_at", DateTime, nullable=False),
     Column("closed_at", DateTime),
     Column("outcome", String(8)),
-    Column("updated_at", DateTime, nullable=False),
+    Column("updated_at", DateTime),
     Index("ix_opportunities_customer", "customer_id"),
     Index("ix_opportunities_updated_at", "updated_at"),
 )
@@ -174,8 +182,8 @@ interactions = Table(
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("customer_id", Integer, ForeignKey("customers.id"), nullable=False),
     Column("rep_id", Integer, ForeignKey("reps.id")),
-    Column("channel", String(16), nullable=False),
-    Column("direction", String(8), nullable=False),
+    Column("channel", String(16)),
+    Column("direction", String(8)),
     Column("language", String(8)),
     Column("occurred_at", DateTime, nullable=False),
     Index("ix_interactions_customer", "customer_id"),
@@ -187,14 +195,14 @@ tickets = Table(
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("customer_id", Integer, ForeignKey("customers.id"), nullable=False),
     Column("rep_id", Integer, ForeignKey("reps.id")),
-    Column("channel", String(16), nullable=False),
-    Column("priority", String(8), nullable=False),
-    Column("category", String(24), nullable=False),
+    Column("channel", String(16)),
+    Column("priority", String(8)),
+    Column("category", String(24)),
     Column("opened_at", DateTime, nullable=False),
     Column("first_response_at", DateTime),
     Column("resolved_at", DateTime),
-    Column("sla_hours", SmallInteger, nullable=False),
-    Column("updated_at", DateTime, nullable=False),
+    Column("sla_hours", SmallInteger),
+    Column("updated_at", DateTime),
     Index("ix_tickets_customer", "customer_id"),
     Index("ix_tickets_updated_at", "updated_at"),
 )
@@ -218,8 +226,8 @@ surveys = Table(
 fx_rates = Table(
     "fx_rates",
     metadata,
-    Column("date", Date, nullable=False),
-    Column("currency", String(3), nullable=False),
+    Column("date", Date),
+    Column("currency", String(3)),
     # Units of the base currency (USD) for one unit of `currency`.
     Column("rate_to_base", Numeric(18, 8), nullable=False),
     PrimaryKeyConstraint("date", "currency"),
@@ -244,7 +252,7 @@ consents = Table(
     Column("customer_id", Integer, ForeignKey("customers.id"), nullable=False),
     Column("contact_id", Integer, ForeignKey("contacts.id")),
     Column("regime", String(8), nullable=False),
-    Column("purpose", String(16), nullable=False),
+    Column("purpose", String(16)),
     Column("status", String(16), nullable=False),
     Column("recorded_at", DateTime, nullable=False),
     Index("ix_consents_customer", "customer_id"),
@@ -256,17 +264,36 @@ data_requests = Table(
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("customer_id", Integer, ForeignKey("customers.id"), nullable=False),
     Column("regime", String(8), nullable=False),
-    Column("kind", String(16), nullable=False),
-    Column("status", String(16), nullable=False),
+    Column("kind", String(16)),
+    Column("status", String(16)),
     Column("received_at", DateTime, nullable=False),
-    Column("due_at", DateTime, nullable=False),
+    Column("due_at", DateTime),
     Column("closed_at", DateTime),
-    Column("updated_at", DateTime, nullable=False),
+    Column("updated_at", DateTime),
     Index("ix_data_requests_updated_at", "updated_at"),
 )
 
 # Tables in the order that satisfies foreign keys when writing.
 TABLE_ORDER: tuple[str, ...] = tuple(t.name for t in metadata.sorted_tables)
+REQUIRED_TABLES = ("customers",)
+# A CRM needs at least one of these for any page to have something to show.
+ACTIVITY_TABLES = ("orders", "opportunities", "interactions", "tickets", "surveys")
+
+
+def required_columns(table_name: str) -> tuple[str, ...]:
+    """The columns a CRM must have in this table: the key and every NOT NULL column."""
+    return tuple(c.name for c in metadata.tables[table_name].columns if c.primary_key or not c.nullable)
+
+
+# Tables Meridian keeps in a database it owns (the demo database, an import store), never in a CRM.
+store_metadata = MetaData()
+
+meridian_meta = Table(
+    "meridian_meta",
+    store_metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", String(400), nullable=False),
+)
 
 
 def polars_type(sql_type: TypeEngine) -> pl.DataType:

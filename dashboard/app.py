@@ -2,18 +2,19 @@
 
 import streamlit as st
 
-from dashboard import nav, ui
+from dashboard import auth, components, context, freshness, nav, sidebar
 from dashboard.i18n import translator
+from dashboard.paths import ICON
 
-st.set_page_config(page_title="Meridian CRM", page_icon=str(ui.ICON), layout="wide")
-lang = ui.language()
+st.set_page_config(page_title="Meridian CRM", page_icon=str(ICON), layout="wide")
+lang = sidebar.language()
 t = translator(lang)
-ui.language_picker()
-user = ui.sign_in(t)
-ui.apply_style(user.role.shared_screen)
-src = ui.snapshot(t)
-filters = ui.global_filters(user, src, t, lang)
-ui.store_context(ui.Context(user, src, filters, t))
+sidebar.language_picker()
+user = auth.sign_in(t)
+components.apply_style(user.role.shared_screen)
+src = freshness.snapshot(t)
+filters = sidebar.global_filters(user, src, t, lang)
+context.store(context.Context(user, src, filters, t))
 pages = {
     t(group): [st.Page(p.path, title=t(p.title), url_path=p.url_path or None, default=not p.url_path)
                for p in nav.pages_for(user.role.key) if p.group == group]

@@ -13,10 +13,9 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from dashboard import bootstrap
 from dashboard.db import (
-    PROJECT_ROOT,
     DatabaseError,
-    default_url,
     embedded_missing,
     read_only_engine,
     redact,
@@ -24,9 +23,10 @@ from dashboard.db import (
     schema_problems,
     sqlite_path,
 )
-from dashboard.demo import DEFAULT_CUSTOMERS, DEFAULT_SEED
+from dashboard.demo import DEFAULT_CUSTOMERS, DEFAULT_SEED, default_as_of
+from dashboard.paths import PROJECT_ROOT
 from dashboard.schema import TABLE_ORDER
-from dashboard.snapshot import SnapshotError, refresh, snapshot_root
+from dashboard.snapshot import SnapshotError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,8 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     gen = sub.add_parser("generate", help="write the deterministic demo CRM into a database")
     gen.add_argument("--customers", type=int, default=DEFAULT_CUSTOMERS)
     gen.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    gen.add_argument("--as-of", type=dt.date.fromisoformat, default=dt.date.today(),
-                     help="last day of the generated history (default: today)")
+    gen.add_argument("--as-of", type=dt.date.fromisoformat, default=default_as_of(),
+                     help="last (complete) day of the generated history (default: yesterday)")
     gen.add_argument("--replace", action="store_true", help="drop and regenerate existing CRM tables")
     ref = sub.add_parser("refresh", help="bring the local snapshot up to date with the database")
     ref.add_argument("--full", action="store_true", help="rebuild the snapshot from scratch")
@@ -73,23 +73,17 @@ def _generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def ensure_data(url: str) -> None:
-    """The embedded demo database (built if missing) and an up-to-date snapshot of the database."""
-    if embedded_missing(url):
-        print(f"Building the demo CRM database at {sqlite_path(url)} (first run)…")
-        _generate(argparse.Namespace(url=default_url(), customers=DEFAULT_CUSTOMERS, seed=DEFAULT_SEED,
-                                     as_of=dt.date.today(), replace=False))
-    _refresh(argparse.Namespace(url=url, full=False))
-
-
 def _refresh(args: argparse.Namespace) -> int:
     url = args.url or resolve_url()
-    engine = read_only_engine(url)
-    with tqdm(total=len(TABLE_ORDER), unit=" tables", desc="snapshot") as bar:
-        read = refresh(engine, snapshot_root(url), full=args.full,
-                       progress=lambda table, rows: (bar.set_postfix_str(table), bar.update()))
+    read = _update_snapshot(url, full=args.full)
     print(f"snapshot of {redact(url)} up to date: {sum(read.values()):,} rows read")
     return 0
+
+
+def _update_snapshot(url: str, full: bool = False) -> dict[str, int]:
+    with tqdm(total=len(TABLE_ORDER), unit=" tables", desc="snapshot") as bar:
+        return bootstrap.update_snapshot(url, full=full,
+                                         on_table=lambda table, rows: (bar.set_postfix_str(table), bar.update()))
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -106,7 +100,11 @@ def _check(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     url = args.url or resolve_url()
-    ensure_data(url)
+    if embedded_missing(url):
+        print(f"Building the demo CRM database at {sqlite_path(url)} (first run)…")
+        with tqdm(total=DEFAULT_CUSTOMERS, unit=" customers", desc="generating") as bar:
+            bootstrap.ensure_demo(url, bar.update)
+    _update_snapshot(url)
     env = dict(os.environ, CRM_DATABASE_URL=url)
     command = [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "dashboard" / "app.py"),
                "--server.port", str(args.port), "--server.address", args.address]

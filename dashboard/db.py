@@ -16,12 +16,11 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
+from dashboard.paths import SECRETS_FILE, embedded_database
 from dashboard.schema import metadata, polars_type
 
 log = logging.getLogger(__name__)
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SECRETS_FILE = PROJECT_ROOT / ".streamlit" / "secrets.toml"
 URL_ENV = "CRM_DATABASE_URL"
 
 
@@ -63,13 +62,8 @@ def resolve_url(cli_url: str | None = None) -> str:
     return default_url()
 
 
-def data_dir() -> Path:
-    """Where the embedded database and the snapshots live ($MERIDIAN_DATA_DIR, else data/)."""
-    return Path(os.environ.get("MERIDIAN_DATA_DIR", PROJECT_ROOT / "data"))
-
-
 def default_url() -> str:
-    return f"sqlite:///{data_dir() / 'crm.sqlite'}"
+    return f"sqlite:///{embedded_database()}"
 
 
 def is_default(url: str) -> bool:
@@ -78,7 +72,7 @@ def is_default(url: str) -> bool:
 
 def embedded_missing(url: str) -> bool:
     """True when `url` is the embedded demo database and it has not been built yet."""
-    return is_default(url) and not (data_dir() / "crm.sqlite").exists()
+    return is_default(url) and not embedded_database().exists()
 
 
 def _parse(url: str) -> tuple[URL, Dialect]:

@@ -129,6 +129,10 @@ REGIME_BY_COUNTRY = {**dict.fromkeys(GDPR, "GDPR"), "GB": "GDPR", "CN": "PIPL", 
 REQUEST_DAYS = {"GDPR": 30, "PIPL": 15, "CCPA": 45, "LGPD": 15}
 
 
+def default_as_of() -> dt.date:
+    return dt.date.today()
+
+
 @dataclass(frozen=True)
 class Plan:
     """What to generate: everything follows from these three values."""
@@ -213,7 +217,7 @@ def build_world(plan: Plan) -> World:
         for kind in ("sales", "service", "success"):
             team_id = len(teams) + 1
             teams.append({"id": team_id, "name": f"{code} {kind.title()}", "region_id": region_id,
-                          "kind": kind, "manager": _person(rng, "en")})
+                          "kind": kind, "manager": _person(rng, "en"), "office": None})
             size = per_team if kind != "success" else max(2, per_team // 3)
             for _ in range(size):
                 langs = ["en", *rng.choice(region_langs, size=min(2, len(region_langs)), replace=False)]
@@ -422,7 +426,8 @@ def _batch(plan: Plan, world: World, rng: np.random.Generator, first: int, n: in
     # Their ids lie above every original id, so the originals keep theirs at any scale.
     dup = customers.sample(dup_n, seed=int(rng.integers(2**31))).with_columns(
         (pl.col("id") + plan.customers * 10).alias("id"),
-        (pl.col("created_at") + pl.duration(days=30)).clip(upper_bound=plan.end).alias("created_at"),
+        (pl.col("created_at") + pl.duration(days=30)).clip(upper_bound=plan.end - dt.timedelta(seconds=1))
+        .alias("created_at"),
     ).with_columns(pl.max_horizontal("created_at", "updated_at").alias("updated_at"))
 
     frames: dict[str, pl.DataFrame] = {"customers": pl.concat([customers, dup])}
@@ -596,7 +601,7 @@ def _surveys(plan: Plan, rng: np.random.Generator, counters: Counters, ids: np.n
         frame("CES", k[pick_ces], ces[pick_ces], answered_ticket[pick_ces], ticket_ids[pick_ces],
               ticket_channel.to_numpy()[pick_ces]),
     ]
-    surveys = pl.concat(parts).filter(pl.col("answered_at") <= plan.end).sort("answered_at")
+    surveys = pl.concat(parts).filter(pl.col("answered_at") < plan.end).sort("answered_at")
     return surveys.with_columns(
         pl.Series("id", counters.take("surveys", surveys.height)),
         pl.col("ticket_id").replace(0, None),

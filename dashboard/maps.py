@@ -14,7 +14,7 @@ import polars as pl
 import pydeck as pdk
 
 from dashboard import fmt, theme
-from dashboard.db import PROJECT_ROOT
+from dashboard.paths import PROJECT_ROOT
 
 WORLD_FILE = PROJECT_ROOT / "data" / "world" / "countries.geojson"
 BASE_FILL = [229, 229, 229, 255]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dashboard.db import PROJECT_ROOT
 from dashboard.i18n import N_
+from dashboard.paths import PROJECT_ROOT
 from dashboard.roles import ROLES
 
 ALL_ROLES = frozenset(ROLES)

@@ -11,10 +11,9 @@ import hmac
 import os
 import tomllib
 from dataclasses import dataclass
-from pathlib import Path
 
-from dashboard.db import PROJECT_ROOT
 from dashboard.i18n import N_
+from dashboard.paths import users_file
 
 
 @dataclass(frozen=True)
@@ -37,11 +36,6 @@ ROLES: dict[str, Role] = {
 }
 DEFAULT_ROLE = "executive"
 
-
-
-def users_file() -> Path:
-    """$MERIDIAN_USERS_FILE, else .streamlit/users.toml."""
-    return Path(os.environ.get("MERIDIAN_USERS_FILE", PROJECT_ROOT / ".streamlit" / "users.toml"))
 
 
 @dataclass(frozen=True)
@@ -84,14 +78,3 @@ def authenticate(name: str, password: str) -> User | None:
     if entry is None or not verify(password, entry[1]):
         return None
     return User(name, ROLES[entry[0]])
-
-
-def mask_email(value: str | None) -> str | None:
-    if not value or "@" not in value:
-        return value and "•••"
-    local, domain = value.split("@", 1)
-    return f"{local[:1]}•••@{domain}"
-
-
-def mask_text(value: str | None) -> str | None:
-    return value and f"{value[:1]}•••"

@@ -30,7 +30,8 @@ from sqlalchemy import Engine, column, select, table
 from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard import schema
-from dashboard.db import DatabaseError, data_dir, redact, schema_problems
+from dashboard.db import DatabaseError, redact, schema_problems
+from dashboard.paths import data_dir
 
 log = logging.getLogger(__name__)
 

@@ -2,15 +2,16 @@
 
 import streamlit as st
 
-from dashboard import charts, fmt, maps, ui
+from dashboard import charts, components, context, fmt, maps
+from dashboard.cache import cached
 from queries import markets
 from queries.overview import LOWER_IS_BETTER, headline_kpis, market_movers, monthly_trends
 from queries.revenue import revenue_by_country
 from queries.satisfaction import MIN_RESPONSES
 
-ctx = ui.require_page("overview")
+ctx = context.require_page("overview")
 t, f, src = ctx.t, ctx.filters, ctx.src
-ui.header(ctx, t("Executive overview"))
+components.header(ctx, t("Executive overview"))
 
 LABELS = {
     "revenue": (t("Revenue"), t("Won orders, converted at the rate of each order's date.")),
@@ -32,8 +33,8 @@ TREND_COLUMN = {"revenue": "revenue", "new_customers": "new_customers", "nps": "
 
 
 with st.spinner(t("Computing the overview…")):
-    kpis = ui.cached(headline_kpis)(src, f)
-    trends = ui.cached(monthly_trends)(src, f)
+    kpis = cached(headline_kpis)(src, f)
+    trends = cached(monthly_trends)(src, f)
 
 rows = [kpis.head(5), kpis.slice(5)]
 for part in rows:
@@ -41,35 +42,36 @@ for part in rows:
     for column, kpi in zip(columns, part.iter_rows(named=True), strict=False):
         label, help_text = LABELS[kpi["kpi"]]
         value = kpi["value"]
-        shown = ui.format_kpi(value, kpi["unit"], f)
+        shown = components.format_kpi(value, kpi["unit"], f)
         if kpi["responses"] is not None:
             if kpi["responses"] < MIN_RESPONSES:
                 shown = t("Too few responses")
             help_text += " " + t("{n} responses.", n=fmt.count(kpi["responses"], f.lang))
         trend = trends[TREND_COLUMN[kpi["kpi"]]].to_list() if kpi["kpi"] in TREND_COLUMN else None
-        ui.kpi_tile(column, label, shown, ui.format_change(value, kpi["previous"], kpi["unit"], f, t), help_text, trend,
-                    lower_is_better=kpi["kpi"] in LOWER_IS_BETTER, height=ui.TILE_HEIGHT)
+        change = components.format_change(value, kpi["previous"], kpi["unit"], f, t)
+        components.kpi_tile(column, label, shown, change, help_text, trend,
+                    lower_is_better=kpi["kpi"] in LOWER_IS_BETTER, height=components.TILE_HEIGHT)
 
 st.caption(t("Trend lines show the last 12 months. Deltas compare with the comparison period."))
 
 left, right = st.columns([3, 2])
-by_country = ui.cached(revenue_by_country)(src, f)
+by_country = cached(revenue_by_country)(src, f)
 with left:
     if by_country.is_empty():
-        ui.empty_state(t, t("revenue"))
+        components.empty_state(t, t("revenue"))
     else:
-        countries = ui.cached(markets.countries)(src, f)
+        countries = cached(markets.countries)(src, f)
         st.pydeck_chart(maps.revenue_map(by_country.join(countries, on="country_iso2"), f.currency, f.lang),
                         height=380)
         st.caption(t("Revenue by country ({currency}); darker is more.", currency=f.currency))
 with right:
-    ui.chart(t, trends, t("revenue"), lambda frame: charts.revenue_trend(frame, f.currency, f.lang))
+    components.chart(t, trends, t("revenue"), lambda frame: charts.revenue_trend(frame, f.currency, f.lang))
 
-movers = ui.cached(market_movers)(src, f)
+movers = cached(market_movers)(src, f)
 rising, falling = st.columns(2)
 with rising:
-    ui.chart(t, movers.filter(movers["change"] > 0).head(5), t("rising markets"),
+    components.chart(t, movers.filter(movers["change"] > 0).head(5), t("rising markets"),
              lambda frame: charts.movers(frame, f.currency, f.lang, t("Top rising markets")))
 with falling:
-    ui.chart(t, movers.filter(movers["change"] < 0).sort("change").head(5), t("falling markets"),
+    components.chart(t, movers.filter(movers["change"] < 0).sort("change").head(5), t("falling markets"),
              lambda frame: charts.movers(frame, f.currency, f.lang, t("Top falling markets")))

@@ -3,23 +3,24 @@
 import polars as pl
 import streamlit as st
 
-from dashboard import fmt, ui
+from dashboard import components, context, fmt
+from dashboard.cache import cached
 from queries import markets
 from queries.service import response_times_by, sla_attainment_by
 from queries.targets import target_attainment
 
-ctx = ui.require_page("teams")
+ctx = context.require_page("teams")
 t, f, src = ctx.t, ctx.filters, ctx.src
-ui.header(ctx, t("Team performance"))
+components.header(ctx, t("Team performance"))
 
 METRICS = {"revenue_usd": t("Revenue (USD)"), "new_customers": t("New customers"),
            "sla_attainment": t("SLA attainment"), "first_response_median_hours": t("Median first response (h)")}
 
 with st.spinner(t("Computing team numbers…")):
-    targets = ui.cached(target_attainment)(src, f)
+    targets = cached(target_attainment)(src, f)
 st.subheader(t("Targets this period"))
 if targets.is_empty():
-    ui.empty_state(t, t("targets"))
+    components.empty_state(t, t("targets"))
 else:
     st.dataframe(
         targets.with_columns(pl.col("metric").replace_strict(METRICS, default=pl.col("metric")),
@@ -35,12 +36,12 @@ else:
     st.caption(t("Attainment is actual over target; for response time, where lower is better, target over actual."))
 
 st.subheader(t("Service by region"))
-times = ui.cached(response_times_by)(src, f, "region_id")
-sla = ui.cached(sla_attainment_by)(src, f, "region_id")
+times = cached(response_times_by)(src, f, "region_id")
+sla = cached(sla_attainment_by)(src, f, "region_id")
 if times.is_empty():
-    ui.empty_state(t, t("tickets"))
+    components.empty_state(t, t("tickets"))
 else:
-    regions = ui.cached(markets.regions)(src, f).select(pl.col("id").alias("region_id"), "name")
+    regions = cached(markets.regions)(src, f).select(pl.col("id").alias("region_id"), "name")
     table = (times.join(sla, on="region_id", how="left").join(regions, on="region_id", how="left")
              .sort("region_id", nulls_last=True))
     cols = st.columns(max(table.height, 1))

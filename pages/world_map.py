@@ -3,7 +3,8 @@
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, fmt, maps, ui
+from dashboard import charts, components, context, fmt, maps
+from dashboard.cache import cached
 from dashboard.filters import Drill
 from queries import markets
 from queries.common import month_of
@@ -21,10 +22,10 @@ from queries.geo import (
 from queries.overview import LOWER_IS_BETTER, headline_kpis
 from queries.revenue import revenue_by
 
-ctx = ui.require_page("map")
+ctx = context.require_page("map")
 t, f, src = ctx.t, ctx.filters, ctx.src
-countries = ui.cached(markets.countries)(src, f)
-regions = ui.cached(markets.regions)(src, f)
+countries = cached(markets.countries)(src, f)
+regions = cached(markets.regions)(src, f)
 region_names = {r: t(n) for r, n in zip(regions["id"], regions["name"], strict=True)}
 country_names = dict(zip(countries["country_iso2"], countries["name"], strict=True))
 country_region = dict(zip(countries["country_iso2"], countries["region_id"], strict=True))
@@ -50,7 +51,7 @@ METRIC_UNITS = {"customers": "count", "revenue": "money", "growth": "percent", "
 
 
 def show(metric: str, value: float | None) -> str:
-    return ui.format_kpi(value, METRIC_UNITS[metric], f)
+    return components.format_kpi(value, METRIC_UNITS[metric], f)
 
 
 if drill.country:
@@ -59,7 +60,7 @@ elif drill.region is not None:
     title = region_names[drill.region]
 else:
     title = t("World map")
-ui.header(ctx, title)
+components.header(ctx, title)
 
 # Breadcrumb: every level above the current one leads back up.
 trail = [(t("World"), Drill())]
@@ -99,10 +100,10 @@ if drill.country is None:
                                    format_func=METRIC_LABELS.__getitem__)
 
     with st.spinner(t("Computing the map…")):
-        frame = ui.cached(country_metrics)(src, view)
-        cities = ui.cached(city_points)(src, view)
+        frame = cached(country_metrics)(src, view)
+        cities = cached(city_points)(src, view)
     if frame.is_empty():
-        ui.empty_state(t, t("customers"))
+        components.empty_state(t, t("customers"))
         st.stop()
     shown = frame.with_columns(
         pl.col(metric).alias("value"),
@@ -131,14 +132,14 @@ if drill.country is None:
                    metric=METRIC_LABELS[metric], n=MIN_CUSTOMERS_SHOWN))
 
     st.subheader(t("Market expansion"))
-    ranking = ui.cached(market_expansion)(src, view)
+    ranking = cached(market_expansion)(src, view)
     st.dataframe(ranking.with_columns(pl.col("action").replace_strict(
         {"invest": t("Invest"), "fix": t("Fix"), "hold": t("Hold")}, default=None),
-        (pl.col("churn_rate") * 100), ui.nps_text(t, f.lang)).drop("responses"),
+        (pl.col("churn_rate") * 100), components.nps_text(t, f.lang)).drop("responses"),
         hide_index=True, width="stretch", column_config={
         "country_iso2": None, "name": t("Country"), "customers": t("Active customers"),
         "per_million": st.column_config.NumberColumn(t("Customers per million people"), format="%.1f"),
-        "revenue": ui.revenue_column(t, f.currency),
+        "revenue": components.revenue_column(t, f.currency),
         "revenue_per_customer": st.column_config.NumberColumn(t("Revenue per customer"), format="compact"),
         "growth": st.column_config.NumberColumn(t("Revenue growth (%)"), format="%.1f"),
         "nps": t("NPS"),
@@ -150,39 +151,39 @@ if drill.country is None:
 
 # --- market view: one country (and optionally one of its cities) --------------------------------
 with st.spinner(t("Computing the market…")):
-    kpis = ui.cached(headline_kpis)(src, view)
+    kpis = cached(headline_kpis)(src, view)
 KPI_LABELS = {"revenue": t("Revenue"), "active_customers": t("Active customers"), "new_customers": t("New customers"),
               "nps": t("NPS"), "csat": t("CSAT")}
 tiles = st.columns(len(KPI_LABELS))
 for column, row in zip(tiles, kpis.filter(pl.col("kpi").is_in(list(KPI_LABELS))).iter_rows(named=True),
                        strict=True):
-    ui.kpi_tile(column, KPI_LABELS[row["kpi"]], ui.format_kpi(row["value"], row["unit"], f),
-                ui.format_change(row["value"], row["previous"], row["unit"], f, t),
+    components.kpi_tile(column, KPI_LABELS[row["kpi"]], components.format_kpi(row["value"], row["unit"], f),
+                components.format_change(row["value"], row["previous"], row["unit"], f, t),
                 t("Against the comparison period."), lower_is_better=row["kpi"] in LOWER_IS_BETTER)
 
 left, right = st.columns(2)
 with left:
-    ui.chart(t, ui.cached(revenue_by)(src, view.last_months(12), month_of("orders")), t("revenue"),
+    components.chart(t, cached(revenue_by)(src, view.last_months(12), month_of("orders")), t("revenue"),
              lambda frame: charts.revenue_trend(frame, f.currency, f.lang))
-    ui.chart(t, ui.cached(new_customers_by)(src, view.last_months(12), month_of("customers")), t("new customers"),
+    components.chart(t, cached(new_customers_by)(src, view.last_months(12), month_of("customers")), t("new customers"),
              lambda frame: charts.bars(frame, "month", "new", t("New customers by month"), f.lang))
 with right:
     st.markdown("**" + t("This market against every market you may see") + "**")
-    versus = ui.cached(market_vs_world)(src, view)
+    versus = cached(market_vs_world)(src, view)
     measures = {"nps": (t("NPS"), "score"), "csat": (t("CSAT"), "percent"),
                 "first_response_median_h": (t("Median first response"), "hours"),
                 "sla_attainment": (t("SLA attainment"), "ratio")}
     grid = st.columns(2)
     for i, row in enumerate(versus.iter_rows(named=True)):
         label, unit = measures[row["measure"]]
-        grid[i % 2].metric(label, ui.format_kpi(row["market"], unit, f),
-                           t("world {value}", value=ui.format_kpi(row["world"], unit, f)),
+        grid[i % 2].metric(label, components.format_kpi(row["market"], unit, f),
+                           t("world {value}", value=components.format_kpi(row["world"], unit, f)),
                            delta_color="off", delta_arrow="off", border=True)
 
-cities = ui.cached(city_points)(src, view)
+cities = cached(city_points)(src, view)
 st.subheader(t("Top cities"))
 if cities.is_empty():
-    ui.empty_state(t, t("customers"))
+    components.empty_state(t, t("customers"))
 else:
     city_options = [c for c in cities["city"].to_list() if c]
     chosen_city = st.selectbox(t("Open a city"), [None, *city_options],
@@ -193,13 +194,13 @@ else:
     st.dataframe(cities.head(15).with_columns(pl.col("city").fill_null(t("Other places"))).select(
         "city", "customers", "revenue"), hide_index=True, width="stretch", column_config={
         "city": t("City"), "customers": t("Customers"),
-        "revenue": ui.revenue_column(t, f.currency)})
+        "revenue": components.revenue_column(t, f.currency)})
 
 mixes = st.columns(4)
 for column, (field, label) in zip(mixes, [("segment", t("Segment")), ("industry", t("Industry")),
                                           ("preferred_channel", t("Channel")),
                                           ("preferred_language", t("Language"))], strict=True):
-    frame = ui.cached(mix)(src, view, field)
+    frame = cached(mix)(src, view, field)
     column.markdown("**" + t("{what} mix", what=label) + "**")
     name_of = (lambda code: fmt.language_name(code, f.lang)) if field == "preferred_language" else t
     column.dataframe(frame.with_columns(pl.col(field).fill_null("–").map_elements(name_of, return_dtype=pl.String),
@@ -209,20 +210,20 @@ for column, (field, label) in zip(mixes, [("segment", t("Segment")), ("industry"
                                                                                  min_value=0, max_value=100)})
 
 st.subheader(t("Top customers") + (f" · {drill.city}" if drill.city else ""))
-top = ui.cached(top_customers)(src, view, 50)
+top = cached(top_customers)(src, view, 50)
 if drill.city:
     top = top.filter(pl.col("city") == drill.city)
 if top.is_empty():
-    ui.empty_state(t, t("orders"))
+    components.empty_state(t, t("orders"))
 else:
     if not f.personal_data:
         st.caption(t("Personal data is masked for your role."))
     st.dataframe(top.head(15).drop("country_iso2"), hide_index=True, width="stretch", column_config={
         "customer_id": t("ID"), "name": t("Customer"), "city": t("City"), "segment": t("Segment"),
         "email": t("E-mail"), "orders": t("Orders"),
-        "revenue": ui.revenue_column(t, f.currency)})
+        "revenue": components.revenue_column(t, f.currency)})
 
-people = ui.cached(active_people)(src, view)
+people = cached(active_people)(src, view)
 reps_col, partners_col = st.columns(2)
 reps_col.markdown("**" + t("Most active reps") + "**")
 reps_col.dataframe(people.filter(pl.col("kind") == "rep").select("name", "count"), hide_index=True,
@@ -231,4 +232,4 @@ partners_col.markdown("**" + t("Top partners") + "**")
 partners_col.dataframe(people.filter(pl.col("kind") == "partner").select("name", "count", "revenue"),
                        hide_index=True, width="stretch", column_config={
                            "name": t("Partner"), "count": t("Orders"),
-                           "revenue": ui.revenue_column(t, f.currency)})
+                           "revenue": components.revenue_column(t, f.currency)})

@@ -9,9 +9,9 @@ import numpy as np
 import polars as pl
 
 from dashboard.filters import Filters
-from dashboard.roles import mask_email, mask_text
 from dashboard.snapshot import Snapshot
 from queries.common import YEAR, between, rows
+from queries.privacy import masked_email, masked_text
 from queries.revenue import won_orders
 
 LIFECYCLE_STAGES = ("prospect", "first_purchase", "repeat", "loyal", "at_risk", "churned")
@@ -165,9 +165,7 @@ def top_customers(src: Snapshot, f: Filters, limit: int = 20) -> pl.DataFrame:
     if not f.personal_data:
         # Consumers are people: their names are personal data; companies' names are not.
         frame = frame.with_columns(
-            pl.when(pl.col("kind") == "B2C").then(
-                pl.col("name").map_elements(mask_text, return_dtype=pl.String)).otherwise(pl.col("name"))
-            .alias("name"),
-            pl.col("email").map_elements(mask_email, return_dtype=pl.String).alias("email"),
+            pl.when(pl.col("kind") == "B2C").then(masked_text("name")).otherwise(pl.col("name")).alias("name"),
+            masked_email("email"),
         )
     return frame.select("customer_id", "name", "country_iso2", "city", "segment", "email", "revenue", "orders")

@@ -8,7 +8,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import nav
-from dashboard.db import PROJECT_ROOT, read_only_engine
+from dashboard.db import read_only_engine
+from dashboard.paths import PROJECT_ROOT
 from dashboard.snapshot import refresh, snapshot_root
 from tests import tiny
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from dashboard import nav
-from dashboard.db import PROJECT_ROOT
+from dashboard.paths import PROJECT_ROOT
 
 pytestmark = pytest.mark.browser
 playwright = pytest.importorskip("playwright.sync_api")

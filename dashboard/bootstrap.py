@@ -1,0 +1,38 @@
+"""First start, shared by the command line and the app: the embedded demo database when it is missing,
+then a snapshot of the CRM. Each caller shows progress its own way (tqdm, st.progress)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from dashboard.db import default_url, embedded_missing, read_only_engine
+from dashboard.snapshot import refresh, snapshot_root
+
+CustomersDone = Callable[[int], None]
+TableDone = Callable[[str, int], None]
+
+
+def ensure_demo(url: str, on_customers: CustomersDone | None = None) -> bool:
+    """Generates the embedded demo database when `url` is the embedded default and it is missing.
+    Returns whether it was built."""
+    if not embedded_missing(url):
+        return False
+    from dashboard.demo import DEFAULT_CUSTOMERS, DEFAULT_SEED, Plan, default_as_of, write_demo
+
+    write_demo(default_url(), Plan(DEFAULT_CUSTOMERS, DEFAULT_SEED, default_as_of()), progress=on_customers)
+    return True
+
+
+def update_snapshot(url: str, full: bool = False, on_table: TableDone | None = None) -> dict[str, int]:
+    """Brings the snapshot of `url` up to date; rows read per table."""
+    engine = read_only_engine(url)
+    try:
+        return refresh(engine, snapshot_root(url), full=full, progress=on_table)
+    finally:
+        engine.dispose()
+
+
+def ensure_data(url: str, on_customers: CustomersDone | None = None, on_table: TableDone | None = None) -> None:
+    """The demo database if it is the missing embedded default, then an up-to-date snapshot."""
+    ensure_demo(url, on_customers)
+    update_snapshot(url, on_table=on_table)

@@ -1,0 +1,110 @@
+"""The sidebar: language and the global filters, seeded from the URL on a session's first run and
+written back to it on every run, so a copied link reproduces the view."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from dashboard.cache import cached
+from dashboard.filters import (
+    CHANNELS,
+    COMPARISONS,
+    CURRENCIES,
+    EXTRA_PARAMS,
+    LANGUAGES,
+    PRESETS,
+    SEGMENTS,
+    Filters,
+    preset_window,
+)
+from dashboard.i18n import N_, Translate
+from dashboard.roles import User
+from dashboard.snapshot import Snapshot
+from queries import markets
+
+LANGUAGE_NAMES = {"en": "English", "zh-CN": "简体中文"}
+
+
+def language() -> str:
+    """The UI language: the sidebar choice, first seeded from `?lang=`."""
+    if "lang" not in st.session_state:
+        requested = st.query_params.get("lang", "en")
+        st.session_state["lang"] = requested if requested in LANGUAGES else "en"
+    return str(st.session_state["lang"])
+
+
+def language_picker() -> None:
+    st.sidebar.selectbox("Language / 语言", LANGUAGES, key="lang", format_func=LANGUAGE_NAMES.__getitem__)
+
+
+def global_filters(user: User, src: Snapshot, t: Translate, lang: str) -> Filters:
+    """The sidebar filters, seeded from the URL on a session's first run and written back every run."""
+    regions = cached(markets.regions)(src, Filters.default(dt.date.today(), lang=lang))
+    countries = cached(markets.countries)(src, Filters.default(dt.date.today(), lang=lang))
+    region_names = dict(zip(regions["id"], regions["name"], strict=True))
+    country_region = dict(zip(countries["country_iso2"], countries["region_id"], strict=True))
+    country_names = dict(zip(countries["country_iso2"], countries["name"], strict=True))
+    today = dt.date.today()
+    if "filters_seeded" not in st.session_state:
+        params = {k: st.query_params.get(k) for k in st.query_params}
+        params.pop("role", None)
+        seeded, dropped = Filters.from_params(params, today, user.role.scope, region_names, country_region,
+                                              user.role.personal_data)
+        st.session_state.update({
+            "f_period": seeded.preset, "f_from_to": (seeded.start, seeded.end), "f_compare": seeded.compare,
+            "f_regions": list(seeded.regions), "f_countries": list(seeded.countries),
+            "f_segments": list(seeded.segments), "f_channels": list(seeded.channels),
+            "f_currency": seeded.currency, "filters_seeded": True, "dropped_params": dropped,
+        })
+    side = st.sidebar
+    side.header(t("Filters"))
+    preset = side.selectbox(t("Period"), PRESETS, key="f_period", format_func=lambda p: t(PRESET_LABELS[p]))
+    if preset == "custom":
+        chosen = side.date_input(t("From – to"), key="f_from_to", max_value=today, format="YYYY-MM-DD")
+        start, end = (chosen if isinstance(chosen, tuple) and len(chosen) == 2 else (today, today))
+    else:
+        start, end = preset_window(preset, today)
+    compare = side.selectbox(t("Compare with"), COMPARISONS, key="f_compare",
+                             format_func=lambda c: t(COMPARISON_LABELS[c]))
+    allowed = [r for r in region_names if user.role.scope is None or r in user.role.scope]
+    st.session_state["f_regions"] = [r for r in st.session_state.get("f_regions", []) if r in allowed]
+    chosen_regions = side.multiselect(t("Regions"), allowed, key="f_regions",
+                                      format_func=lambda r: t(region_names[r]),
+                                      placeholder=t("All regions you may see"))
+    in_regions = set(chosen_regions or allowed)
+    country_options = sorted((c for c, r in country_region.items() if r in in_regions),
+                             key=lambda c: country_names[c])
+    st.session_state["f_countries"] = [c for c in st.session_state.get("f_countries", [])
+                                       if c in country_options]
+    chosen_countries = side.multiselect(t("Countries"), country_options, key="f_countries",
+                                        format_func=country_names.__getitem__,
+                                        placeholder=t("All countries"))
+    segments = side.multiselect(t("Segments"), SEGMENTS, key="f_segments", format_func=t,
+                                placeholder=t("All segments"))
+    channels = side.multiselect(t("Channels"), CHANNELS, key="f_channels", format_func=t,
+                                placeholder=t("All channels"),
+                                help=t("Applies to interactions, tickets and surveys."))
+    currency = side.selectbox(t("Reporting currency"), CURRENCIES, key="f_currency")
+    filters = Filters(start=start, end=end, preset=preset, compare=compare, regions=tuple(chosen_regions),
+                      countries=tuple(chosen_countries), segments=tuple(segments), channels=tuple(channels),
+                      currency=currency, lang=lang, scope=user.role.scope,
+                      personal_data=user.role.personal_data)
+    own = {k: st.query_params.get(k) for k in st.query_params if k in EXTRA_PARAMS}
+    st.query_params.from_dict(filters.to_params() | own)
+    return filters
+
+
+PRESET_LABELS = {"last_30_days": N_("Last 30 days"), "last_90_days": N_("Last 90 days"),
+                 "quarter_to_date": N_("Quarter to date"), "year_to_date": N_("Year to date"),
+                 "last_12_months": N_("Last 12 months"), "custom": N_("Custom")}
+COMPARISON_LABELS = {"previous_period": N_("Previous period"),
+                     "same_period_last_year": N_("Same period last year")}
+
+
+def dropped_params_notice(t: Translate) -> None:
+    dropped = st.session_state.get("dropped_params")
+    if dropped:
+        st.warning(t("Some link parameters were not valid and were ignored: {params}",
+                     params=", ".join(dropped)))

@@ -35,7 +35,7 @@ from dashboard.paths import data_dir
 
 log = logging.getLogger(__name__)
 
-SNAPSHOT_FORMAT = 3
+SNAPSHOT_FORMAT = 4
 BATCH_ROWS = 200_000
 MAX_PARTS = 16
 
@@ -46,13 +46,22 @@ APPEND_BY_ID = ("interactions", "surveys", "consents")
 APPEND_BY_DATE = {"fx_rates": "date"}
 RELOAD = ("regions", "countries", "teams", "reps", "partners", "targets")
 
+# A customer's master record: the lowest id with the same name and e-mail (a likely duplicate points to
+# it, and counts once, with it). Hashing every name is the slowest part of the data-quality page at a
+# million customers, so it is done once, here.
+MASTER_ID = (pl.when(pl.col("email").is_not_null()).then(pl.col("id").min().over("name", "email"))
+             .otherwise(pl.col("id")))
+
 # Facts: event tables with the customer's region, country and segment attached.
 FACT_TABLES = ("orders", "opportunities", "interactions", "tickets", "surveys", "consents",
                "data_requests", "contacts")
 # Customer columns attached to every fact row, under these names.
 CUSTOMER_DIMENSIONS = {"country_iso2": "country_iso2", "segment": "segment", "kind": "customer_kind",
-                       "partner_id": "customer_partner_id", "region_id": "region_id"}
+                       "partner_id": "customer_partner_id", "region_id": "region_id", "master_id": "master_id"}
 MONEY_TABLES = {"orders": "ordered_at", "opportunities": "opened_at"}
+# The timestamps that say when the CRM's data begins and ends (its own calendar, not the wall clock).
+EVENT_TIMES = {"orders": "ordered_at", "opportunities": "opened_at", "interactions": "occurred_at",
+               "tickets": "opened_at", "surveys": "answered_at"}
 
 
 class SnapshotError(Exception):
@@ -61,18 +70,39 @@ class SnapshotError(Exception):
 
 @dataclass(frozen=True)
 class Snapshot:
-    """A read-only view of one refresh of the snapshot."""
+    """A read-only view of one refresh of the snapshot.
+
+    `data_first` and `data_last` are the earliest and latest event in the CRM (orders, opportunities,
+    interactions, tickets, surveys); None when it holds no events."""
 
     root: Path
     refreshed_at: dt.datetime
     source: str
+    data_first: dt.datetime | None = None
+    data_last: dt.datetime | None = None
 
     @classmethod
     def open(cls, root: Path) -> Snapshot:
         manifest = _read_manifest(root)
         if manifest is None:
             raise SnapshotError(f"No snapshot in {root}: run `meridian refresh`.")
-        return cls(root, dt.datetime.fromisoformat(manifest["refreshed_at"]), manifest["source"])
+        bounds = {k: dt.datetime.fromisoformat(v) if v else None
+                  for k, v in (manifest.get("data_range") or {}).items()}
+        return cls(root, dt.datetime.fromisoformat(manifest["refreshed_at"]), manifest["source"],
+                   bounds.get("first"), bounds.get("last"))
+
+    @property
+    def last_day(self) -> dt.date:
+        """The data's last complete day: the day of its newest event, unless that is the day of the
+        refresh itself (the CRM is still writing it), then the day before. Periods end here."""
+        day_before_refresh = self.refreshed_at.date() - dt.timedelta(days=1)
+        return day_before_refresh if self.data_last is None else min(self.data_last.date(), day_before_refresh)
+
+    @property
+    def as_of(self) -> dt.datetime:
+        """Midnight after the last complete day: the moment "due", "overdue" and "stale" are judged at,
+        so they do not drift while the data stands still."""
+        return dt.datetime.combine(self.last_day + dt.timedelta(days=1), dt.time())
 
     def scan(self, name: str) -> pl.LazyFrame:
         """The table as a lazy frame: facts (enriched) for event tables, raw rows otherwise.
@@ -181,7 +211,8 @@ def refresh(engine: Engine, root: Path, full: bool = False,
         changed = {name for name, rows in read.items() if rows}
         if changed or not (root / "facts").exists():
             _build_facts(root, changed if (root / "facts").exists() else set(schema.TABLE_ORDER))
-        manifest.update(refreshed_at=started.isoformat(), source=redact(str(engine.url)))
+        manifest.update(refreshed_at=started.isoformat(), source=redact(str(engine.url)),
+                        data_range=_data_range(root))
         _write_atomic(root / "manifest.json", json.dumps(manifest, indent=1).encode())
     return read
 
@@ -322,6 +353,7 @@ def _build_facts(root: Path, changed: set[str]) -> None:
     dimensions = bool(changed & {"customers", "countries"})
     countries = _raw(root, "countries").select(pl.col("iso2").alias("country_iso2"), "region_id")
     customers = (_raw(root, "customers").join(countries, on="country_iso2", how="left")
+                 .with_columns(master_id=MASTER_ID)
                  .select(pl.col("id").alias("customer_id"),
                          *[pl.col(c).alias(alias) for c, alias in CUSTOMER_DIMENSIONS.items()]))
     fx = _raw(root, "fx_rates").sort("date")
@@ -333,24 +365,31 @@ def _build_facts(root: Path, changed: set[str]) -> None:
             frame = with_usd(frame, fx, MONEY_TABLES[name])
         _write_atomic_frame(facts / f"{name}.parquet", frame)
     if dimensions:
-        # Likely duplicates: same name and e-mail as a customer with a lower id. Hashing every name is
-        # the slowest part of the data-quality page at a million customers, so it is done once here.
-        duplicate = pl.col("email").is_not_null() & (pl.col("id").rank("ordinal").over("name", "email") > 1)
         customers_fact = (_raw(root, "customers").join(countries, on="country_iso2", how="left")
-                          .with_columns(duplicate.alias("duplicate")))
+                          .with_columns(master_id=MASTER_ID)
+                          .with_columns(duplicate=pl.col("master_id") != pl.col("id")))
         _write_atomic_frame(facts / "customers.parquet", customers_fact)
     if dimensions or changed & {"orders", "interactions"}:
         # Activity (any order or interaction), time-sorted: "active customer" and churn scan only this.
         activity = (pl.concat([_raw(root, "orders").select("customer_id", pl.col("ordered_at").alias("at")),
                                _raw(root, "interactions").select("customer_id",
                                                                   pl.col("occurred_at").alias("at"))])
-                    .join(customers.select("customer_id", "region_id", "country_iso2", "segment"),
+                    .join(customers.select("customer_id", "master_id", "region_id", "country_iso2", "segment"),
                           on="customer_id", how="left")
                     .sort("at"))
         _write_atomic_frame(facts / "activity.parquet", activity)
         last = pl.scan_parquet(facts / "activity.parquet").group_by("customer_id").agg(
             pl.col("at").max().alias("last_at"))
         _write_atomic_frame(facts / "last_activity.parquet", last)
+
+
+def _data_range(root: Path) -> dict[str, str | None]:
+    """The earliest and latest event time over the event tables, as ISO text."""
+    bounds = pl.concat([
+        _raw(root, name).select(pl.col(column).min().alias("first"), pl.col(column).max().alias("last"))
+        for name, column in EVENT_TIMES.items()
+    ]).select(pl.col("first").min(), pl.col("last").max()).collect()
+    return {k: (None if v is None else v.isoformat()) for k, v in bounds.row(0, named=True).items()}
 
 
 def with_usd(frame: pl.LazyFrame, fx: pl.LazyFrame, date_column: str) -> pl.LazyFrame:

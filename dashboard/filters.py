@@ -11,7 +11,13 @@ from typing import Literal
 
 import polars as pl
 
-PRESETS = ("last_30_days", "last_90_days", "quarter_to_date", "year_to_date", "last_12_months", "custom")
+# Calendar presets cover whole calendar units (a month, a quarter, a year); the "to date" ones are open
+# (their unit is not over yet). Rolling presets are windows of fixed length ending on the data's last day.
+OPEN_CALENDAR = ("month_to_date", "quarter_to_date", "year_to_date")
+CLOSED_CALENDAR = ("last_month", "last_quarter", "last_year")
+ROLLING = ("last_30_days", "last_90_days", "last_12_months")
+PRESETS = (*OPEN_CALENDAR, *CLOSED_CALENDAR, *ROLLING, "custom")
+DEFAULT_PRESET = "last_90_days"
 COMPARISONS = ("previous_period", "same_period_last_year")
 CURRENCIES = ("USD", "EUR", "CNY", "GBP", "JPY")
 LANGUAGES = ("en", "zh-CN")
@@ -22,16 +28,34 @@ LIST_SEPARATOR = ","
 EXTRA_PARAMS = ("drill", "metric")
 
 Comparison = Literal["previous_period", "same_period_last_year"]
+Unit = Literal["month", "quarter", "year"]
+UNIT_OF = {"month_to_date": "month", "last_month": "month", "quarter_to_date": "quarter",
+           "last_quarter": "quarter", "year_to_date": "year", "last_year": "year"}
+
+
+def unit_start(day: dt.date, unit: Unit) -> dt.date:
+    """First day of the calendar month, quarter or year holding `day`."""
+    if unit == "year":
+        return dt.date(day.year, 1, 1)
+    if unit == "quarter":
+        return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+    return day.replace(day=1)
+
+
+def previous_unit_start(day: dt.date, unit: Unit) -> dt.date:
+    """First day of the calendar unit before the one holding `day`."""
+    return unit_start(unit_start(day, unit) - dt.timedelta(days=1), unit)
 
 
 def preset_window(preset: str, today: dt.date) -> tuple[dt.date, dt.date]:
-    """First and last day (inclusive) of a period preset ending today."""
+    """First and last day (inclusive) of a preset, where `today` is the data's last complete day."""
+    if preset in OPEN_CALENDAR:
+        return unit_start(today, UNIT_OF[preset]), today  # type: ignore[arg-type]
+    if preset in CLOSED_CALENDAR:
+        unit: Unit = UNIT_OF[preset]  # type: ignore[assignment]
+        return previous_unit_start(today, unit), unit_start(today, unit) - dt.timedelta(days=1)
     if preset == "last_30_days":
         return today - dt.timedelta(days=29), today
-    if preset == "quarter_to_date":
-        return dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1), today
-    if preset == "year_to_date":
-        return dt.date(today.year, 1, 1), today
     if preset == "last_12_months":
         return _shift_year(today, -1) + dt.timedelta(days=1), today
     return today - dt.timedelta(days=89), today
@@ -54,7 +78,7 @@ class Filters:
 
     start: dt.date
     end: dt.date
-    preset: str = "last_90_days"
+    preset: str = DEFAULT_PRESET
     compare: Comparison = "previous_period"
     regions: tuple[int, ...] = ()
     countries: tuple[str, ...] = ()
@@ -67,7 +91,7 @@ class Filters:
 
     @classmethod
     def default(cls, today: dt.date, scope: frozenset[int] | None = None, lang: str = "en") -> Filters:
-        start, end = preset_window("last_90_days", today)
+        start, end = preset_window(DEFAULT_PRESET, today)
         return cls(start=start, end=end, scope=scope, lang=lang)
 
     # --- the period -----------------------------------------------------------------------
@@ -75,11 +99,26 @@ class Filters:
     def days(self) -> int:
         return (self.end - self.start).days + 1
 
+    @property
+    def is_open(self) -> bool:
+        """The period is a calendar unit that is not over yet ("to date")."""
+        return self.preset in OPEN_CALENDAR
+
     def comparison(self) -> Filters:
-        """The same filters over the comparison period: the previous period of equal length, or the
-        same dates a year before."""
+        """The same filters over the comparison period.
+
+        Same period last year: the same dates a year before. Previous period: for a whole calendar
+        unit, the previous unit (October for November, 2025 for 2026); for an open unit, the same
+        number of days from the start of the previous unit (1–27 October for 1–27 November), never
+        past its end; for rolling and custom periods, the window of equal length just before."""
         if self.compare == "same_period_last_year":
             return replace(self, start=_shift_year(self.start, -1), end=_shift_year(self.end, -1))
+        unit: Unit | None = UNIT_OF.get(self.preset)  # type: ignore[assignment]
+        if unit is not None:
+            start = previous_unit_start(self.start, unit)
+            unit_end = unit_start(self.start, unit) - dt.timedelta(days=1)
+            end = min(start + dt.timedelta(days=self.days - 1), unit_end) if self.is_open else unit_end
+            return replace(self, start=start, end=end)
         return replace(self, start=self.start - dt.timedelta(days=self.days),
                        end=self.start - dt.timedelta(days=1))
 

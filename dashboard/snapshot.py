@@ -378,7 +378,8 @@ def _build_facts(root: Path, changed: set[str]) -> None:
                           on="customer_id", how="left")
                     .sort("at"))
         _write_atomic_frame(facts / "activity.parquet", activity)
-        last = pl.scan_parquet(facts / "activity.parquet").group_by("customer_id").agg(
+        # Per master record: a customer entered twice is one customer, active through either record.
+        last = pl.scan_parquet(facts / "activity.parquet").group_by("master_id").agg(
             pl.col("at").max().alias("last_at"))
         _write_atomic_frame(facts / "last_activity.parquet", last)
 

@@ -15,10 +15,12 @@ install: $(BIN)/python
 install-dev: $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 
-# Debian's Chromium (the browser tests drive it) and CJK fonts for Chinese screenshots.
+# Debian's Chromium (the browser tests drive it), CJK fonts for Chinese screenshots, and colour emoji
+# (status dots).
 system-test-deps:
-	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "noto sans cjk"; then \
-		apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; fi
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "noto sans cjk" \
+		|| ! fc-list 2>/dev/null | grep -qi "noto color emoji"; then \
+		apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk fonts-noto-color-emoji >/dev/null; fi
 
 ## Install and serve the dashboard on the embedded demo database (built on first run).
 serve: install

@@ -1,87 +1,192 @@
-"""Page furniture every page shares: the header, KPI tiles, charts and their empty states, table
-columns, and the type scale."""
+"""Page furniture every page shares: the header (scope, period, data range), KPI tiles from the
+registry, charts and their empty states, table columns, and the type scale."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime as dt
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import polars as pl
 import streamlit as st
+from babel import dates
 
-from dashboard import fmt, sidebar
+from dashboard import fmt, sidebar, tiles
+from dashboard.cache import cached
 from dashboard.context import Context
-from dashboard.filters import Filters
 from dashboard.freshness import refresh_now
-from dashboard.i18n import Translate
+from dashboard.i18n import Translate, babel_locale
+from queries import kpis, markets
+from queries.kpis import KPIS, Kpi
 
-TILE_HEIGHT = 200
+PRESET_LABELS = sidebar.PRESET_LABELS
 
 
-def header(ctx: Context, title: str, subtitle: str | None = None) -> None:
+def period_text(ctx: Context) -> str:
+    """'Year to date · Jan 1 – Nov 26, 2026 · compared with Jan 1 – Nov 26, 2025'."""
     t, f = ctx.t, ctx.filters
+    before = f.comparison()
+    return " · ".join([
+        t(PRESET_LABELS[f.preset]), date_range(f.start, f.end, f.lang),
+        t("compared with {period}", period=date_range(before.start, before.end, f.lang)),
+    ])
+
+
+def date_range(start: dt.date, end: dt.date, lang: str) -> str:
+    if start == end:
+        return fmt.date(start, lang)
+    return dates.format_interval(start, end, skeleton="yMMMd", locale=babel_locale(lang))
+
+
+def scope_text(ctx: Context, money: bool = True) -> str:
+    """What the numbers cover: 'Asia Pacific · 9 countries · USD', 'All regions · 37 countries · USD'."""
+    t, f, src = ctx.t, ctx.filters, ctx.src
+    regions = cached(markets.regions)(src, f)
+    countries = cached(markets.countries)(src, f)
+    visible = f.visible_regions
+    if visible is None:
+        where = t("All regions")
+        in_view = countries
+    else:
+        where = ", ".join(t(name) for rid, name in zip(regions["id"], regions["name"], strict=True)
+                          if rid in visible) or t("No region")
+        in_view = countries.filter(pl.col("region_id").is_in(visible))
+    if f.countries:
+        names = in_view.filter(pl.col("country_iso2").is_in(f.countries))["name"].to_list()
+        where = ", ".join(names) if len(names) <= 3 else t("{n} countries", n=fmt.count(len(names), f.lang))
+    else:
+        where += " · " + t("{n} countries", n=fmt.count(in_view.height, f.lang))
+    parts = [where]
+    if f.segments:
+        parts.append(", ".join(t(s) for s in f.segments))
+    if f.channels:
+        parts.append(", ".join(t(c) for c in f.channels))
+    if money:
+        parts.append(f.currency)
+    return " · ".join(parts)
+
+
+def header(ctx: Context, title: str, money: bool = True) -> None:
+    """The page title, what the numbers cover and when, and how fresh the data is. `money`: the page
+    shows amounts, so the reporting currency is part of its scope."""
+    t, f, src = ctx.t, ctx.filters, ctx.src
     left, right = st.columns([4, 1.4], vertical_alignment="bottom")
-    left.title(title)
-    period = t("{start} – {end}", start=fmt.date(f.start, f.lang), end=fmt.date(f.end, f.lang))
-    compare = f.comparison()
-    left.caption(" · ".join(filter(None, [
-        subtitle, period,
-        t("compared with {start} – {end}", start=fmt.date(compare.start, f.lang),
-          end=fmt.date(compare.end, f.lang)),
-        t("amounts in {currency}", currency=f.currency),
-    ])))
-    right.caption(t("Data as of {time} UTC", time=fmt.datetime(ctx.src.refreshed_at, f.lang)))
+    left.title(title, anchor=False)
+    left.caption(scope_text(ctx, money) + " · " + period_text(ctx))
+    right.caption(t("Data as of {time} UTC", time=fmt.datetime(src.refreshed_at, f.lang)))
     if right.button(t("Refresh data"), key="refresh_button"):
         refresh_now(t)
         st.rerun()
+    data_range_notice(ctx)
     sidebar.dropped_params_notice(t)
 
 
-def kpi_tile(column: Any, label: str, value: str, delta: str | None, help_text: str,
-             trend: list[float | None] | None = None, lower_is_better: bool = False,
-             height: int | str = "content") -> None:
-    """A KPI tile; give rows of tiles with and without trend lines one `height` (TILE_HEIGHT)."""
-    column.metric(label, value, delta, delta_color="inverse" if lower_is_better else "normal",
-                  help=help_text, border=True, height=height,
-                  chart_data=[v for v in trend if v is not None] if trend else None, chart_type="line")
+def data_range_notice(ctx: Context) -> None:
+    """Where the data ends before yesterday, say so: periods end on the data's last day, not today."""
+    src, f = ctx.src, ctx.filters
+    yesterday = dt.date.today() - dt.timedelta(days=1)
+    if src.data_first is None or src.last_day >= yesterday:
+        return
+    st.info(ctx.t("The data runs {period}; periods end on its last day.",
+                  period=date_range(src.data_first.date(), src.last_day, f.lang)))
 
 
-def format_kpi(value: float | None, unit: str, f: Filters) -> str:
-    """A KPI value by its unit (see queries.overview.HEADLINE), in the filters' language and currency."""
-    if unit == "money":
-        return fmt.money(value, f.currency, f.lang)
-    if unit == "count":
-        return fmt.count(value, f.lang)
-    if unit == "percent":
-        return fmt.percent(None if value is None else value / 100, f.lang)
-    if unit == "ratio":
-        return fmt.percent(value, f.lang)
-    if unit == "hours":
-        return fmt.hours(value, f.lang)
-    return fmt.decimal(value, f.lang)
+# --- KPI tiles ---------------------------------------------------------------------------------------
+
+def kpi_value(kpi: Kpi, value: float | None, ctx: Context) -> str:
+    return fmt.by_unit(value, kpi.unit, ctx.filters.lang, ctx.filters.currency, kpi.digits)
 
 
-def format_change(value: float | None, previous: float | None, unit: str, f: Filters, t: Translate) -> str | None:
-    """The change against the comparison period: relative for money and counts, points for scores and
-    shares, a duration for times."""
-    if value is None or previous is None:
-        return None
-    if unit in ("money", "count"):
-        return None if previous == 0 else fmt.percent(value / previous - 1, f.lang)
-    if unit == "ratio":
-        return t("{points} pts", points=fmt.decimal(100 * (value - previous), f.lang))
-    if unit in ("percent", "score"):
-        return t("{points} pts", points=fmt.decimal(value - previous, f.lang))
-    return fmt.hours(value - previous, f.lang)
+def sample_text(kpi: Kpi, sample: float | None, ctx: Context) -> str:
+    if kpi.sample_label is None or sample is None:
+        return ""
+    return ctx.t(kpi.sample_label, n=fmt.count(sample, ctx.filters.lang))
 
 
-def nps_text(t: Translate, lang: str) -> pl.Expr:
-    """The `nps` column as table text: the score, or "too few responses" below MIN_RESPONSES."""
-    from queries.satisfaction import MIN_RESPONSES
+def tile_for(kpi: Kpi, row: dict, trend: pl.DataFrame | None, ctx: Context) -> tiles.Tile:
+    """The tile of one KPI from its measured row (`kpis.measure`) and monthly series (`kpis.monthly`)."""
+    t, f = ctx.t, ctx.filters
+    missing = kpis.missing_inputs(kpi, ctx.src.absent_tables, ctx.src.absent_columns)
+    help_text = t(kpi.definition)
+    if missing:
+        return tiles.Tile(kpi.key, t(kpi.label), fmt.MISSING, help_text,
+                          note=t("Needs {inputs}", inputs=", ".join(t(kpis.NEEDS_TEXT[m]) for m in missing)))
+    value, sample = row["value"], row["sample"]
+    if not kpi.enough(sample):
+        shown = fmt.MISSING
+        note = t("Too few to show: {sample} (at least {minimum})", sample=sample_text(kpi, sample, ctx),
+                 minimum=fmt.count(kpi.min_sample, f.lang))
+    else:
+        shown = kpi_value(kpi, value, ctx)
+        note = sample_text(kpi, sample, ctx)
+    moved = kpis.change(kpi, value, row["previous"], sample, row["previous_sample"])
+    before = f.comparison()
+    change_help = t("{period}: {value}", period=date_range(before.start, before.end, f.lang),
+                    value=kpi_value(kpi, row["previous"], ctx) if kpi.enough(row["previous_sample"])
+                    else fmt.MISSING)
+    change_text = None
+    if moved is not None:
+        arrow = {"up": "▲ ", "down": "▼ ", "flat": ""}[moved.direction]
+        change_text = arrow + (t("no change") if moved.direction == "flat"
+                               else fmt.change(moved.amount, moved.relative, kpi.unit, f.lang, kpi.digits))
+    series = trend.filter(pl.col("kpi") == kpi.key) if trend is not None else pl.DataFrame()
+    return tiles.Tile(
+        kpi.key, t(kpi.label), shown, help_text, change_text, moved.verdict if moved else "neutral", change_help,
+        note, tuple(series["value"].to_list()) if series.height else (),
+        bool(series.height and series["partial"][-1]))
 
-    return (pl.when(pl.col("responses") >= MIN_RESPONSES)
-            .then(pl.col("nps").map_elements(lambda v: fmt.decimal(v, lang), return_dtype=pl.String))
-            .otherwise(pl.lit(t("Too few responses"))).alias("nps"))
+
+def kpi_tiles(ctx: Context, keys: Sequence[str], columns: int | None = None, trends: bool = True) -> None:
+    """Tiles for these registry KPIs: value, change against the comparison period, sample, and the
+    12-month trend."""
+    src, f = ctx.src, ctx.filters
+    measured = cached(kpis.measure)(src, f, tuple(keys))
+    trend = cached(kpis.monthly)(src, f, tuple(keys)) if trends else None
+    made = [tile_for(KPIS[row["kpi"]], row, trend, ctx) for row in measured.iter_rows(named=True)]
+    st.html(tiles.tiles_html(made, columns))
+
+
+def trend_caption(ctx: Context) -> None:
+    st.caption(ctx.t("Lines: the 12 months up to the period's end; a month not over yet is dashed. Changes "
+                     "compare with the comparison period and are left out where either rests on too few "
+                     "observations."))
+
+
+# --- charts, tables, empty states ----------------------------------------------------------------------
+
+def chart(t: Translate, frame: pl.DataFrame, what: str, build: Callable[[pl.DataFrame], Any]) -> None:
+    """The plotly figure `build` makes of `frame`, or the empty state naming `what` when it has no rows."""
+    if frame.is_empty():
+        empty_state(t, what)
+    else:
+        st.plotly_chart(build(frame), config=CHART_CONFIG)
+
+
+# Charts can be saved as images (the toolbar draws them in the browser: nothing leaves the machine).
+CHART_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"],
+                "toImageButtonOptions": {"format": "png", "scale": 2}}
+
+
+def empty_state(t: Translate, what: str) -> None:
+    """No data behind a chart or table: say what is missing and what to try."""
+    st.info(t("No {what} for these filters. Widen the period or clear some filters in the sidebar.",
+              what=what))
+
+
+def nothing_to_report(text: str) -> None:
+    """An empty result that is itself the answer (no falling markets is good news)."""
+    st.success(text)
+
+
+def kpi_text(kpi: Kpi, t: Translate, lang: str, currency: str = "USD") -> pl.Expr:
+    """The KPI's column as table text: the value, or "too few" below the KPI's minimum sample."""
+    if kpi.sample is None:
+        return pl.col(kpi.column).map_elements(lambda v: fmt.by_unit(v, kpi.unit, lang, currency, kpi.digits),
+                                               return_dtype=pl.String)
+    return (pl.when(pl.col(kpi.sample) >= kpi.min_sample)
+            .then(pl.col(kpi.column).map_elements(lambda v: fmt.by_unit(v, kpi.unit, lang, currency, kpi.digits),
+                                                  return_dtype=pl.String))
+            .otherwise(pl.lit(t("Too few to show"))).alias(kpi.column))
 
 
 def revenue_column(t: Translate, currency: str) -> Any:
@@ -89,24 +194,30 @@ def revenue_column(t: Translate, currency: str) -> Any:
     return st.column_config.NumberColumn(t("Revenue ({currency})", currency=currency), format="compact")
 
 
-def chart(t: Translate, frame: pl.DataFrame, what: str, build: Callable[[pl.DataFrame], Any]) -> None:
-    """The plotly figure `build` makes of `frame`, or the empty state naming `what` when it has no rows."""
-    if frame.is_empty():
-        empty_state(t, what)
-    else:
-        st.plotly_chart(build(frame), config={"displayModeBar": False})
-
-
-def empty_state(t: Translate, what: str) -> None:
-    st.info(t("No {what} for these filters. Widen the period or clear some filters in the sidebar.",
-              what=what))
-
-
 def apply_style(shared_screen: bool) -> None:
     """Type scale: bigger on a shared screen (TV, projector), where the sidebar is collapsed."""
     base = 20 if shared_screen else 16
-    st.markdown(f"""<style>
-        [data-testid="stMetricValue"] {{ font-size: {base * 1.9:.0f}px; }}
-        [data-testid="stMetricLabel"] p {{ font-size: {base:.0f}px; }}
+    st.html(f"""<style>{tiles.STYLE}
+        .mer-tiles {{ --mer-value-size: {base * 1.9 / 16:.2f}rem; --mer-label-size: {base * 0.95 / 16:.2f}rem; }}
         .block-container {{ padding-top: 2.2rem; max-width: 100%; }}
-    </style>""", unsafe_allow_html=True)
+    </style>""")
+
+
+ROW_PX, HEADER_PX, MAX_ROWS = 35, 38, 25
+
+
+def table(t: Translate, frame: pl.DataFrame, column_config: dict, key: str) -> None:
+    """A table sized to its rows (no inner scrollbar) up to MAX_ROWS, then paged."""
+    pages = max(1, -(-frame.height // MAX_ROWS))
+    shown = frame
+    if pages > 1:
+        page = st.number_input(t("Page (of {pages})", pages=pages), min_value=1, max_value=pages, value=1,
+                               key=f"{key}-page")
+        shown = frame.slice((int(page) - 1) * MAX_ROWS, MAX_ROWS)
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=column_config,
+                 height=HEADER_PX + ROW_PX * max(shown.height, 1) + 2, key=key)
+
+
+def number_column(label: str, help_text: str | None = None) -> Any:
+    """A column of numbers already formatted in the page's language: right-aligned like numbers."""
+    return st.column_config.TextColumn(label, help=help_text, alignment="right")

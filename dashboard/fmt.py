@@ -70,3 +70,47 @@ def month(value: dt.date, lang: str) -> str:
 def language_name(code: str, lang: str) -> str:
     """A language code (en, zh, pt) as the language's name in the UI language."""
     return babel_locale(lang).languages.get(code, code)
+
+
+def days(value: float | None, lang: str, digits: int = 0) -> str:
+    if _missing(value):
+        return MISSING
+    return units.format_unit(round(value, digits), "duration-day", length="short",  # type: ignore[arg-type]
+                             format="#,##0" + ("." + "0" * digits if digits else ""), locale=babel_locale(lang))
+
+
+def by_unit(value: float | None, unit: str, lang: str, currency: str = "USD", digits: int = 1) -> str:
+    """A value in a KPI unit: money (compact, in `currency`), count, percent (0..100), ratio (0..1, as
+    a percentage), score (signless points), hours, days, or a plain decimal."""
+    if unit == "money":
+        return money(value, currency, lang)
+    if unit == "count":
+        return count(value, lang)
+    if unit == "percent":
+        return percent(None if _missing(value) else value / 100, lang, digits)  # type: ignore[operator]
+    if unit == "ratio":
+        return percent(value, lang, digits)
+    if unit == "hours":
+        return hours(value, lang)
+    if unit == "days":
+        return days(value, lang, digits)
+    return decimal(value, lang, digits)
+
+
+def signed(text: str, amount: float) -> str:
+    """`text` (an absolute amount) with a plus or a minus sign in front."""
+    return ("+" if amount > 0 else "−" if amount < 0 else "") + text.lstrip("-−")
+
+
+def change(amount: float, relative: bool, unit: str, lang: str, digits: int = 1) -> str:
+    """A change: relative (+12.3%), in points (+2.1 pts; ratios are shown as percentage points), or
+    in the unit itself (−15 min, +3 days)."""
+    from dashboard.i18n import translator
+
+    t = translator(lang)
+    if relative:
+        return signed(percent(abs(amount), lang), amount)
+    if unit in ("ratio", "percent", "score"):
+        points = abs(amount) * (100 if unit == "ratio" else 1)
+        return signed(t("{points} pts", points=decimal(points, lang, digits)), amount)
+    return signed(by_unit(abs(amount), unit, lang, digits=digits), amount)

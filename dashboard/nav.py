@@ -18,6 +18,7 @@ class PageSpec:
     title: str  # msgid
     group: str  # msgid
     roles: frozenset[str] = ALL_ROLES
+    kpis: tuple[str, ...] = ()  # the registry KPIs of its tiles (queries/kpis.py)
 
     @property
     def path(self) -> str:
@@ -30,12 +31,17 @@ class PageSpec:
 
 
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("overview", "overview.py", N_("Executive overview"), N_("Overview")),
-    PageSpec("map", "world_map.py", N_("World map"), N_("Markets & map")),
-    PageSpec("satisfaction", "satisfaction.py", N_("Satisfaction"), N_("Satisfaction")),
+    PageSpec("overview", "overview.py", N_("Executive overview"), N_("Overview"),
+             kpis=("revenue", "active_customers", "new_customers", "churn_rate", "nps", "csat", "first_response",
+                   "sla_attainment", "active_partners", "win_rate")),
+    PageSpec("map", "world_map.py", N_("World map"), N_("Markets & map"),
+             kpis=("revenue", "active_customers", "new_customers", "nps", "csat")),
+    PageSpec("satisfaction", "satisfaction.py", N_("Satisfaction"), N_("Satisfaction"), kpis=("nps", "csat", "ces")),
     PageSpec("teams", "teams.py", N_("Team performance"), N_("Teams")),
-    PageSpec("partners", "partners.py", N_("Partner performance"), N_("Partners")),
-    PageSpec("customers", "customers.py", N_("Customer base"), N_("Customers")),
+    PageSpec("partners", "partners.py", N_("Partner performance"), N_("Partners"),
+             kpis=("active_partners", "partner_revenue", "win_rate", "deal_cycle", "deal_size")),
+    PageSpec("customers", "customers.py", N_("Customer base"), N_("Customers"),
+             kpis=("active_customers", "new_customers", "churn_rate")),
     # Record-level compliance data is not for a shared screen.
     PageSpec("data_quality", "data_quality.py", N_("Data quality & compliance"), N_("Data & compliance"),
              ALL_ROLES - {"team_screen"}),

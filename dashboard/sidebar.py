@@ -3,8 +3,6 @@ written back to it on every run, so a copied link reproduces the view."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import streamlit as st
 
 from dashboard.cache import cached
@@ -41,12 +39,13 @@ def language_picker() -> None:
 
 def global_filters(user: User, src: Snapshot, t: Translate, lang: str) -> Filters:
     """The sidebar filters, seeded from the URL on a session's first run and written back every run."""
-    regions = cached(markets.regions)(src, Filters.default(dt.date.today(), lang=lang))
-    countries = cached(markets.countries)(src, Filters.default(dt.date.today(), lang=lang))
+    # Periods end on the data's last complete day, not on the wall clock's.
+    today = src.last_day
+    regions = cached(markets.regions)(src, Filters.default(today, lang=lang))
+    countries = cached(markets.countries)(src, Filters.default(today, lang=lang))
     region_names = dict(zip(regions["id"], regions["name"], strict=True))
     country_region = dict(zip(countries["country_iso2"], countries["region_id"], strict=True))
     country_names = dict(zip(countries["country_iso2"], countries["name"], strict=True))
-    today = dt.date.today()
     if "filters_seeded" not in st.session_state:
         params = {k: st.query_params.get(k) for k in st.query_params}
         params.pop("role", None)
@@ -96,15 +95,18 @@ def global_filters(user: User, src: Snapshot, t: Translate, lang: str) -> Filter
     return filters
 
 
-PRESET_LABELS = {"last_30_days": N_("Last 30 days"), "last_90_days": N_("Last 90 days"),
-                 "quarter_to_date": N_("Quarter to date"), "year_to_date": N_("Year to date"),
+PRESET_LABELS = {"month_to_date": N_("This month to date"), "last_month": N_("Last month"),
+                 "quarter_to_date": N_("This quarter to date"), "last_quarter": N_("Last quarter"),
+                 "year_to_date": N_("Year to date"), "last_year": N_("Last year"),
+                 "last_30_days": N_("Last 30 days"), "last_90_days": N_("Last 90 days"),
                  "last_12_months": N_("Last 12 months"), "custom": N_("Custom")}
 COMPARISON_LABELS = {"previous_period": N_("Previous period"),
                      "same_period_last_year": N_("Same period last year")}
 
 
 def dropped_params_notice(t: Translate) -> None:
-    dropped = st.session_state.get("dropped_params")
+    """Once, on the page the link opened: which of its parameters were ignored."""
+    dropped = st.session_state.pop("dropped_params", None)
     if dropped:
         st.warning(t("Some link parameters were not valid and were ignored: {params}",
                      params=", ".join(dropped)))

@@ -22,7 +22,7 @@ import shutil
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -80,6 +80,9 @@ class Snapshot:
     source: str
     data_first: dt.datetime | None = None
     data_last: dt.datetime | None = None
+    # What the CRM lacks: optional tables it does not have, and optional columns absent per table.
+    absent_tables: frozenset[str] = frozenset()
+    absent_columns: dict[str, frozenset[str]] = field(default_factory=dict, hash=False)
 
     @classmethod
     def open(cls, root: Path) -> Snapshot:
@@ -363,11 +366,12 @@ def _build_facts(root: Path, changed: set[str]) -> None:
         frame = _raw(root, name).join(customers, on="customer_id", how="left")
         if name in MONEY_TABLES:
             frame = with_usd(frame, fx, MONEY_TABLES[name])
-        _write_atomic_frame(facts / f"{name}.parquet", frame)
+        # In id order: joins do not keep row order, and every reader must see the same rows the same way.
+        _write_atomic_frame(facts / f"{name}.parquet", frame.sort("id"))
     if dimensions:
         customers_fact = (_raw(root, "customers").join(countries, on="country_iso2", how="left")
                           .with_columns(master_id=MASTER_ID)
-                          .with_columns(duplicate=pl.col("master_id") != pl.col("id")))
+                          .with_columns(duplicate=pl.col("master_id") != pl.col("id")).sort("id"))
         _write_atomic_frame(facts / "customers.parquet", customers_fact)
     if dimensions or changed & {"orders", "interactions"}:
         # Activity (any order or interaction), time-sorted: "active customer" and churn scan only this.
@@ -402,5 +406,4 @@ def with_usd(frame: pl.LazyFrame, fx: pl.LazyFrame, date_column: str) -> pl.Lazy
                    on="_date", by="currency", strategy="backward", check_sortedness=False)
         .with_columns((pl.col("amount") * pl.col("rate_to_base")).alias("amount_usd"))
         .drop("_date", "rate_to_base")
-        .sort("id")
     )

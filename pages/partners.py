@@ -3,45 +3,42 @@
 import polars as pl
 import streamlit as st
 
-from dashboard import components, context, fmt
+from dashboard import components, context, fmt, nav
 from dashboard.cache import cached
-from queries.partners import active_partners, partner_scorecard, win_rate
-from queries.satisfaction import MIN_RESPONSES
+from queries import markets
+from queries.kpis import KPIS
+from queries.partners import partner_scorecard
 
 ctx = context.require_page("partners")
 t, f, src = ctx.t, ctx.filters, ctx.src
 components.header(ctx, t("Partner performance"))
 
 with st.spinner(t("Computing partner numbers…")):
+    components.kpi_tiles(ctx, nav.page("partners").kpis)
     card = cached(partner_scorecard)(src, f)
-    wins = cached(win_rate)(src, f)
-    active = cached(active_partners)(src, f)
-a, b, c, d = st.columns(4)
-components.kpi_tile(a, t("Active partners"), fmt.count(active["active_partners"][0], f.lang), None,
-            t("Partners with at least one sourced won order in the period."))
-components.kpi_tile(b, t("Partner-sourced revenue"), fmt.money(card["revenue"].sum() if card.height else 0, f.currency,
-                                                       f.lang), None, t("Won orders placed through a partner."))
-components.kpi_tile(c, t("Win rate"), fmt.percent(wins["win_rate"][0], f.lang), None,
-            t("Won over closed opportunities, closed in the period."))
-components.kpi_tile(d, t("Deal cycle"), t("{days} days", days=fmt.decimal(wins["deal_cycle_days"][0], f.lang)), None,
-            t("Median days from opening to winning a deal."), lower_is_better=True)
+components.trend_caption(ctx)
 
+st.subheader(t("Partners by sourced revenue"))
 if card.is_empty():
     components.empty_state(t, t("partner activity"))
 else:
-    shown = card.with_columns(
-        (pl.col("win_rate") * 100).alias("win_rate"),
-        components.nps_text(t, f.lang),
+    names = cached(markets.countries)(src, f).select("country_iso2", pl.col("name").alias("country"))
+    win, cycle, nps = KPIS["win_rate"], KPIS["deal_cycle"], KPIS["nps"]
+    shown = (card.join(names, on="country_iso2", how="left").with_columns(
+        pl.col("country").fill_null(t(markets.UNKNOWN)),
         pl.col("kind", "status", "tier").map_elements(t, return_dtype=pl.String),
-    ).drop("partner_id")
-    st.dataframe(shown, hide_index=True, width="stretch", height=560, column_config={
-        "name": t("Partner"), "kind": t("Kind"), "country_iso2": t("Country"), "tier": t("Tier"),
-        "status": t("Status"),
-        "revenue": components.revenue_column(t, f.currency),
-        "orders": t("Orders"), "customers": t("Customers"), "closed": t("Closed deals"), "won": t("Won"),
-        "win_rate": st.column_config.NumberColumn(t("Win rate (%)"), format="%.0f"),
-        "deal_cycle_days": st.column_config.NumberColumn(t("Deal cycle (days)"), format="%.0f"),
-        "responses": t("Responses"),
-        "nps": st.column_config.TextColumn(t("NPS"), help=t("Empty where fewer than {n} responses.",
-                                                            n=MIN_RESPONSES)),
-    })
+        pl.col("revenue").map_elements(lambda v: fmt.money(v, f.currency, f.lang), return_dtype=pl.String),
+        components.kpi_text(win, t, f.lang), components.kpi_text(cycle, t, f.lang),
+        components.kpi_text(nps, t, f.lang)))
+    count = st.column_config.NumberColumn
+    components.table(t, shown.select("name", "kind", "country", "tier", "status", "revenue", "orders", "customers",
+                                     "closed", "won", "win_rate", "deal_cycle_days", "responses", "nps"), {
+        "name": t("Partner"), "kind": t("Kind"), "country": t("Country"), "tier": t("Tier"), "status": t("Status"),
+        "revenue": components.number_column(t("Revenue ({currency})", currency=f.currency)),
+        "orders": count(t("Orders"), format="localized"), "customers": count(t("Customers"), format="localized"),
+        "closed": count(t("Closed deals"), format="localized"), "won": count(t("Won"), format="localized"),
+        "win_rate": components.number_column(t(win.label), t("Not shown below {n} closed deals.", n=win.min_sample)),
+        "deal_cycle_days": components.number_column(t(cycle.label), t(cycle.definition)),
+        "responses": count(t("Responses"), format="localized"),
+        "nps": components.number_column(t("NPS"), t("Not shown below {n} responses.", n=nps.min_sample)),
+    }, key="partners")

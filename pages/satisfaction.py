@@ -3,44 +3,32 @@
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, components, context, fmt
+from dashboard import charts, components, context, nav
 from dashboard.cache import cached
-from queries import markets
-from queries.common import month_of
-from queries.satisfaction import MIN_RESPONSES, ces, csat, csat_by, nps, nps_by
+from queries import kpis, markets
+from queries.kpis import KPIS
+from queries.satisfaction import csat_by, nps_by
 
 ctx = context.require_page("satisfaction")
 t, f, src = ctx.t, ctx.filters, ctx.src
-components.header(ctx, t("Satisfaction"))
-
-
-def score(value: float | None, responses: int, digits: int = 1) -> str:
-    return t("Too few responses") if responses < MIN_RESPONSES else fmt.decimal(value, f.lang, digits)
-
+components.header(ctx, t("Satisfaction"), money=False)
 
 with st.spinner(t("Computing satisfaction…")):
-    now_nps, now_csat, now_ces = cached(nps)(src, f), cached(csat)(src, f), cached(ces)(src, f)
-a, b, c = st.columns(3)
-components.kpi_tile(a, t("NPS"), score(now_nps["nps"][0], now_nps["responses"][0]), None,
-            t("{n} responses.", n=fmt.count(now_nps["responses"][0], f.lang)))
-components.kpi_tile(b, t("CSAT"), t("Too few responses") if now_csat["responses"][0] < MIN_RESPONSES
-            else fmt.percent((now_csat["csat"][0] or 0) / 100, f.lang), None,
-            t("{n} responses.", n=fmt.count(now_csat["responses"][0], f.lang)))
-components.kpi_tile(c, t("Customer effort (CES)"), score(now_ces["ces"][0], now_ces["responses"][0], 2), None,
-            t("Mean effort score, 1 (easy) to 7 (hard); lower is better.") + " "
-            + t("{n} responses.", n=fmt.count(now_ces["responses"][0], f.lang)), lower_is_better=True)
+    components.kpi_tiles(ctx, nav.page("satisfaction").kpis)
+components.trend_caption(ctx)
 
-window = f.last_months(12)
+nps_kpi, csat_kpi = KPIS["nps"], KPIS["csat"]
 left, right = st.columns(2)
-trend = cached(nps_by)(src, window, month_of("surveys"))
 with left:
-    components.chart(t, trend, t("NPS responses"),
-             lambda frame: charts.line(frame, "month", "nps", t("NPS by month, last 12 months"), f.lang))
+    trend = cached(kpis.monthly)(src, f, ("nps",))
+    components.chart(t, trend.filter(pl.col("sample") > 0), t("NPS responses"), lambda _: charts.monthly_line(
+        trend, t("NPS by month (−100 to 100)"), nps_kpi.unit, f.lang, y_range=(-100, 100), digits=0))
+    st.caption(t("Months with fewer than {n} responses are left out.", n=nps_kpi.min_sample))
 by_channel = cached(csat_by)(src, f, "channel").with_columns(
-    pl.col("channel").map_elements(t, return_dtype=pl.String))
+    pl.col("channel").map_elements(t, return_dtype=pl.String), csat_kpi.shown()).filter(pl.col("csat").is_not_null())
 with right:
-    components.chart(t, by_channel, t("CSAT responses"),
-             lambda frame: charts.bars(frame, "channel", "csat", t("CSAT by channel (%)"), f.lang))
+    components.chart(t, by_channel, t("CSAT responses"), lambda frame: charts.bars(
+        frame, "channel", "csat", t("CSAT by channel (% satisfied)"), f.lang, unit=csat_kpi.unit))
 
 st.subheader(t("NPS by country"))
 by_country = cached(nps_by)(src, f, "country_iso2")
@@ -48,14 +36,15 @@ if by_country.is_empty():
     components.empty_state(t, t("NPS responses"))
 else:
     names = cached(markets.countries)(src, f).select("country_iso2", "name")
-    table = (by_country.join(names, on="country_iso2", how="left")
-             .sort(pl.when(pl.col("responses") >= MIN_RESPONSES).then(pl.col("nps")), descending=True,
-                   nulls_last=True)
-             .with_columns(components.nps_text(t, f.lang))
+    frame = (by_country.join(names, on="country_iso2", how="left")
+             .with_columns(pl.col("name").fill_null(t(markets.UNKNOWN)))
+             .sort(nps_kpi.shown(), "responses", descending=True, nulls_last=True)
+             .with_columns(components.kpi_text(nps_kpi, t, f.lang))
              .select("name", "responses", "promoters", "passives", "detractors", "nps"))
-    st.dataframe(table, hide_index=True, width="stretch", column_config={
-        "name": t("Country"), "responses": t("Responses"), "promoters": t("Promoters"),
-        "passives": t("Passives"), "detractors": t("Detractors"),
-        "nps": st.column_config.TextColumn(t("NPS"), help=t("Empty where fewer than {n} responses.",
-                                                            n=MIN_RESPONSES)),
-    })
+    count = st.column_config.NumberColumn
+    components.table(t, frame, {
+        "name": t("Country"), "responses": count(t("Responses"), format="localized"),
+        "promoters": count(t("Promoters"), format="localized"), "passives": count(t("Passives"), format="localized"),
+        "detractors": count(t("Detractors"), format="localized"),
+        "nps": components.number_column(t("NPS"), t("Not shown below {n} responses.", n=nps_kpi.min_sample)),
+    }, key="nps_by_country")

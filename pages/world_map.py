@@ -1,14 +1,15 @@
 """World map and market drill-down: world › region › country › city, by click, list or URL."""
 
+from dataclasses import replace
+
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, components, context, fmt, maps
+from dashboard import charts, components, context, fmt, maps, nav
 from dashboard.cache import cached
 from dashboard.filters import Drill
-from queries import markets
-from queries.common import month_of
-from queries.customers import new_customers_by, top_customers
+from queries import kpis, markets
+from queries.customers import top_customers
 from queries.geo import (
     MAP_METRICS,
     MIN_CUSTOMERS_SHOWN,
@@ -19,8 +20,7 @@ from queries.geo import (
     market_vs_world,
     mix,
 )
-from queries.overview import LOWER_IS_BETTER, headline_kpis
-from queries.revenue import revenue_by
+from queries.kpis import KPIS
 
 ctx = context.require_page("map")
 t, f, src = ctx.t, ctx.filters, ctx.src
@@ -51,7 +51,7 @@ METRIC_UNITS = {"customers": "count", "revenue": "money", "growth": "percent", "
 
 
 def show(metric: str, value: float | None) -> str:
-    return components.format_kpi(value, METRIC_UNITS[metric], f)
+    return fmt.by_unit(value, METRIC_UNITS[metric], f.lang, f.currency, 0 if metric == "nps" else 1)
 
 
 if drill.country:
@@ -135,7 +135,7 @@ if drill.country is None:
     ranking = cached(market_expansion)(src, view)
     st.dataframe(ranking.with_columns(pl.col("action").replace_strict(
         {"invest": t("Invest"), "fix": t("Fix"), "hold": t("Hold")}, default=None),
-        (pl.col("churn_rate") * 100), components.nps_text(t, f.lang)).drop("responses"),
+        (pl.col("churn_rate") * 100), components.kpi_text(KPIS['nps'], t, f.lang)).drop("responses"),
         hide_index=True, width="stretch", column_config={
         "country_iso2": None, "name": t("Country"), "customers": t("Active customers"),
         "per_million": st.column_config.NumberColumn(t("Customers per million people"), format="%.1f"),
@@ -151,33 +151,26 @@ if drill.country is None:
 
 # --- market view: one country (and optionally one of its cities) --------------------------------
 with st.spinner(t("Computing the market…")):
-    kpis = cached(headline_kpis)(src, view)
-KPI_LABELS = {"revenue": t("Revenue"), "active_customers": t("Active customers"), "new_customers": t("New customers"),
-              "nps": t("NPS"), "csat": t("CSAT")}
-tiles = st.columns(len(KPI_LABELS))
-for column, row in zip(tiles, kpis.filter(pl.col("kpi").is_in(list(KPI_LABELS))).iter_rows(named=True),
-                       strict=True):
-    components.kpi_tile(column, KPI_LABELS[row["kpi"]], components.format_kpi(row["value"], row["unit"], f),
-                components.format_change(row["value"], row["previous"], row["unit"], f, t),
-                t("Against the comparison period."), lower_is_better=row["kpi"] in LOWER_IS_BETTER)
+    components.kpi_tiles(replace(ctx, filters=view), nav.page("map").kpis)
 
 left, right = st.columns(2)
 with left:
-    components.chart(t, cached(revenue_by)(src, view.last_months(12), month_of("orders")), t("revenue"),
-             lambda frame: charts.revenue_trend(frame, f.currency, f.lang))
-    components.chart(t, cached(new_customers_by)(src, view.last_months(12), month_of("customers")), t("new customers"),
-             lambda frame: charts.bars(frame, "month", "new", t("New customers by month"), f.lang))
+    revenue_trend = cached(kpis.monthly)(src, view, ("revenue",))
+    components.chart(t, revenue_trend.filter(pl.col("value").is_not_null()), t("revenue"),
+                     lambda _: charts.monthly_bars(revenue_trend, t("Revenue by month ({currency})",
+                                                                    currency=f.currency), "money", f.lang, f.currency))
+    new_trend = cached(kpis.monthly)(src, view, ("new_customers",))
+    components.chart(t, new_trend.filter(pl.col("value").is_not_null()), t("new customers"),
+                     lambda _: charts.monthly_bars(new_trend, t("New customers by month"), "count", f.lang))
 with right:
     st.markdown("**" + t("This market against every market you may see") + "**")
     versus = cached(market_vs_world)(src, view)
-    measures = {"nps": (t("NPS"), "score"), "csat": (t("CSAT"), "percent"),
-                "first_response_median_h": (t("Median first response"), "hours"),
-                "sla_attainment": (t("SLA attainment"), "ratio")}
     grid = st.columns(2)
     for i, row in enumerate(versus.iter_rows(named=True)):
-        label, unit = measures[row["measure"]]
-        grid[i % 2].metric(label, components.format_kpi(row["market"], unit, f),
-                           t("world {value}", value=components.format_kpi(row["world"], unit, f)),
+        kpi = KPIS[row["measure"]]
+        grid[i % 2].metric(t(kpi.label), fmt.by_unit(row["market"], kpi.unit, f.lang, f.currency, kpi.digits),
+                           t("world {value}", value=fmt.by_unit(row["world"], kpi.unit, f.lang, f.currency,
+                                                                kpi.digits)),
                            delta_color="off", delta_arrow="off", border=True)
 
 cities = cached(city_points)(src, view)

@@ -57,7 +57,23 @@ def in_reporting_currency(frame: pl.LazyFrame, src: Snapshot, currency: str, tim
     )
 
 
-
 def month_of(table: str) -> pl.Expr:
     """The first day of the month a row of `table` falls in, as `month`."""
     return pl.col(TIME_COLUMN[table]).dt.truncate("1mo").dt.date().alias("month")
+
+
+def months(f: Filters) -> list[dt.date]:
+    """The first day of every calendar month the period touches."""
+    return pl.date_range(f.start.replace(day=1), f.end, "1mo", eager=True).to_list()
+
+
+def month_ends(f: Filters) -> tuple[list[dt.date], list[dt.datetime]]:
+    """Every month the period touches, and the moment each ends within the period (exclusive: the next
+    month's first midnight, or the period's end in its last month)."""
+    firsts = months(f)
+    ends = [min(dt.datetime.combine(nxt, dt.time()), f.end_ts) for nxt in [*firsts[1:], _next_month(firsts[-1])]]
+    return firsts, ends
+
+
+def _next_month(first: dt.date) -> dt.date:
+    return (first + dt.timedelta(days=32)).replace(day=1)

@@ -1,16 +1,21 @@
-"""The customer base: active, new, churned, lifecycle stages."""
+"""The customer base: active, new, churned, lifecycle stages.
+
+A customer entered twice (a likely duplicate, see the snapshot's `master_id`) is one customer: it is
+counted once, with its master record, and its activity is the master's.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
+from itertools import pairwise
 
 import numpy as np
 import polars as pl
 
 from dashboard.filters import Filters
 from dashboard.snapshot import Snapshot
-from queries.common import YEAR, between, rows
+from queries.common import YEAR, between, month_ends, rows
 from queries.privacy import masked_email, masked_text
 from queries.revenue import won_orders
 
@@ -19,12 +24,19 @@ LOYAL_MIN_ORDERS = 4
 AT_RISK_MIN_DAYS = 90
 
 
+def customers_in_view(src: Snapshot, f: Filters, *, in_period: bool = False) -> pl.LazyFrame:
+    """The customer records the viewer may see, each customer once (duplicates left out)."""
+    return rows(src, f, "customers", in_period=in_period).filter(~pl.col("duplicate"))
+
+
 def activity(src: Snapshot, f: Filters) -> pl.LazyFrame:
-    """customer_id, at: every order and interaction of the customers in view, at any time.
+    """customer_id (the master record), at: every order and interaction of the customers in view, at
+    any time.
 
     The channel filter does not apply: a customer is active whatever channel they used.
     """
-    return rows(src, replace(f, channels=()), "activity", in_period=False).select("customer_id", "at")
+    return (rows(src, replace(f, channels=()), "activity", in_period=False)
+            .select(pl.col("master_id").alias("customer_id"), "at"))
 
 
 def year_before(moment: dt.datetime) -> pl.Expr:
@@ -58,23 +70,55 @@ def _active_flags(events: pl.LazyFrame, moments: list[dt.datetime]) -> list[np.n
     return flags
 
 
+def _active_counts(src: Snapshot, f: Filters, moments: list[dt.datetime]) -> list[tuple[int, int]]:
+    """For each moment after the first: (active at the previous moment, churned since it), and for the
+    first moment (active, 0). Churned: active at the previous moment and no longer at this one."""
+    events = activity(src, f)
+    flags = _active_flags(events, moments)
+    if flags is not None:
+        counts = [(int(flags[0].sum()), 0)]
+        counts += [(int(before.sum()), int((before & ~after).sum())) for before, after in pairwise(flags)]
+        return counts
+    ids = [active_at(events, moment).collect() for moment in moments]
+    counts = [(ids[0].height, 0)]
+    counts += [(before.height, before.join(after, on="customer_id", how="anti").height)
+               for before, after in pairwise(ids)]
+    return counts
+
+
 def active_customers(src: Snapshot, f: Filters) -> pl.DataFrame:
     """One row: active — customers with an order or interaction in the 365 days up to the period's end."""
-    events = activity(src, f)
-    flags = _active_flags(events, [f.end_ts])
-    if flags is not None:
-        return pl.DataFrame({"active": [int(flags[0].sum())]}, schema={"active": pl.UInt32})
-    return active_at(events, f.end_ts).select(pl.len().alias("active")).collect()
+    (active, _), = _active_counts(src, f, [f.end_ts])
+    return pl.DataFrame({"active": [active]}, schema={"active": pl.Int64})
+
+
+def active_customers_by_month(src: Snapshot, f: Filters) -> pl.DataFrame:
+    """month, active — customers active at each month's end (or the period's end, in its last month),
+    for the months from the period's start to its end."""
+    months, ends = month_ends(f)
+    counts = _active_counts(src, f, ends)
+    return pl.DataFrame({"month": months, "active": [active for active, _ in counts]},
+                        schema={"month": pl.Date, "active": pl.Int64})
 
 
 def new_customers(src: Snapshot, f: Filters) -> pl.DataFrame:
     """One row: new — customers created in the period."""
-    return rows(src, f, "customers").select(pl.len().alias("new")).collect()
+    return customers_in_view(src, f, in_period=True).select(pl.len().cast(pl.Int64).alias("new")).collect()
 
 
 def new_customers_by(src: Snapshot, f: Filters, by: str | pl.Expr) -> pl.DataFrame:
     """`by`, new; one row per value of `by` with new customers, sorted."""
-    return rows(src, f, "customers").group_by(by).agg(pl.len().alias("new")).sort(pl.first()).collect()
+    return (customers_in_view(src, f, in_period=True).group_by(by).agg(pl.len().cast(pl.Int64).alias("new"))
+            .sort(pl.first()).collect())
+
+
+def _churn_frame(active_at_start: int, churned: int) -> pl.DataFrame:
+    return pl.DataFrame({"active_at_start": [active_at_start], "churned": [churned]},
+                        schema={"active_at_start": pl.Int64, "churned": pl.Int64}).with_columns(CHURN_RATE)
+
+
+CHURN_RATE = (pl.when(pl.col("active_at_start") > 0)
+              .then(pl.col("churned") / pl.col("active_at_start")).alias("churn_rate"))
 
 
 def churn(src: Snapshot, f: Filters) -> pl.DataFrame:
@@ -82,21 +126,30 @@ def churn(src: Snapshot, f: Filters) -> pl.DataFrame:
 
     Churned in the period: active at its start and no longer active at its end.
     """
+    _, (active_at_start, churned) = _active_counts(src, f, [f.start_ts, f.end_ts])
+    return _churn_frame(active_at_start, churned)
+
+
+def churn_by_month(src: Snapshot, f: Filters) -> pl.DataFrame:
+    """month, active_at_start, churned, churn_rate — churn within each month of the period (its first
+    and last month cut to the period)."""
+    months, ends = month_ends(f)
+    counts = _active_counts(src, f, [f.start_ts, *ends])[1:]
+    return pl.concat([_churn_frame(*c) for c in counts]).with_columns(pl.Series("month", months)).select(
+        "month", "active_at_start", "churned", "churn_rate")
+
+
+def churn_by(src: Snapshot, f: Filters, by: str) -> pl.DataFrame:
+    """`by` (a customer column such as country_iso2 or segment), active_at_start, churned, churn_rate."""
     events = activity(src, f)
-    flags = _active_flags(events, [f.start_ts, f.end_ts])
-    if flags is not None:
-        at_start, at_end = flags
-        counts = pl.DataFrame({"active_at_start": [int(at_start.sum())], "churned": [int((at_start & ~at_end).sum())]},
-                              schema={"active_at_start": pl.UInt32, "churned": pl.UInt32}).lazy()
-    else:
-        start_ids, end_ids = active_at(events, f.start_ts), active_at(events, f.end_ts)
-        counts = pl.concat([start_ids.select(pl.len().alias("active_at_start")),
-                            start_ids.join(end_ids, on="customer_id", how="anti").select(pl.len().alias("churned"))],
-                           how="horizontal")
-    return counts.with_columns(
-        pl.when(pl.col("active_at_start") > 0)
-        .then(pl.col("churned") / pl.col("active_at_start")).alias("churn_rate")
-    ).collect()
+    start_ids = active_at(events, f.start_ts)
+    end_ids = active_at(events, f.end_ts).with_columns(pl.lit(True).alias("still"))
+    where = customers_in_view(src, f).select(pl.col("id").alias("customer_id"), by)
+    return (start_ids.join(where, on="customer_id").join(end_ids, on="customer_id", how="left")
+            .group_by(by)
+            .agg(pl.len().cast(pl.Int64).alias("active_at_start"),
+                 pl.col("still").is_null().sum().cast(pl.Int64).alias("churned"))
+            .with_columns(CHURN_RATE).sort(by).collect())
 
 
 def lifecycle_by_customer(src: Snapshot, f: Filters) -> pl.LazyFrame:
@@ -107,24 +160,23 @@ def lifecycle_by_customer(src: Snapshot, f: Filters) -> pl.LazyFrame:
     repeat: 2+ won orders; first_purchase: 1; prospect: none.
     """
     end = f.end_ts
-    customers = rows(src, f, "customers", in_period=False).filter(pl.col("created_at") < end).select(
+    customers = customers_in_view(src, f).filter(pl.col("created_at") < end).select(
         pl.col("id").alias("customer_id"))
     orders = (rows(src, f, "orders", in_period=False)
               .filter((pl.col("status") == "won") & (pl.col("ordered_at") < end))
-              .group_by("customer_id")
+              .group_by(pl.col("master_id").alias("customer_id"))
               .agg(pl.len().alias("orders"), pl.col("ordered_at").min().alias("first_order"),
                    pl.col("ordered_at").max().alias("last_order"))
               # The usual gap is the mean time between won orders: the span over the number of gaps.
               .with_columns(pl.when(pl.col("orders") > 1)
                             .then((pl.col("last_order") - pl.col("first_order")) / (pl.col("orders") - 1))
                             .alias("usual_gap")))
-    events = activity(src, f)
-    latest = src.scan("activity").select(pl.col("at").max()).collect().item()
-    if latest is None or end > latest:
-        # The period ends after the last activity: every customer's last activity is precomputed.
-        last_seen = src.scan("last_activity").select("customer_id", pl.col("last_at").alias("last_seen"))
+    if src.data_last is None or end > src.data_last:
+        # The period ends after the last event: every customer's last activity is precomputed.
+        last_seen = src.scan("last_activity").select(pl.col("master_id").alias("customer_id"),
+                                                     pl.col("last_at").alias("last_seen"))
     else:
-        last_seen = (events.filter(pl.col("at") < end).group_by("customer_id")
+        last_seen = (activity(src, f).filter(pl.col("at") < end).group_by("customer_id")
                      .agg(pl.col("at").max().alias("last_seen")))
     idle = pl.lit(end) - pl.col("last_seen")
     risk_gap = pl.max_horizontal(pl.col("usual_gap") * 2, pl.lit(dt.timedelta(days=AT_RISK_MIN_DAYS)))
@@ -139,7 +191,7 @@ def lifecycle_by_customer(src: Snapshot, f: Filters) -> pl.LazyFrame:
     )
     return (customers.join(orders, on="customer_id", how="left")
             .join(last_seen, on="customer_id", how="left")
-            .select("customer_id", stage.alias("stage")))
+            .select("customer_id", stage.alias("stage")).sort("customer_id"))
 
 
 def lifecycle(src: Snapshot, f: Filters) -> pl.DataFrame:
@@ -150,15 +202,14 @@ def lifecycle(src: Snapshot, f: Filters) -> pl.DataFrame:
             .with_columns(pl.col("customers").fill_null(0).cast(pl.UInt32)).collect())
 
 
-
 def top_customers(src: Snapshot, f: Filters, limit: int = 20) -> pl.DataFrame:
     """customer_id, name, country_iso2, city, segment, email, revenue, orders — the customers with the
-    most revenue in the period. Name and e-mail are masked unless the filters carry personal-data rights."""
-
-    best = (won_orders(src, f).group_by("customer_id")
-            .agg(pl.col("amount").sum().alias("revenue"), pl.len().alias("orders"))
+    most revenue in the period (a customer entered twice under its master record). Name and e-mail
+    are masked unless the filters carry personal-data rights."""
+    best = (won_orders(src, f).group_by(pl.col("master_id").alias("customer_id"))
+            .agg(pl.col("amount").sum().alias("revenue"), pl.len().cast(pl.Int64).alias("orders"))
             .sort("revenue", "customer_id", descending=[True, False]).head(limit))
-    people = rows(src, f, "customers", in_period=False).select(
+    people = customers_in_view(src, f).select(
         pl.col("id").alias("customer_id"), "name", "country_iso2", "city", "segment", "kind", "email")
     frame = best.join(people, on="customer_id", how="inner").sort("revenue", "customer_id",
                                                                    descending=[True, False]).collect()

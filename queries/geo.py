@@ -8,9 +8,9 @@ import polars as pl
 
 from dashboard.filters import Filters
 from dashboard.snapshot import Snapshot
-from queries import customers, markets, revenue, satisfaction, service
+from queries import customers, markets, revenue, satisfaction
 from queries.common import rows
-from queries.satisfaction import MIN_RESPONSES
+from queries.kpis import KPIS, measure
 
 # Cities (and countries) with fewer customers than this are merged for roles without personal-data
 # rights: a handful of customers in one place can identify them.
@@ -30,17 +30,11 @@ def country_metrics(src: Snapshot, f: Filters) -> pl.DataFrame:
     before = revenue.won_orders(src, f.comparison()).group_by("country_iso2").agg(
         pl.col("amount").sum().alias("previous"))
     events = customers.activity(src, f)
-    active_end = customers.active_at(events, f.end_ts)
-    active_start = customers.active_at(events, f.start_ts)
-    where = rows(src, f, "customers", in_period=False).select(pl.col("id").alias("customer_id"), "country_iso2")
-    active = active_end.join(where, on="customer_id").group_by("country_iso2").agg(pl.len().alias("customers"))
-    churn = (active_start.join(where, on="customer_id")
-             .join(active_end.with_columns(pl.lit(True).alias("still")), on="customer_id", how="left")
-             .group_by("country_iso2")
-             .agg(pl.len().alias("active_at_start"), pl.col("still").is_null().sum().alias("churned")))
-    nps = (rows(src, f, "surveys").filter(pl.col("kind") == "NPS").group_by("country_iso2")
-           .agg(satisfaction.nps_columns()).with_columns(satisfaction.NPS)
-           .select("country_iso2", "responses", "nps"))
+    where = customers.customers_in_view(src, f).select(pl.col("id").alias("customer_id"), "country_iso2")
+    active = (customers.active_at(events, f.end_ts).join(where, on="customer_id").group_by("country_iso2")
+              .agg(pl.len().alias("customers")))
+    churn = customers.churn_by(src, f, "country_iso2").lazy()
+    nps = satisfaction.nps_by(src, f, "country_iso2").lazy().select("country_iso2", "responses", "nps")
     names = markets.countries(src, f).lazy()
     return (
         active.join(money, on="country_iso2", how="full", coalesce=True)
@@ -51,9 +45,7 @@ def country_metrics(src: Snapshot, f: Filters) -> pl.DataFrame:
             pl.col("customers", "revenue", "previous", "partner_revenue", "responses").fill_null(0))
         .with_columns(
             pl.when(pl.col("previous") > 0).then(100 * (pl.col("revenue") / pl.col("previous") - 1)).alias("growth"),
-            pl.when(pl.col("responses") >= MIN_RESPONSES).then(pl.col("nps")).alias("nps"),
-            pl.when(pl.col("active_at_start") > 0).then(pl.col("churned") / pl.col("active_at_start"))
-            .alias("churn_rate"),
+            KPIS["nps"].shown(), KPIS["churn_rate"].shown(),
             pl.when(pl.col("revenue") > 0).then(pl.col("partner_revenue") / pl.col("revenue"))
             .alias("partner_share"),
         )
@@ -69,7 +61,7 @@ def city_points(src: Snapshot, f: Filters) -> pl.DataFrame:
     (period) — one row per city. Without personal-data rights, cities with fewer than
     MIN_CUSTOMERS_SHOWN customers are merged into one point per country ("city" null) placed at
     their mean position, and such merged points below the threshold are dropped."""
-    people = (rows(src, f, "customers", in_period=False)
+    people = (customers.customers_in_view(src, f)
               .filter((pl.col("created_at") < f.end_ts) & pl.col("lat").is_not_null())
               .select(pl.col("id").alias("customer_id"), "country_iso2", "city", "lat", "lon"))
     money = revenue.won_orders(src, f).group_by("customer_id").agg(pl.col("amount").sum().alias("revenue"))
@@ -118,24 +110,27 @@ def market_expansion(src: Snapshot, f: Filters) -> pl.DataFrame:
 def mix(src: Snapshot, f: Filters, column: str) -> pl.DataFrame:
     """`column`, customers, share (0..1) — customers created by the period's end, by `column`
     (segment, industry, preferred_channel, preferred_language). Largest first."""
-    people = rows(src, f, "customers", in_period=False).filter(pl.col("created_at") < f.end_ts)
+    people = customers.customers_in_view(src, f).filter(pl.col("created_at") < f.end_ts)
     return (people.group_by(column).agg(pl.len().alias("customers"))
             .with_columns((pl.col("customers") / pl.col("customers").sum()).alias("share"))
             .sort("customers", column, descending=[True, False], nulls_last=True).collect())
 
 
+VERSUS_WORLD = ("nps", "csat", "first_response", "sla_attainment")
+
+
 def market_vs_world(src: Snapshot, f: Filters) -> pl.DataFrame:
-    """measure, market, world — NPS, CSAT, median first response (h) and SLA attainment of the market
-    in view (the filters' regions and countries) against every region the viewer may see."""
+    """measure (a registry KPI), market, world — NPS, CSAT, median first response and SLA attainment of
+    the market in view (the filters' regions and countries) against every region the viewer may see;
+    null where either rests on fewer observations than the KPI's minimum sample."""
     world = replace(f, regions=(), countries=())
-    values = {}
-    for label, fn, column in (("nps", satisfaction.nps, "nps"), ("csat", satisfaction.csat, "csat"),
-                              ("first_response_median_h", service.response_times, "first_response_median_h"),
-                              ("sla_attainment", service.sla_attainment, "sla_attainment")):
-        values[label] = (fn(src, f)[column][0], fn(src, world)[column][0])
-    return pl.DataFrame({"measure": list(values), "market": [v[0] for v in values.values()],
-                         "world": [v[1] for v in values.values()]},
-                        schema={"measure": pl.String, "market": pl.Float64, "world": pl.Float64})
+    market, everywhere = measure(src, f, VERSUS_WORLD), measure(src, world, VERSUS_WORLD)
+    shown = [(KPIS[k].enough(s) and v is not None) for k, v, s in market.select("kpi", "value", "sample").rows()]
+    return pl.DataFrame({
+        "measure": list(VERSUS_WORLD),
+        "market": [v if ok else None for v, ok in zip(market["value"], shown, strict=True)],
+        "world": [v if KPIS[k].enough(s) else None for k, v, s in everywhere.select("kpi", "value", "sample").rows()],
+    }, schema={"measure": pl.String, "market": pl.Float64, "world": pl.Float64})
 
 
 def active_people(src: Snapshot, f: Filters) -> pl.DataFrame:

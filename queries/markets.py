@@ -5,8 +5,11 @@ from __future__ import annotations
 import polars as pl
 
 from dashboard.filters import Filters
-from dashboard.i18n import babel_locale
+from dashboard.i18n import N_, babel_locale
 from dashboard.snapshot import Snapshot
+
+# Where a customer's country code is not a known country: shown, never dropped, under this name.
+UNKNOWN = N_("Unknown")
 
 
 def regions(src: Snapshot, f: Filters) -> pl.DataFrame:

@@ -1,4 +1,4 @@
-"""International partners: sourced revenue, win rate and deal cycle."""
+"""International partners and the pipeline: sourced revenue, win rate, deal cycle and deal size."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import polars as pl
 
 from dashboard.filters import Filters
 from dashboard.snapshot import Snapshot
-from queries.common import between, rows
+from queries.common import between, in_reporting_currency, rows
 from queries.revenue import won_orders
 from queries.satisfaction import NPS, nps_columns
 
@@ -14,31 +14,67 @@ DAY_US = 86_400_000_000
 
 
 def _closed_opportunities(src: Snapshot, f: Filters) -> pl.LazyFrame:
-    """Opportunities closed in the period (whenever they were opened)."""
-    return (rows(src, f, "opportunities", in_period=False)
-            .filter(pl.col("outcome").is_not_null() & between("closed_at", f.start_ts, f.end_ts)))
+    """Opportunities closed in the period (whenever they were opened), with `value`: the USD amount in
+    the reporting currency at the rate of the close date."""
+    closed = (rows(src, f, "opportunities", in_period=False)
+              .filter(pl.col("outcome").is_not_null() & between("closed_at", f.start_ts, f.end_ts)))
+    return in_reporting_currency(closed, src, f.currency, "closed_at", alias="value")
 
 
 def _win_columns() -> list[pl.Expr]:
     won = pl.col("outcome") == "won"
     cycle_days = (pl.col("closed_at") - pl.col("opened_at")).dt.total_microseconds() / DAY_US
-    return [pl.len().alias("closed"), won.sum().alias("won"),
-            cycle_days.filter(won).median().alias("deal_cycle_days")]
+    return [pl.len().cast(pl.Int64).alias("closed"), won.sum().cast(pl.Int64).alias("won"),
+            cycle_days.filter(won).median().alias("deal_cycle_days"),
+            pl.col("value").filter(won).mean().alias("deal_size")]
 
 
 WIN_RATE = (pl.when(pl.col("closed") > 0).then(pl.col("won") / pl.col("closed"))).alias("win_rate")
 
 
 def win_rate(src: Snapshot, f: Filters) -> pl.DataFrame:
-    """One row: closed, won, deal_cycle_days (median days from open to close of won deals),
-    win_rate (won / closed, 0..1)."""
+    """One row: closed, won, deal_cycle_days (median days from open to close of won deals), deal_size
+    (mean amount of the won deals: in USD at the rate of their opening date, then in the reporting
+    currency at the rate of their close date), win_rate (won /
+    closed, 0..1) — opportunities closed in the period."""
     return _closed_opportunities(src, f).select(_win_columns()).with_columns(WIN_RATE).collect()
 
 
+def win_rate_by(src: Snapshot, f: Filters, by: str | pl.Expr) -> pl.DataFrame:
+    """`by` and the columns of `win_rate`, one row per value of `by`, sorted."""
+    return (_closed_opportunities(src, f).group_by(by).agg(_win_columns()).with_columns(WIN_RATE)
+            .sort(pl.first()).collect())
+
+
+def _sourced(src: Snapshot, f: Filters) -> pl.LazyFrame:
+    """Won orders in the period placed through a partner whose status is active."""
+    active = src.scan("partners").filter(pl.col("status") == "active").select(pl.col("id").alias("partner_id"))
+    return won_orders(src, f).join(active, on="partner_id", how="semi")
+
+
 def active_partners(src: Snapshot, f: Filters) -> pl.DataFrame:
-    """One row: active_partners — partners with at least one sourced won order in the period."""
-    return (won_orders(src, f).filter(pl.col("partner_id").is_not_null())
-            .select(pl.col("partner_id").n_unique().alias("active_partners")).collect())
+    """One row: active_partners — partners with status active and at least one sourced won order in
+    the period."""
+    return _sourced(src, f).select(pl.col("partner_id").n_unique().cast(pl.Int64).alias("active_partners")).collect()
+
+
+def active_partners_by(src: Snapshot, f: Filters, by: str | pl.Expr) -> pl.DataFrame:
+    """`by`, active_partners; one row per value of `by`, sorted."""
+    return (_sourced(src, f).group_by(by)
+            .agg(pl.col("partner_id").n_unique().cast(pl.Int64).alias("active_partners")).sort(pl.first())
+            .collect())
+
+
+def partner_revenue(src: Snapshot, f: Filters) -> pl.DataFrame:
+    """One row: revenue (won orders placed through any partner, reporting currency), orders, share
+    (of all revenue, 0..1; null without revenue)."""
+    won = won_orders(src, f)
+    return won.select(
+        pl.col("amount").filter(pl.col("partner_id").is_not_null()).sum().alias("revenue"),
+        pl.col("partner_id").is_not_null().sum().cast(pl.Int64).alias("orders"),
+        pl.col("amount").sum().alias("total"),
+    ).with_columns(pl.when(pl.col("total") > 0).then(pl.col("revenue") / pl.col("total")).alias("share")
+                   ).drop("total").collect()
 
 
 def partner_scorecard(src: Snapshot, f: Filters) -> pl.DataFrame:

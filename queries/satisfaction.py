@@ -8,7 +8,7 @@ from dashboard.filters import Filters
 from dashboard.snapshot import Snapshot
 from queries.common import rows
 
-# Below this many responses a score is shown as "too few responses".
+# Below this many responses a score is "too few responses" (the KPI registry's minimum sample).
 MIN_RESPONSES = 30
 
 
@@ -61,8 +61,15 @@ def csat_by(src: Snapshot, f: Filters, by: str | pl.Expr) -> pl.DataFrame:
             .sort(pl.first()).collect())
 
 
+def _ces_columns() -> list[pl.Expr]:
+    return [pl.len().cast(pl.Int64).alias("responses"), pl.col("score").cast(pl.Float64).mean().alias("ces")]
+
+
 def ces(src: Snapshot, f: Filters) -> pl.DataFrame:
     """One row: responses, ces (mean effort 1-7, lower is better; null without responses)."""
-    return _responses(src, f, "CES").select(
-        pl.len().cast(pl.Int64).alias("responses"), pl.col("score").cast(pl.Float64).mean().alias("ces"),
-    ).collect()
+    return _responses(src, f, "CES").select(_ces_columns()).collect()
+
+
+def ces_by(src: Snapshot, f: Filters, by: str | pl.Expr) -> pl.DataFrame:
+    """`by`, responses, ces; one row per value of `by`, sorted."""
+    return _responses(src, f, "CES").group_by(by).agg(_ces_columns()).sort(pl.first()).collect()

@@ -19,15 +19,15 @@ TIME_COLUMNS = ("tickets", "responded", "first_response_median_h", "first_respon
                 "resolution_median_h", "resolution_p90_h")
 
 
-def _time_columns(wanted: tuple[str, ...] = TIME_COLUMNS) -> list[pl.Expr]:
+def time_columns(wanted: tuple[str, ...] = TIME_COLUMNS) -> list[pl.Expr]:
     first = _hours("first_response_at", "opened_at")
     resolution = _hours("resolved_at", "opened_at")
     columns = {
-        "tickets": pl.len(),
-        "responded": first.count(),
+        "tickets": pl.len().cast(pl.Int64),
+        "responded": first.count().cast(pl.Int64),
         "first_response_median_h": first.median(),
         "first_response_p90_h": first.quantile(0.9, interpolation="linear"),
-        "resolved": resolution.count(),
+        "resolved": resolution.count().cast(pl.Int64),
         "resolution_median_h": resolution.median(),
         "resolution_p90_h": resolution.quantile(0.9, interpolation="linear"),
     }
@@ -38,22 +38,24 @@ def response_times(src: Snapshot, f: Filters) -> pl.DataFrame:
     """One row: tickets, responded, first_response_median_h, first_response_p90_h, resolved,
     resolution_median_h, resolution_p90_h (hours; unanswered or unresolved tickets are left out of
     the times they lack)."""
-    return rows(src, f, "tickets").select(_time_columns()).collect()
+    return rows(src, f, "tickets").select(time_columns()).collect()
 
 
 def response_times_by(src: Snapshot, f: Filters, by: str | pl.Expr,
                       wanted: tuple[str, ...] = TIME_COLUMNS) -> pl.DataFrame:
     """`by` and the `wanted` columns of `response_times` (all by default; percentiles are costly over
     millions of tickets), one row per value of `by`, sorted."""
-    return rows(src, f, "tickets").group_by(by).agg(_time_columns(wanted)).sort(pl.first()).collect()
+    return rows(src, f, "tickets").group_by(by).agg(time_columns(wanted)).sort(pl.first()).collect()
 
 
 def sla_columns(src: Snapshot) -> list[pl.Expr]:
     deadline = pl.col("opened_at") + pl.duration(hours=pl.col("sla_hours"))
-    # A ticket counts once it is resolved or its deadline has passed at the snapshot's time.
-    due = pl.col("resolved_at").is_not_null() | (deadline <= pl.lit(src.refreshed_at))
-    met = pl.col("resolved_at").is_not_null() & (pl.col("resolved_at") <= deadline)
-    return [due.sum().alias("due"), met.sum().alias("met")]
+    # A ticket counts once it is resolved or its deadline has passed at the data's as-of time (not the
+    # wall clock, so the figure stands still while the data does). Tickets without an SLA do not count.
+    due = pl.col("sla_hours").is_not_null() & (pl.col("resolved_at").is_not_null()
+                                               | (deadline <= pl.lit(src.as_of)))
+    met = due & pl.col("resolved_at").is_not_null() & (pl.col("resolved_at") <= deadline)
+    return [due.sum().cast(pl.Int64).alias("due"), met.sum().cast(pl.Int64).alias("met")]
 
 
 SLA = (pl.when(pl.col("due") > 0).then(pl.col("met") / pl.col("due"))).alias("sla_attainment")

@@ -1,59 +1,145 @@
-"""Targets: actual against target for the same team and month."""
+"""Targets: each team's actual against its target for exactly the period.
+
+Targets are set per team and calendar month. For a period they are prorated: a month counts with
+the share of its days that fall in the period (10 days of a 30-day month: a third of its target).
+Totals (revenue, new customers) are the sum of the prorated months; rates and times (SLA attainment,
+median first response) the day-weighted mean of the months. The actual is the registry KPI over the
+same days, for the team's reps — so a team's "new customers" equals the same count anywhere else.
+
+A target covers all of a team's customers. Under a country, segment or channel filter the actual
+would cover only part of them, so no target, attainment or status is given (`comparable` is false);
+regions choose which teams are shown.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
+import calendar
+from dataclasses import replace
 
 import polars as pl
 
 from dashboard.filters import Filters
+from dashboard.settings import load
 from dashboard.snapshot import Snapshot
-from queries.common import between, rows
-from queries.service import SLA, sla_columns
+from queries import customers, revenue, service
+from queries.common import months, reporting_rate, rows
+
+# target metric (as stored in `targets.metric`) -> (registry KPI it is measured by, how months combine)
+TARGET_METRICS: dict[str, tuple[str, str]] = {
+    "revenue_usd": ("revenue", "sum"),
+    "new_customers": ("new_customers", "sum"),
+    "sla_attainment": ("sla_attainment", "mean"),
+    "first_response_median_hours": ("first_response", "mean"),
+}
+LOWER_IS_BETTER = {"first_response_median_hours"}
+STATUSES = ("on_track", "at_risk", "behind")
 
 
-def _months(f: Filters) -> tuple[dt.date, dt.datetime]:
-    """Months touched by the period: from the first day of the start's month to the period's end."""
-    return f.start.replace(day=1), f.end_ts
+def narrows_teams(f: Filters) -> bool:
+    """The filters cut inside a team's customers, so its actual no longer matches its target."""
+    return bool(f.countries or f.segments or f.channels)
+
+
+def month_weights(f: Filters) -> pl.DataFrame:
+    """period (the month's first day), days (of the period in that month), weight (days ÷ days of the
+    month) — for every month the period touches."""
+    records = []
+    for first in months(f):
+        length = calendar.monthrange(first.year, first.month)[1]
+        last = first.replace(day=length)
+        days = (min(last, f.end) - max(first, f.start)).days + 1
+        records.append({"period": first, "days": days, "weight": days / length})
+    return pl.DataFrame(records, schema={"period": pl.Date, "days": pl.Int64, "weight": pl.Float64})
+
+
+def teams_in_view(src: Snapshot, f: Filters) -> pl.LazyFrame:
+    """team_id, team, kind, office, manager, region_id — the teams of the regions in view."""
+    teams = src.scan("teams").select(pl.col("id").alias("team_id"), pl.col("name").alias("team"), "kind",
+                                     "office", "manager", "region_id")
+    regions = f.visible_regions
+    return teams if regions is None else teams.filter(pl.col("region_id").is_in(regions))
+
+
+def prorated_targets(src: Snapshot, f: Filters) -> pl.LazyFrame:
+    """team_id, metric, target — the target of each team in view for exactly the period (see the
+    module docstring); revenue in the reporting currency at each month's mean rate over its days in
+    the period."""
+    weights = month_weights(f).lazy()
+    monthly = (src.scan("targets").filter(pl.col("scope_kind") == "team")
+               .join(teams_in_view(src, f).select(pl.col("team_id").alias("scope_id")), on="scope_id", how="semi")
+               .join(weights, on="period", how="inner"))
+    if f.currency != "USD":
+        # Each day's rate is the latest on or before it; a month's rate is the mean over its days in
+        # the period.
+        days = pl.LazyFrame({"date": pl.date_range(f.start, f.end, eager=True)})
+        rates = (days.join_asof(reporting_rate(src, f.currency), on="date", strategy="backward")
+                 .group_by(pl.col("date").dt.truncate("1mo").alias("period"))
+                 .agg(pl.col("usd_per_unit").mean()))
+        monthly = (monthly.join(rates, on="period", how="left")
+                   .with_columns(pl.when(pl.col("metric") == "revenue_usd")
+                                 .then(pl.col("value") / pl.col("usd_per_unit")).otherwise(pl.col("value"))
+                                 .alias("value")))
+    summed = pl.col("metric").is_in([m for m, (_, how) in TARGET_METRICS.items() if how == "sum"])
+    return (monthly.group_by(pl.col("scope_id").alias("team_id"), "metric")
+            .agg(pl.when(summed.first()).then((pl.col("value") * pl.col("weight")).sum())
+                 .otherwise((pl.col("value") * pl.col("days")).sum() / pl.col("days").sum()).alias("target"))
+            .sort("team_id", "metric"))
+
+
+def team_actuals(src: Snapshot, f: Filters) -> pl.LazyFrame:
+    """team_id, metric, actual — the registry KPIs of each team's reps over the period, for every
+    customer of theirs the viewer may see (geography filters left aside: see `narrows_teams`)."""
+    whole = replace(f, regions=(), countries=(), segments=(), channels=())
+    reps = src.scan("reps").select(pl.col("id").alias("rep_id"), "team_id")
+    won = (revenue.won_orders(src, whole).join(reps, on="rep_id")
+           .group_by("team_id").agg(pl.col("amount").sum().alias("actual"))
+           .with_columns(metric=pl.lit("revenue_usd")))
+    new = (customers.customers_in_view(src, whole, in_period=True)
+           .join(reps, left_on="owner_rep_id", right_on="rep_id")
+           .group_by("team_id").agg(pl.len().cast(pl.Float64).alias("actual"))
+           .with_columns(metric=pl.lit("new_customers")))
+    tickets = rows(src, whole, "tickets").join(reps, on="rep_id")
+    sla = (tickets.group_by("team_id").agg(service.sla_columns(src)).with_columns(service.SLA)
+           .select("team_id", pl.col("sla_attainment").alias("actual"), metric=pl.lit("sla_attainment")))
+    response = (tickets.group_by("team_id").agg(service.time_columns(("first_response_median_h",)))
+                .select("team_id", pl.col("first_response_median_h").alias("actual"),
+                        metric=pl.lit("first_response_median_hours")))
+    return (pl.concat([a.select("team_id", "metric", pl.col("actual").cast(pl.Float64))
+                       for a in (won, new, sla, response)])
+            .join(teams_in_view(src, f), on="team_id", how="semi").sort("team_id", "metric"))
 
 
 def target_attainment(src: Snapshot, f: Filters) -> pl.DataFrame:
-    """team_id, team, kind, metric, target, actual, attainment (actual / target; for response time,
-    where lower is better, target / actual). Summed (revenue, new customers) or averaged (rates)
-    over the months the period touches; the actual counts the whole of each month up to the
-    period's end. Revenue targets are in USD."""
-    first_month, end = _months(f)
-    window = f.with_window(first_month, f.end)
-    teams = src.scan("teams").select(pl.col("id").alias("team_id"), pl.col("name").alias("team"), "kind",
-                                     "region_id")
-    regions = f.visible_regions
-    if regions is not None:
-        teams = teams.filter(pl.col("region_id").is_in(regions))
-    reps = src.scan("reps").select(pl.col("id").alias("rep_id"), "team_id")
-    targets = (src.scan("targets").filter((pl.col("scope_kind") == "team")
-                                          & pl.col("period").is_between(first_month, f.end))
-               .group_by(pl.col("scope_id").alias("team_id"), "metric")
-               .agg(pl.when(pl.col("metric").is_in(["revenue_usd", "new_customers"]))
-                    .then(pl.col("value").sum()).otherwise(pl.col("value").mean()).first().alias("target")))
-    revenue = (rows(src, window, "orders").filter(pl.col("status") == "won")
-               .join(reps, on="rep_id").group_by("team_id")
-               .agg(pl.col("amount_usd").sum().alias("actual")).with_columns(metric=pl.lit("revenue_usd")))
-    new = (rows(src, window, "customers").join(reps, left_on="owner_rep_id", right_on="rep_id")
-           .group_by("team_id").agg(pl.len().cast(pl.Float64).alias("actual"))
-           .with_columns(metric=pl.lit("new_customers")))
-    tickets = rows(src, window, "tickets").filter(between("opened_at", window.start_ts, end)).join(
-        reps, on="rep_id")
-    sla = (tickets.group_by("team_id").agg(sla_columns(src)).with_columns(SLA)
-           .select("team_id", pl.col("sla_attainment").alias("actual"), metric=pl.lit("sla_attainment")))
-    response = (tickets.group_by("team_id")
-                .agg(((pl.col("first_response_at") - pl.col("opened_at")).dt.total_microseconds()
-                      / 3_600_000_000).median().alias("actual"))
-                .with_columns(metric=pl.lit("first_response_median_hours")))
-    actuals = pl.concat([a.select("team_id", "metric", pl.col("actual").cast(pl.Float64))
-                         for a in (revenue, new, sla, response)])
-    lower_is_better = pl.col("metric") == "first_response_median_hours"
-    return (teams.join(targets, on="team_id").join(actuals, on=["team_id", "metric"], how="left")
-            .with_columns(pl.when(lower_is_better).then(pl.col("target") / pl.col("actual"))
-                          .otherwise(pl.col("actual") / pl.col("target")).alias("attainment"))
-            .select("team_id", "team", "kind", "metric", "target", "actual", "attainment")
+    """team_id, team, kind, office, manager, metric, kpi (the registry key), target, actual, attainment,
+    status, comparable — one row per team target in the period, for the teams of the regions in view.
+
+    attainment: actual ÷ target for higher-is-better metrics, null for lower-is-better ones (a
+    response time of half the target is not "200 %": target and actual are shown side by side).
+    status: on_track, at_risk or behind against the thresholds of the settings file, comparing
+    actual ÷ target (target ÷ actual where lower is better). Without `comparable`, target,
+    attainment and status are null."""
+    thresholds = load().targets
+    teams = teams_in_view(src, f)
+    lower = pl.col("metric").is_in(list(LOWER_IS_BETTER))
+    # A team with nothing won or created has an actual of zero; a rate with nothing measured has none.
+    summed = pl.col("metric").is_in([m for m, (_, how) in TARGET_METRICS.items() if how == "sum"])
+    ratio = pl.when(lower).then(pl.col("target") / pl.col("actual")).otherwise(pl.col("actual") / pl.col("target"))
+    comparable = not narrows_teams(f)
+    frame = (teams.join(prorated_targets(src, f), on="team_id")
+             .join(team_actuals(src, f), on=["team_id", "metric"], how="left")
+             .with_columns(pl.when(summed).then(pl.col("actual").fill_null(0.0)).otherwise(pl.col("actual"))
+                           .alias("actual"))
+             .with_columns(pl.col("metric").replace_strict({m: k for m, (k, _) in TARGET_METRICS.items()},
+                                                           default=None).alias("kpi"),
+                           pl.when(~lower).then(pl.col("actual") / pl.col("target")).alias("attainment"),
+                           pl.when(ratio >= thresholds.on_track).then(pl.lit("on_track"))
+                           .when(ratio >= thresholds.at_risk).then(pl.lit("at_risk"))
+                           .when(ratio.is_not_null()).then(pl.lit("behind")).alias("status"),
+                           pl.lit(comparable).alias("comparable")))
+    if not comparable:
+        frame = frame.with_columns(pl.lit(None, pl.Float64).alias("target"), pl.lit(None, pl.Float64)
+                                   .alias("attainment"), pl.lit(None, pl.String).alias("status"))
+    return (frame.select("team_id", "team", "kind", "office", "manager", "metric", "kpi", "target", "actual",
+                         "attainment", "status", "comparable")
             .sort("team_id", "metric").collect())
+

@@ -74,6 +74,14 @@ def tiny_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Snapshot:
     return snapshot_of(url, folder / "snapshot")
 
 
+@pytest.fixture
+def tiny_src_writable(tmp_path: Path) -> tuple[str, Snapshot]:
+    """A tiny CRM of this test's own in SQLite (the test may change it) and its snapshot."""
+    url = f"sqlite:///{tmp_path / 'crm.sqlite'}"
+    tiny.write(url)
+    return url, snapshot_of(url, tmp_path / "snapshot")
+
+
 @pytest.fixture(autouse=True)
 def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests may talk to this machine only."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 
 import pytest
@@ -41,8 +43,20 @@ def page_path(spec: nav.PageSpec) -> str:
     return spec.path
 
 
-def metric(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
+def tile(at: AppTest, key: str) -> dict[str, str]:
+    """The parts of the KPI tile of registry KPI `key`: label, value, change, note."""
+    for element in at.get("html"):
+        found = re.search(rf'data-kpi="{key}".*?class="mer-label">(.*?)</div><div class="mer-value">(.*?)</div>'
+                          r'<div class="mer-change[^"]*"[^>]*>(.*?)</div><div class="mer-note">(.*?)</div>',
+                          element.value, re.S)
+        if found:
+            label, value, change, note = (html.unescape(part).replace("\xa0", "").strip() for part in found.groups())
+            return {"label": label, "value": value, "change": change, "note": note}
+    raise AssertionError(f"no tile for {key}")
+
+
+def metric(at: AppTest, key: str) -> str:
+    return tile(at, key)["value"]
 
 
 @pytest.mark.parametrize("spec", nav.PAGES, ids=lambda p: p.key)
@@ -59,17 +73,17 @@ def test_page_renders(app: AppTest, spec: nav.PageSpec, lang: str) -> None:
 def test_overview_numbers_and_currency_filter(app: AppTest) -> None:
     app.run()
     assert not app.exception
-    assert metric(app, "Revenue") == "$1,790.00"
-    assert metric(app, "New customers") == "2"
+    assert metric(app, "revenue") == "$1,790.00"
+    assert metric(app, "new_customers") == "2"
     app.selectbox(key="f_currency").set_value("EUR").run()
-    assert metric(app, "Revenue") == "€1,575.76"
+    assert metric(app, "revenue") == "€1,575.76"
     assert app.query_params["currency"] == "EUR"
 
 
 def test_region_filter_changes_numbers_and_url(app: AppTest) -> None:
     app.run()
     app.multiselect(key="f_regions").set_value([2]).run()
-    assert metric(app, "Revenue") == "$290.00"
+    assert metric(app, "revenue") == "$290.00"
     assert app.query_params["region"] == "2"
 
 
@@ -79,7 +93,7 @@ def test_url_reproduces_the_view(app: AppTest) -> None:
     app.run()
     assert app.selectbox(key="f_currency").value == "EUR"
     assert app.multiselect(key="f_regions").value == [1]
-    assert metric(app, "Revenue") == "€1,325.76"  # 1000 / 1.10 + 500 / 1.20
+    assert metric(app, "revenue") == "€1,325.76"  # 1000 / 1.10 + 500 / 1.20
 
 
 def test_invalid_parameters_are_dropped_with_a_notice(app: AppTest) -> None:
@@ -95,13 +109,13 @@ def test_chinese_ui(app: AppTest) -> None:
     app.query_params["lang"] = "zh-CN"
     app.run()
     assert app.title[0].value == "管理层总览"
-    assert metric(app, "收入") == "US$1,790.00"
+    assert metric(app, "revenue") == "US$1,790.00"
 
 
 def test_regional_lead_sees_only_their_region(app: AppTest) -> None:
     app.run()
     app.selectbox(key="role").set_value("lead_emea").run()
-    assert metric(app, "Revenue") == "$290.00"
+    assert metric(app, "revenue") == "$290.00"
     assert app.multiselect(key="f_regions").options == ["Europe, Middle East & Africa"]
 
 
@@ -140,7 +154,7 @@ def test_map_drills_into_a_country_from_the_url_and_back(app: AppTest) -> None:
     app.switch_page(nav.page("map").path).run()
     assert not app.exception
     assert app.title[0].value == "Germany"
-    assert metric(app, "Revenue") == "$290.00"
+    assert metric(app, "revenue") == "$290.00"
     next(b for b in app.button if b.label == "World").click().run()
     assert app.title[0].value == "World map"
     assert app.query_params["drill"] == ""
@@ -165,7 +179,7 @@ def test_configured_users_sign_in_with_a_password(app: AppTest, tmp_path: Path,
     monkeypatch.setenv("MERIDIAN_USERS_FILE", str(users))
     app.run()
     assert not app.exception
-    assert not app.metric  # nothing shown before signing in
+    assert not app.get("html") or not any("data-kpi" in h.value for h in app.get("html"))  # nothing before sign-in
     app.text_input[0].input("li")
     app.text_input[1].input("wrong")
     app.button[0].click().run()
@@ -173,7 +187,7 @@ def test_configured_users_sign_in_with_a_password(app: AppTest, tmp_path: Path,
     app.text_input[1].input("s3cret")
     app.button[0].click().run()
     assert not app.exception
-    assert metric(app, "Revenue") == "$290.00"  # EMEA only
+    assert metric(app, "revenue") == "$290.00"  # EMEA only
 
 
 def test_pages_folder_is_not_beside_the_entrypoint() -> None:
@@ -181,3 +195,40 @@ def test_pages_folder_is_not_beside_the_entrypoint() -> None:
     # deep link skips the entrypoint (no sign-in, no filters).
     assert not (PROJECT_ROOT / "dashboard" / "pages").exists()
     assert (PROJECT_ROOT / "pages").is_dir()
+
+
+def test_tiles_show_honest_changes(app: AppTest) -> None:
+    app.run()
+    revenue = tile(app, "revenue")
+    # 1,790 against 800 in the comparison period: +123.75 % (a binary float just under it: 123.7), up is good.
+    assert (revenue["value"], revenue["change"]) == ("$1,790.00", "▲ +123.7%")
+    assert 'data-kpi="revenue"' in next(h.value for h in app.get("html") if 'data-kpi="revenue"' in h.value)
+    # Six NPS answers now, none before: below the minimum of 30, so no value and no change.
+    nps = tile(app, "nps")
+    assert (nps["value"], nps["change"], nps["note"]) == ("–", "", "Too few to show: 6 responses (at least 30)")
+
+
+def test_header_states_scope_and_periods(app: AppTest) -> None:
+    app.run()
+    caption = app.caption[0].value
+    # Babel's date intervals put thin spaces around the dash.
+    assert caption.startswith("All regions · 2 countries · USD · Custom · Jan 1\u2009–\u2009Mar 31, 2026")
+    assert "compared with Oct 3\u2009–\u2009Dec 31, 2025" in caption
+    app.multiselect(key="f_regions").set_value([2]).run()
+    assert app.caption[0].value.startswith("Europe, Middle East & Africa · 1 countries · USD")
+
+
+def test_a_notice_is_shown_once(app: AppTest) -> None:
+    app.query_params["currency"] = "XYZ"
+    app.run()
+    assert any("currency=XYZ" in w.value for w in app.warning)
+    app.selectbox(key="f_compare").set_value("same_period_last_year").run()
+    assert not any("currency=XYZ" in w.value for w in app.warning)
+
+
+def test_calendar_period_compares_with_the_previous_unit(app: AppTest) -> None:
+    app.query_params.update({"period": "last_month"})
+    app.run()
+    # The tiny CRM's last complete day is 2 April 2026: last month is March, compared with February.
+    caption = app.caption[0].value
+    assert "Last month · Mar 1\u2009–\u200931, 2026 · compared with Feb 1\u2009–\u200928, 2026" in caption

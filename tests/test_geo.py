@@ -9,7 +9,8 @@ import pytest
 
 from dashboard.filters import Drill, Filters
 from dashboard.snapshot import Snapshot
-from queries import geo
+from queries import customers, geo
+from queries.kpis import KPIS
 
 PERIOD = Filters(start=dt.date(2026, 1, 1), end=dt.date(2026, 3, 31))
 COUNTRY_REGION = {"US": 1, "DE": 2}
@@ -20,25 +21,31 @@ def test_country_metrics(tiny_src: Snapshot) -> None:
     # The unknown country code (customer 8) has no country to draw.
     assert list(rows) == ["US", "DE"]
     us, de = rows["US"], rows["DE"]
-    # US: active 1, 2, 6; revenue 1500 against 800 before; 4 NPS answers (too few); nobody churned;
-    # all revenue through partner 1.
+    # US: active 1, 2, 6; revenue 1500 against 800 before; 4 NPS answers (too few); churn over too few
+    # customers active at the start to show; all revenue through partner 1.
     assert (us["customers"], us["revenue"], us["previous"]) == (3, 1500.0, 800.0)
     assert us["growth"] == pytest.approx(87.5)
-    assert (us["responses"], us["nps"], us["churn_rate"], us["partner_share"]) == (4, None, 0.0, 1.0)
-    # DE: active 3, 4, 7; 290 against nothing; of 3, 5, 7 active at the start, 5 churned.
-    assert (de["customers"], de["previous"], de["growth"], de["partner_share"]) == (3, 0.0, None, 0.0)
+    assert (us["responses"], us["nps"], us["churn_rate"], us["partner_share"]) == (4, None, None, 1.0)
+    # DE: active 3, 4, 7; 290 against nothing.
+    assert (de["customers"], de["previous"], de["growth"], de["partner_share"], de["churn_rate"]) == (
+        3, 0.0, None, 0.0, None)
     assert de["revenue"] == pytest.approx(290.0)
-    assert de["churn_rate"] == pytest.approx(1 / 3)
+
+
+def test_churn_by_country(tiny_src: Snapshot) -> None:
+    # Active at the start: US 1 and 6, DE 3, 5 and 7; of these only 5 is no longer active at the end.
+    churn = customers.churn_by(tiny_src, PERIOD, "country_iso2")
+    assert churn.select("country_iso2", "active_at_start", "churned").rows() == [("DE", 3, 1), ("US", 2, 0)]
+    assert churn["churn_rate"].to_list() == pytest.approx([1 / 3, 0.0])
 
 
 def test_city_points_merge_small_places_without_personal_data_rights(tiny_src: Snapshot) -> None:
-    # Every tiny customer lives in "City": US has 3 customers, DE 5, XX 1.
-    masked = geo.city_points(tiny_src, PERIOD)
-    assert masked.select("country_iso2", "city", "customers").rows() == [("DE", "City", 5)]
-    assert masked["revenue"][0] == pytest.approx(290.0)
+    # Every tiny customer lives in "City": US has 3 customers, DE 4 (customer 9 is a second record of
+    # customer 3), XX 1. Every place is under 5 customers: nothing is drawn without personal-data rights.
+    assert geo.city_points(tiny_src, PERIOD).is_empty()
     full = geo.city_points(tiny_src, replace(PERIOD, personal_data=True))
     assert full.select("country_iso2", "customers", "revenue").rows() == [
-        ("US", 3, 1500.0), ("DE", 5, pytest.approx(290.0)), ("XX", 1, 0.0)]
+        ("US", 3, 1500.0), ("DE", 4, pytest.approx(290.0)), ("XX", 1, 0.0)]
 
 
 def test_market_expansion(tiny_src: Snapshot) -> None:
@@ -53,17 +60,24 @@ def test_market_expansion(tiny_src: Snapshot) -> None:
 
 def test_mix(tiny_src: Snapshot) -> None:
     segments = geo.mix(tiny_src, PERIOD, "segment")
+    # Customer 9 is a second record of customer 3 and counts once, with it.
     assert segments.select("segment", "customers").rows() == [
-        ("SMB", 5), ("Enterprise", 2), ("Consumer", 1), ("Mid-market", 1)]
-    assert segments["share"][0] == pytest.approx(5 / 9)
+        ("SMB", 4), ("Enterprise", 2), ("Consumer", 1), ("Mid-market", 1)]
+    assert segments["share"][0] == pytest.approx(4 / 8)
 
 
-def test_market_against_world(tiny_src: Snapshot) -> None:
+def test_market_against_world(tiny_src: Snapshot, monkeypatch: pytest.MonkeyPatch) -> None:
+    germany = replace(PERIOD, countries=("DE",))
+    # The tiny CRM is far below every minimum sample: nothing is compared.
+    versus = geo.market_vs_world(tiny_src, germany)
+    assert versus["market"].to_list() == versus["world"].to_list() == [None] * 4
+    for key in geo.VERSUS_WORLD:
+        monkeypatch.setitem(KPIS, key, replace(KPIS[key], min_sample=0))
     versus = {r["measure"]: (r["market"], r["world"])
-              for r in geo.market_vs_world(tiny_src, replace(PERIOD, countries=("DE",))).iter_rows(named=True)}
+              for r in geo.market_vs_world(tiny_src, germany).iter_rows(named=True)}
     assert versus["nps"] == pytest.approx((-100.0, 100 / 6))
     assert versus["csat"] == pytest.approx((100.0, 200 / 3))
-    assert versus["first_response_median_h"] == pytest.approx((2.0, 2.0))
+    assert versus["first_response"] == pytest.approx((2.0, 2.0))
     assert versus["sla_attainment"] == pytest.approx((0.0, 0.25))
 
 

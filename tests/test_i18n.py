@@ -58,8 +58,8 @@ def test_no_stale_translations() -> None:
 
 
 def test_translator_formats_values() -> None:
-    assert translator("zh-CN")("{n} responses.", n="5") == "5 条回复。"
-    assert translator("en")("{n} responses.", n="5") == "5 responses."
+    assert translator("zh-CN")("{n} responses", n="5") == "5 条回复"
+    assert translator("en")("{n} responses", n="5") == "5 responses"
 
 
 @pytest.mark.parametrize(("lang", "money", "day"), [

@@ -4,13 +4,15 @@ worked out by hand in the comments."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
+from pathlib import Path
 
 import polars as pl
 import pytest
 
 from dashboard.filters import Filters
 from dashboard.snapshot import Snapshot
-from queries import customers, overview, partners, quality, revenue, satisfaction, service, targets
+from queries import customers, kpis, overview, partners, quality, revenue, satisfaction, service, targets
 
 PERIOD = Filters(start=dt.date(2026, 1, 1), end=dt.date(2026, 3, 31))
 
@@ -57,11 +59,12 @@ def test_active_new_and_churn(tiny_src: Snapshot) -> None:
 
 
 def test_lifecycle(tiny_src: Snapshot) -> None:
-    # prospect: 2 (cancelled order only), 8, 9 (no orders); first purchase: 4; repeat: 1 and 3 (3 orders,
+    # Customer 9 is a second record of customer 3 and counts once, with it.
+    # prospect: 2 (cancelled order only), 8 (no orders); first purchase: 4; repeat: 1 and 3 (3 orders,
     # idle 40 and 45 days); loyal: 6 (6 orders over 20 months, idle 182 days < twice its 121.6-day mean gap);
     # at risk: 7 (idle 182 days > 90); churned: 5 (idle 424 days).
     stages = dict(customers.lifecycle(tiny_src, PERIOD).rows())
-    assert stages == {"prospect": 3, "first_purchase": 1, "repeat": 2, "loyal": 1, "at_risk": 1, "churned": 1}
+    assert stages == {"prospect": 2, "first_purchase": 1, "repeat": 2, "loyal": 1, "at_risk": 1, "churned": 1}
 
 
 def test_nps_csat_ces(tiny_src: Snapshot) -> None:
@@ -95,11 +98,23 @@ def test_response_times_and_sla(tiny_src: Snapshot) -> None:
     assert row["first_response_p90_h"] == pytest.approx(2.8)
     assert row["resolution_median_h"] == pytest.approx(28.0)
     assert row["resolution_p90_h"] == pytest.approx(44.0)
-    # All four are due at the snapshot time; only ticket 1 met its SLA.
+    # All four are due at the data's as-of time (3 April); only ticket 1 met its SLA.
     sla = service.sla_attainment(tiny_src, PERIOD).row(0, named=True)
     assert (sla["due"], sla["met"], sla["sla_attainment"]) == (4, 1, 0.25)
     by_region = service.sla_attainment_by(tiny_src, PERIOD, "region_id")
     assert by_region.select("region_id", "sla_attainment").rows() == [(1, 0.5), (2, 0.0)]
+
+
+def test_sla_is_judged_at_the_data_as_of_time(tiny_src: Snapshot) -> None:
+    # A later refresh of unchanged data changes nothing.
+    later = replace(tiny_src, refreshed_at=dt.datetime(2027, 1, 1))
+    assert service.sla_attainment(later, PERIOD)["sla_attainment"][0] == 0.25
+    # Data ending at noon on 20 March: its as-of time is 21 March 00:00. Ticket 4 (opened 20 March,
+    # 120 SLA hours) is not due yet: 1 met of 3 due.
+    earlier = replace(tiny_src, data_last=dt.datetime(2026, 3, 20, 12))
+    assert earlier.as_of == dt.datetime(2026, 3, 21)
+    row = service.sla_attainment(earlier, PERIOD).row(0, named=True)
+    assert (row["due"], row["met"]) == (3, 1)
 
 
 def test_win_rate_deal_cycle_partners(tiny_src: Snapshot) -> None:
@@ -118,21 +133,57 @@ def test_win_rate_deal_cycle_partners(tiny_src: Snapshot) -> None:
 
 def test_target_attainment(tiny_src: Snapshot) -> None:
     frame = targets.target_attainment(tiny_src, PERIOD)
-    got = {(r["team_id"], r["metric"]): (r["target"], r["actual"], r["attainment"])
+    got = {(r["team_id"], r["metric"]): (r["target"], r["actual"], r["attainment"], r["status"])
            for r in frame.iter_rows(named=True)}
-    # Team 1: revenue 1500 of 3 x 500; one new customer (2) of 3 x 1.
-    assert got[(1, "revenue_usd")] == pytest.approx((1500.0, 1500.0, 1.0))
-    assert got[(1, "new_customers")] == pytest.approx((3.0, 1.0, 1 / 3))
-    # Team 2: tickets 3 and 4, none within SLA; first response median 2 h against 4 h.
-    assert got[(2, "sla_attainment")] == pytest.approx((0.9, 0.0, 0.0))
-    assert got[(2, "first_response_median_hours")] == pytest.approx((4.0, 2.0, 2.0))
+    # Three whole months: the targets are the three monthly targets. Team 1: revenue 1500 of 3 x 500;
+    # one new customer (2) of 3 x 1.
+    assert got[(1, "revenue_usd")] == pytest.approx((1500.0, 1500.0, 1.0, "on_track"))
+    assert got[(1, "new_customers")] == pytest.approx((3.0, 1.0, 1 / 3, "behind"))
+    # Team 2: tickets 3 and 4, due at the data's as-of time (3 April), none within SLA; first response
+    # median 2 h against a 4 h target: lower is better, so no attainment percentage, and on track.
+    assert got[(2, "sla_attainment")] == pytest.approx((0.9, 0.0, 0.0, "behind"))
+    assert got[(2, "first_response_median_hours")] == (4.0, 2.0, None, "on_track")
 
 
-def test_headline_and_movers(tiny_src: Snapshot) -> None:
-    kpis = {r["kpi"]: r for r in overview.headline_kpis(tiny_src, PERIOD).iter_rows(named=True)}
-    assert kpis["revenue"]["value"] == pytest.approx(1790)
-    assert kpis["revenue"]["previous"] == pytest.approx(800)
-    assert kpis["nps"]["responses"] == 6
+def test_targets_are_prorated_across_a_month_boundary(tiny_src: Snapshot) -> None:
+    # 10 January - 25 February: 22 of January's 31 days and 25 of February's 28.
+    f = Filters(start=dt.date(2026, 1, 10), end=dt.date(2026, 2, 25), preset="custom")
+    got = {(r["team_id"], r["metric"]): r for r in targets.target_attainment(tiny_src, f).iter_rows(named=True)}
+    revenue_target = 500 * 22 / 31 + 500 * 25 / 28
+    # Orders 1 (15 Jan, 1000) and 2 (20 Feb, 500); customer 2 was created on 5 January, before the period.
+    assert got[(1, "revenue_usd")]["target"] == pytest.approx(revenue_target)
+    assert got[(1, "revenue_usd")]["actual"] == pytest.approx(1500.0)
+    assert got[(1, "new_customers")]["target"] == pytest.approx(22 / 31 + 25 / 28)
+    assert got[(1, "new_customers")]["actual"] == 0.0
+    # Rates: the day-weighted mean of the monthly targets.
+    assert got[(2, "sla_attainment")]["target"] == pytest.approx(0.9)
+    # The same count as the registry's new customers of the team's region for the same days (customer 4,
+    # created 10 February, is in Germany and has no owner).
+    assert customers.new_customers(tiny_src, replace(f, regions=(1,)))["new"][0] == 0
+    assert customers.new_customers(tiny_src, f)["new"][0] == 1
+    # In euros: January's days at 1.10 USD per euro (the rate of 1 January holds), February's at 1.20.
+    eur = {(r["team_id"], r["metric"]): r for r in
+           targets.target_attainment(tiny_src, replace(f, currency="EUR")).iter_rows(named=True)}
+    assert eur[(1, "revenue_usd")]["target"] == pytest.approx(500 * 22 / 31 / 1.10 + 500 * 25 / 28 / 1.20)
+    assert eur[(1, "revenue_usd")]["actual"] == pytest.approx(1000 / 1.10 + 500 / 1.20)
+
+
+def test_targets_are_not_compared_under_a_country_filter(tiny_src: Snapshot) -> None:
+    # A team's target covers all its customers: an actual filtered to one country is not set against it.
+    frame = targets.target_attainment(tiny_src, replace(PERIOD, countries=("US",)))
+    assert not frame["comparable"].any()
+    assert frame["target"].null_count() == frame.height and frame["status"].null_count() == frame.height
+    assert targets.narrows_teams(replace(PERIOD, segments=("SMB",)))
+    assert not targets.narrows_teams(replace(PERIOD, regions=(1,)))
+
+
+def test_headline_kpis_and_movers(tiny_src: Snapshot) -> None:
+    measured = {r["kpi"]: r for r in kpis.measure(tiny_src, PERIOD, kpis.KPIS).iter_rows(named=True)}
+    assert measured["revenue"]["value"] == pytest.approx(1790)
+    assert measured["revenue"]["previous"] == pytest.approx(800)
+    assert (measured["nps"]["sample"], measured["nps"]["previous_sample"]) == (6, 0)
+    # Partner 1 is active and sourced orders 1 and 2.
+    assert (measured["active_partners"]["value"], measured["partner_revenue"]["value"]) == (1, 1500.0)
     movers = overview.market_movers(tiny_src, PERIOD)
     # US: 1500 now against 800 before; DE: 290 against nothing.
     assert movers.select("country_iso2", "change").rows() == [("US", 700.0), ("DE", pytest.approx(290.0))]
@@ -140,18 +191,48 @@ def test_headline_and_movers(tiny_src: Snapshot) -> None:
 
 
 def test_monthly_trends_cover_twelve_months(tiny_src: Snapshot) -> None:
-    trends = overview.monthly_trends(tiny_src, PERIOD)
-    assert trends.height == 12
-    assert trends["month"][0] == dt.date(2025, 4, 1)
-    jan = trends.filter(pl.col("month") == dt.date(2026, 1, 1)).row(0, named=True)
-    assert jan["revenue"] == pytest.approx(1110.0)  # 1000 USD + 100 EUR at 1.10
-    assert jan["nps"] == pytest.approx(50.0)
+    trends = kpis.monthly(tiny_src, PERIOD, ("revenue", "nps"))
+    revenue_months = trends.filter(pl.col("kpi") == "revenue")
+    assert revenue_months.height == 12
+    assert revenue_months["month"][0] == dt.date(2025, 4, 1)
+    jan = revenue_months.filter(pl.col("month") == dt.date(2026, 1, 1)).row(0, named=True)
+    assert jan["value"] == pytest.approx(1110.0)  # 1000 USD + 100 EUR at 1.10
+    # January's two NPS answers are far below the minimum of 30: no value, but the count is kept.
+    nps_jan = trends.filter((pl.col("kpi") == "nps") & (pl.col("month") == dt.date(2026, 1, 1))).row(0, named=True)
+    assert (nps_jan["value"], nps_jan["sample"], nps_jan["enough"]) == (None, 2.0, False)
+    # The period ends on 31 March: no month is partial. Ending on 20 March, March is "to date".
+    assert not trends["partial"].any()
+    partial = kpis.monthly(tiny_src, replace(PERIOD, end=dt.date(2026, 3, 20)), ("revenue",))
+    assert partial.filter(pl.col("partial"))["month"].to_list() == [dt.date(2026, 3, 1)]
+
+
+def test_duplicates_count_once(tiny_src: Snapshot) -> None:
+    # Customer 9 is a second record of customer 3 (same name and e-mail), created 1 July 2025.
+    second_half = Filters(start=dt.date(2025, 6, 1), end=dt.date(2025, 7, 31), preset="custom")
+    assert customers.new_customers(tiny_src, second_half)["new"][0] == 1  # 3 only, not 9
+    assert quality.customer_quality(tiny_src, PERIOD).filter(pl.col("check") == "duplicate")["affected"][0] == 1
+
+
+def test_active_partners_need_status_active(tiny_src_writable: tuple[str, Snapshot]) -> None:
+    url, _ = tiny_src_writable
+    from sqlalchemy import text
+
+    from dashboard.db import writable_engine
+    from tests.conftest import snapshot_of
+
+    with writable_engine(url).begin() as connection:
+        connection.execute(text("UPDATE partners SET status = 'suspended'"))
+    src = snapshot_of(url, Path(url.removeprefix("sqlite:///")).parent / "suspended")
+    assert partners.active_partners(src, PERIOD)["active_partners"][0] == 0
+    # Its revenue is still partner-sourced revenue.
+    assert partners.partner_revenue(src, PERIOD)["revenue"][0] == pytest.approx(1500.0)
 
 
 def test_data_quality_and_requests(tiny_src: Snapshot) -> None:
     checks = {r["check"]: r["affected"] for r in quality.customer_quality(tiny_src, PERIOD).iter_rows(named=True)}
-    # Missing e-mail: 2; unknown country: 8; stale before 2024-06-01: 5, 6, 8; duplicate: 9; no consent: 2, 4.
-    assert checks == {"missing_email": 1, "unknown_country": 1, "stale": 3, "duplicate": 1,
+    # Missing e-mail: 2; unknown country: 8; stale (not updated in the two years before the data's as-of
+    # time, 3 April 2026): 5, 6 (8 was updated on 1 May 2024); duplicate: 9; no consent: 2, 4.
+    assert checks == {"missing_email": 1, "unknown_country": 1, "stale": 2, "duplicate": 1,
                       "no_consent_marketing": 2}
     requests = {r["regime"]: r for r in quality.data_requests(tiny_src, PERIOD).iter_rows(named=True)}
     assert (requests["GDPR"]["received"], requests["GDPR"]["open"], requests["GDPR"]["overdue"]) == (2, 1, 1)
@@ -186,6 +267,6 @@ def test_lifecycle_before_the_end_of_the_data(tiny_src: Snapshot) -> None:
     # As of the end of 2025: customer 1 has one won order (7, idle 47 days) -> first purchase; 3 has one
     # (8), idle 199 days > 90 -> at risk; 5 idle 333 days -> at risk; 6: 6 orders over 20 months, idle
     # 91 days < twice its 121.6-day mean gap -> loyal; 7: 2 orders 30 days apart, idle 91 > 90 -> at risk;
-    # 2 and 4 did not exist yet; 8 and 9 never ordered -> prospects.
+    # 2 and 4 did not exist yet; 8 never ordered -> prospect (9 is a second record of 3).
     stages = dict(customers.lifecycle(tiny_src, Filters(start=dt.date(2025, 10, 3), end=dt.date(2025, 12, 31))).rows())
-    assert stages == {"prospect": 2, "first_purchase": 1, "repeat": 0, "loyal": 1, "at_risk": 3, "churned": 0}
+    assert stages == {"prospect": 1, "first_purchase": 1, "repeat": 0, "loyal": 1, "at_risk": 3, "churned": 0}

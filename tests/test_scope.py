@@ -1,75 +1,148 @@
-"""A regional scope is enforced inside every query: no query returns another region's rows."""
+"""A regional scope is enforced inside every query.
+
+Every public query function runs twice: as a regional lead over the whole tiny CRM, and as an
+administrator over a CRM that holds only that region's rows. The results must be identical — so a
+query that forgets the scope (and sees the other region's rows) fails here. Query functions are
+found by inspection, so a new query is covered without being listed.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import inspect
+from collections.abc import Callable, Iterator
 from dataclasses import replace
+from pathlib import Path
 
 import polars as pl
 import pytest
 
 from dashboard.filters import Filters
 from dashboard.snapshot import Snapshot
-from queries import customers, geo, overview, partners, quality, revenue, satisfaction, service, targets
+from queries import (
+    common,
+    customers,
+    geo,
+    kpis,
+    markets,
+    overview,
+    partners,
+    quality,
+    revenue,
+    satisfaction,
+    service,
+    targets,
+)
 from queries.common import month_of
+from tests import tiny
+from tests.conftest import snapshot_of
 
 PERIOD = Filters(start=dt.date(2026, 1, 1), end=dt.date(2026, 3, 31))
 AMER, EMEA = 1, 2
-
-# Every page query, with the arguments it needs beyond (snapshot, filters).
-QUERIES: list[tuple[Callable[..., pl.DataFrame], tuple]] = [
-    (revenue.revenue, ()), (revenue.revenue_by_country, ()), (revenue.revenue_by, (month_of("orders"),)),
-    (customers.active_customers, ()), (customers.new_customers, ()), (customers.churn, ()),
-    (customers.lifecycle, ()), (customers.top_customers, ()),
-    (customers.new_customers_by, (month_of("customers"),)),
-    (satisfaction.nps, ()), (satisfaction.csat, ()), (satisfaction.ces, ()),
-    (satisfaction.nps_by, ("country_iso2",)), (satisfaction.csat_by, ("channel",)),
-    (service.response_times, ()), (service.sla_attainment, ()), (service.response_times_by, ("region_id",)),
-    (service.sla_attainment_by, ("region_id",)),
-    (partners.win_rate, ()), (partners.active_partners, ()), (partners.partner_scorecard, ()),
-    (targets.target_attainment, ()),
-    (overview.headline_kpis, ()), (overview.monthly_trends, ()), (overview.market_movers, ()),
-    (quality.customer_quality, ()), (quality.data_requests, ()),
-    (geo.country_metrics, ()), (geo.city_points, ()), (geo.market_expansion, ()), (geo.mix, ("segment",)),
-    (geo.active_people, ()),
-]
+MODULES = (common, customers, geo, kpis, markets, overview, partners, quality, revenue, satisfaction, service,
+           targets)
+# Arguments beyond (snapshot, filters) for the queries that need them.
+EXTRA_ARGS: dict[str, tuple] = {
+    "revenue_by": (month_of("orders"),), "new_customers_by": (month_of("customers"),),
+    "nps_by": ("country_iso2",), "csat_by": ("channel",), "ces_by": ("channel",),
+    "response_times_by": ("region_id",), "sla_attainment_by": ("region_id",),
+    "win_rate_by": ("partner_id",), "active_partners_by": (month_of("orders"),), "churn_by": ("segment",),
+    "mix": ("segment",), "measure": (tuple(kpis.KPIS),), "monthly": (tuple(kpis.KPIS),),
+    "rows": ("orders",),
+}
 
 
-def _id(item: tuple) -> str:
-    return item[0].__module__.split(".")[-1] + "." + item[0].__name__
+def query_functions() -> Iterator[Callable[..., object]]:
+    for module in MODULES:
+        for name, fn in inspect.getmembers(module, inspect.isfunction):
+            if fn.__module__ != module.__name__ or name.startswith("_"):
+                continue
+            if list(inspect.signature(fn).parameters)[:2] == ["src", "f"]:
+                yield fn
 
 
-@pytest.mark.parametrize("query", QUERIES, ids=_id)
-def test_scope_equals_choosing_the_region_and_hides_others(tiny_sqlite: Snapshot, query: tuple) -> None:
-    fn, args = query
-    scoped = fn(tiny_sqlite, replace(PERIOD, scope=frozenset({EMEA})), *args)
-    chosen = fn(tiny_sqlite, replace(PERIOD, regions=(EMEA,)), *args)
-    assert scoped.equals(chosen)
-    # Choosing a region outside the scope shows nothing at all, exactly as an empty scope does.
-    outside = fn(tiny_sqlite, replace(PERIOD, scope=frozenset({EMEA}), regions=(AMER,)), *args)
-    assert outside.equals(fn(tiny_sqlite, replace(PERIOD, scope=frozenset()), *args))
-    for column in ("country_iso2", "region_id"):
-        if column in scoped.columns:
-            assert set(scoped[column].drop_nulls()) <= {"DE", EMEA}
+QUERIES = sorted(query_functions(), key=lambda fn: f"{fn.__module__}.{fn.__name__}")
 
 
-def test_scope_changes_the_numbers(tiny_sqlite: Snapshot) -> None:
-    assert revenue.revenue(tiny_sqlite, replace(PERIOD, scope=frozenset({AMER})))["revenue"][0] == 1500
-    assert revenue.revenue(tiny_sqlite, replace(PERIOD, scope=frozenset({EMEA})))["revenue"][0] == pytest.approx(290)
-    emea_teams = targets.target_attainment(tiny_sqlite, replace(PERIOD, scope=frozenset({EMEA})))
-    assert set(emea_teams["team_id"]) == {2}
+def regional_crm(region: int) -> dict[str, pl.DataFrame]:
+    """The tiny CRM holding only the rows of `region`: its customers and their events, its teams with
+    their reps and targets; reference tables (regions, countries, rates, partners) whole."""
+    frames = tiny.tables()
+    countries = frames["countries"].filter(pl.col("region_id") == region)["iso2"]
+    kept = frames["customers"].filter(pl.col("country_iso2").is_in(countries.implode()))
+    ids = kept["id"].implode()
+    teams = frames["teams"].filter(pl.col("region_id") == region)
+    reps = frames["reps"].filter(pl.col("team_id").is_in(teams["id"].implode()))
+    regional = dict(frames, customers=kept, teams=teams, reps=reps,
+                    targets=frames["targets"].filter(pl.col("scope_id").is_in(teams["id"].implode())))
+    for name in ("contacts", "orders", "opportunities", "interactions", "tickets", "surveys", "consents",
+                 "data_requests"):
+        regional[name] = frames[name].filter(pl.col("customer_id").is_in(ids))
+    # Events of the region's customers may name reps of other teams: they stay, as in the whole CRM.
+    return regional
 
 
-def test_visible_regions_never_widen_the_scope() -> None:
-    f = replace(PERIOD, scope=frozenset({EMEA}), regions=(AMER, EMEA))
-    assert f.visible_regions == (EMEA,)
-    assert replace(PERIOD, scope=frozenset({EMEA}), regions=(AMER,)).visible_regions == ()
+@pytest.fixture(scope="module")
+def whole_and_regional(tmp_path_factory: pytest.TempPathFactory) -> tuple[Snapshot, Snapshot]:
+    folder = tmp_path_factory.mktemp("scope")
+    whole_url, regional_url = f"sqlite:///{folder / 'whole.sqlite'}", f"sqlite:///{folder / 'emea.sqlite'}"
+    tiny.write(whole_url)
+    tiny.write(regional_url, regional_crm(EMEA))
+    whole, regional = snapshot_of(whole_url, folder / "whole"), snapshot_of(regional_url, folder / "emea")
+    # "Due" and "stale" are judged at the data's as-of time: the same moment for both.
+    return whole, replace(regional, data_first=whole.data_first, data_last=whole.data_last)
+
+
+def _result(fn: Callable[..., object], src: Snapshot, f: Filters) -> pl.DataFrame:
+    out = fn(src, f, *EXTRA_ARGS.get(fn.__name__, ()))
+    frame = out.collect() if isinstance(out, pl.LazyFrame) else out
+    assert isinstance(frame, pl.DataFrame)
+    return frame
+
+
+@pytest.mark.parametrize("fn", QUERIES, ids=lambda fn: f"{fn.__module__.split('.')[-1]}.{fn.__name__}")
+def test_lead_over_everything_equals_admin_over_their_region(whole_and_regional: tuple[Snapshot, Snapshot],
+                                                            fn: Callable[..., object]) -> None:
+    whole, regional = whole_and_regional
+    lead = _result(fn, whole, replace(PERIOD, scope=frozenset({EMEA}), personal_data=True))
+    admin = _result(fn, regional, replace(PERIOD, personal_data=True))
+    assert lead.equals(admin), f"{fn.__name__}:\n{lead}\n!=\n{admin}"
+
+
+def test_every_query_is_checked() -> None:
+    names = {fn.__name__ for fn in QUERIES}
+    assert {"revenue", "top_customers", "target_attainment", "country_metrics", "measure", "customer_quality"} <= names
+    assert len(QUERIES) >= 40
+
+
+def test_the_scope_test_sees_a_leak(whole_and_regional: tuple[Snapshot, Snapshot]) -> None:
+    # A query that ignores the viewer's region gives the lead the Americas' revenue too.
+    whole, regional = whole_and_regional
+
+    def leaky(src: Snapshot, f: Filters) -> pl.DataFrame:
+        return revenue.revenue(src, replace(f, scope=None))
+
+    lead = leaky(whole, replace(PERIOD, scope=frozenset({EMEA})))
+    assert not lead.equals(leaky(regional, PERIOD))
+
+
+def test_a_region_outside_the_scope_shows_nothing(whole_and_regional: tuple[Snapshot, Snapshot]) -> None:
+    whole, _ = whole_and_regional
+    outside = revenue.revenue(whole, replace(PERIOD, scope=frozenset({EMEA}), regions=(AMER,)))
+    assert outside["orders"][0] == 0
+    assert replace(PERIOD, scope=frozenset({EMEA}), regions=(AMER, EMEA)).visible_regions == (EMEA,)
     assert PERIOD.visible_regions is None
 
 
-def test_world_comparison_is_the_world_the_viewer_may_see(tiny_sqlite: Snapshot) -> None:
+def test_world_comparison_is_the_world_the_viewer_may_see(whole_and_regional: tuple[Snapshot, Snapshot]) -> None:
     # For an EMEA lead the "world" of the market comparison is EMEA, never the Americas.
-    lead = replace(PERIOD, scope=frozenset({EMEA}))
-    versus = geo.market_vs_world(tiny_sqlite, replace(lead, countries=("DE",)))
+    whole, _ = whole_and_regional
+    lead = replace(PERIOD, scope=frozenset({EMEA}), countries=("DE",))
+    versus = geo.market_vs_world(whole, lead)
     assert versus["world"].to_list() == versus["market"].to_list()
+
+
+def test_regional_crm_is_what_it_says(tmp_path: Path) -> None:
+    emea = regional_crm(EMEA)
+    assert set(emea["customers"]["country_iso2"]) == {"DE"}
+    assert set(emea["teams"]["region_id"]) == {EMEA}

@@ -198,14 +198,15 @@ def tables() -> dict[str, pl.DataFrame]:
     return frames
 
 
-def write(url: str) -> None:
-    """Creates the schema at `url` (dropping what is there) and writes the tiny CRM."""
+def write(url: str, frames: dict[str, pl.DataFrame] | None = None) -> None:
+    """Creates the schema at `url` (dropping what is there) and writes the tiny CRM (or `frames`)."""
     from dashboard.db import insert_frame, writable_engine
 
+    frames = frames or tables()
     engine = writable_engine(url)
     schema.metadata.drop_all(engine)
     schema.metadata.create_all(engine)
     with engine.begin() as connection:
         for name in schema.TABLE_ORDER:
-            insert_frame(connection, name, tables()[name])
+            insert_frame(connection, name, frames[name])
     engine.dispose()

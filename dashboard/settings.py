@@ -1,0 +1,65 @@
+"""The operator's settings for how numbers are judged, from `.streamlit/meridian.toml` (optional).
+
+A file that is present but unreadable, or holds a value of the wrong kind, stops the app with a
+message naming the file and the setting: a mistyped threshold must not silently turn red into green.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, fields
+from functools import cache
+from pathlib import Path
+
+from dashboard.paths import STREAMLIT_DIR
+
+
+class ConfigError(Exception):
+    """The settings file cannot be used; the message says where and why."""
+
+
+@dataclass(frozen=True)
+class Targets:
+    # Attainment (actual ÷ target; target ÷ actual where lower is better) at or above `on_track` is
+    # green, at or above `at_risk` amber, below it red.
+    on_track: float = 1.0
+    at_risk: float = 0.9
+
+
+@dataclass(frozen=True)
+class Settings:
+    targets: Targets = Targets()
+
+
+def settings_file() -> Path:
+    return Path(os.environ.get("MERIDIAN_SETTINGS_FILE", STREAMLIT_DIR / "meridian.toml"))
+
+
+def _section(cls: type, values: dict, path: Path, name: str) -> object:
+    known = {f.name: f for f in fields(cls)}
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise ConfigError(f"{path}: [{name}] has unknown settings: {', '.join(unknown)}.")
+    for key, value in values.items():
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            raise ConfigError(f"{path}: [{name}] {key} must be a number, not {value!r}.")
+    return cls(**{k: float(v) for k, v in values.items()})
+
+
+@cache
+def load() -> Settings:
+    path = settings_file()
+    if not path.exists():
+        return Settings()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
+        raise ConfigError(f"{path} cannot be read: {exc}") from exc
+    unknown = sorted(set(data) - {"targets"})
+    if unknown:
+        raise ConfigError(f"{path}: unknown sections: {', '.join(unknown)}.")
+    targets = _section(Targets, data.get("targets", {}), path, "targets")
+    if not 0 < targets.at_risk <= targets.on_track:  # type: ignore[attr-defined]
+        raise ConfigError(f"{path}: [targets] needs 0 < at_risk <= on_track.")
+    return Settings(targets=targets)  # type: ignore[arg-type]

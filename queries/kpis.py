@@ -1,0 +1,306 @@
+"""The KPI registry: every number Meridian shows as a KPI, declared once.
+
+An entry says what the KPI is (label, one-line definition), how it reads (unit, which direction is
+good, decimal digits), when it may be shown (the minimum sample below which neither the value nor a
+change is shown), what it needs from the CRM, and which query computes it — for a period and month by
+month. Tiles, tables, chart titles, tooltips, deltas, the benchmark and the table in docs/metrics.md
+all read from here; `tests/test_kpis.py` fails when the docs and the registry disagree.
+
+Adding a KPI touches its query function, its entry here, and its hand-worked test.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+import polars as pl
+
+from dashboard.filters import Filters
+from dashboard.i18n import N_
+from dashboard.snapshot import Snapshot
+from queries import customers, partners, revenue, satisfaction, service
+from queries.common import month_of
+
+Unit = Literal["money", "count", "percent", "ratio", "score", "hours", "days", "decimal"]
+Better = Literal["higher", "lower", "neutral"]
+Query = Callable[[Snapshot, Filters], pl.DataFrame]
+
+# The units whose change is relative (+12 %); every other unit changes by points or by its own unit.
+RELATIVE_UNITS = ("money", "count")
+TREND_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class Kpi:
+    key: str
+    label: str  # msgid
+    definition: str  # msgid: one line, what is counted and how
+    unit: Unit  # percent: 0..100; ratio: 0..1; score: NPS points; hours, days: durations
+    better: Better
+    compute: Query  # one row holding `column` (and `sample`)
+    column: str
+    monthly: Query | None = None  # one row per month ("month", `column`, `sample`)
+    sample: str | None = None  # the column holding how many observations the value rests on
+    min_sample: int = 0
+    sample_label: str | None = None  # msgid with {n}: what the sample counts
+    digits: int = 1
+    # What the KPI needs from the CRM: "table" or "table.column"; "a|b" where either will do.
+    needs: tuple[str, ...] = ()
+
+    @property
+    def function(self) -> str:
+        return f"{self.compute.__module__.removeprefix('queries.')}.{self.compute.__name__}"
+
+    def enough(self, sample: float | None) -> bool:
+        """Whether a value resting on `sample` observations may be shown (and compared)."""
+        return self.sample is None or (sample is not None and sample >= self.min_sample)
+
+    def shown(self) -> pl.Expr:
+        """The KPI's column, null where its sample is below the minimum: for tables and breakdowns."""
+        if self.sample is None:
+            return pl.col(self.column)
+        return pl.when(pl.col(self.sample) >= self.min_sample).then(pl.col(self.column)).alias(self.column)
+
+
+def _by_month(fn: Callable[..., pl.DataFrame], table: str) -> Query:
+    def monthly(src: Snapshot, f: Filters) -> pl.DataFrame:
+        return fn(src, f, month_of(table))
+
+    monthly.__name__ = f"{fn.__name__}_by_month"
+    return monthly
+
+
+def _closed_month(src: Snapshot, f: Filters) -> pl.DataFrame:
+    return partners.win_rate_by(src, f, pl.col("closed_at").dt.truncate("1mo").dt.date().alias("month"))
+
+
+def _response_times_by_month(src: Snapshot, f: Filters) -> pl.DataFrame:
+    return service.response_times_by(src, f, month_of("tickets"))
+
+
+KPI_LIST: tuple[Kpi, ...] = (
+    Kpi("revenue", N_("Revenue"), N_("Won orders in the period, each converted at the rate of its own date."),
+        "money", "higher", revenue.revenue, "revenue", _by_month(revenue.revenue_by, "orders"),
+        needs=("orders",)),
+    Kpi("active_customers", N_("Active customers"),
+        N_("Customers with an order or interaction in the 12 months up to the period's end."),
+        "count", "higher", customers.active_customers, "active", customers.active_customers_by_month,
+        needs=("orders|interactions",)),
+    Kpi("new_customers", N_("New customers"), N_("Customers created in the period; a duplicate record counts once."),
+        "count", "higher", customers.new_customers, "new", _by_month(customers.new_customers_by, "customers")),
+    Kpi("churn_rate", N_("Churn rate"),
+        N_("Customers active at the period's start and no longer active at its end, over those active at "
+           "the start."),
+        "ratio", "lower", customers.churn, "churn_rate", customers.churn_by_month, sample="active_at_start",
+        min_sample=20, sample_label=N_("{n} customers active at the start"), needs=("orders|interactions",)),
+    Kpi("nps", N_("NPS"), N_("% promoters (9–10) minus % detractors (0–6) of NPS responses, −100 to 100."),
+        "score", "higher", satisfaction.nps, "nps", _by_month(satisfaction.nps_by, "surveys"), sample="responses",
+        min_sample=satisfaction.MIN_RESPONSES, sample_label=N_("{n} responses"), digits=0, needs=("surveys",)),
+    Kpi("csat", N_("CSAT"), N_("Share of CSAT responses scoring 4 or 5 out of 5."),
+        "percent", "higher", satisfaction.csat, "csat", _by_month(satisfaction.csat_by, "surveys"),
+        sample="responses", min_sample=satisfaction.MIN_RESPONSES, sample_label=N_("{n} responses"),
+        needs=("surveys",)),
+    Kpi("ces", N_("Customer effort (CES)"), N_("Mean effort score of CES responses, 1 (easy) to 7 (hard)."),
+        "decimal", "lower", satisfaction.ces, "ces", _by_month(satisfaction.ces_by, "surveys"),
+        sample="responses", min_sample=satisfaction.MIN_RESPONSES, sample_label=N_("{n} responses"), digits=2,
+        needs=("surveys",)),
+    Kpi("first_response", N_("Median first response"),
+        N_("Median time from a ticket's opening to its first response, tickets opened in the period."),
+        "hours", "lower", service.response_times, "first_response_median_h", _response_times_by_month,
+        sample="responded", min_sample=10, sample_label=N_("{n} tickets answered"),
+        needs=("tickets.first_response_at",)),
+    Kpi("first_response_p90", N_("First response, 90th percentile"),
+        N_("Nine in ten tickets opened in the period were first answered within this time."),
+        "hours", "lower", service.response_times, "first_response_p90_h", _response_times_by_month,
+        sample="responded", min_sample=10, sample_label=N_("{n} tickets answered"),
+        needs=("tickets.first_response_at",)),
+    Kpi("resolution", N_("Median resolution"),
+        N_("Median time from a ticket's opening to its resolution, tickets opened in the period."),
+        "hours", "lower", service.response_times, "resolution_median_h", _response_times_by_month,
+        sample="resolved", min_sample=10, sample_label=N_("{n} tickets resolved"), needs=("tickets.resolved_at",)),
+    Kpi("resolution_p90", N_("Resolution, 90th percentile"),
+        N_("Nine in ten resolved tickets opened in the period were resolved within this time."),
+        "hours", "lower", service.response_times, "resolution_p90_h", _response_times_by_month,
+        sample="resolved", min_sample=10, sample_label=N_("{n} tickets resolved"), needs=("tickets.resolved_at",)),
+    Kpi("sla_attainment", N_("SLA attainment"),
+        N_("Share of the tickets opened in the period and due by the data's as-of time that were resolved "
+           "within their SLA hours."),
+        "ratio", "higher", service.sla_attainment, "sla_attainment", _by_month(service.sla_attainment_by, "tickets"),
+        sample="due", min_sample=10, sample_label=N_("{n} tickets due"),
+        needs=("tickets.sla_hours", "tickets.resolved_at")),
+    Kpi("active_partners", N_("Active partners"),
+        N_("Partners with status active and at least one won order placed through them in the period."),
+        "count", "higher", partners.active_partners, "active_partners",
+        _by_month(partners.active_partners_by, "orders"), needs=("partners", "orders.partner_id")),
+    Kpi("partner_revenue", N_("Partner-sourced revenue"), N_("Won orders in the period placed through a partner."),
+        "money", "higher", partners.partner_revenue, "revenue", needs=("orders.partner_id",)),
+    Kpi("win_rate", N_("Win rate"), N_("Won over closed opportunities, those closed in the period."),
+        "ratio", "higher", partners.win_rate, "win_rate", _closed_month, sample="closed", min_sample=10,
+        sample_label=N_("{n} closed deals"), needs=("opportunities.outcome", "opportunities.closed_at")),
+    Kpi("deal_cycle", N_("Deal cycle"), N_("Median days from opening to closing, deals won in the period."),
+        "days", "lower", partners.win_rate, "deal_cycle_days", _closed_month, sample="won", min_sample=5,
+        sample_label=N_("{n} won deals"), needs=("opportunities.outcome", "opportunities.closed_at")),
+    Kpi("deal_size", N_("Average deal size"), N_("Mean amount of the deals won in the period."),
+        "money", "neutral", partners.win_rate, "deal_size", _closed_month, sample="won", min_sample=5,
+        sample_label=N_("{n} won deals"), needs=("opportunities.outcome", "opportunities.amount")),
+)
+KPIS: dict[str, Kpi] = {k.key: k for k in KPI_LIST}
+
+
+# --- values for a period, and their change -----------------------------------------------------------
+
+def _value(frame: pl.DataFrame, column: str | None) -> float | None:
+    if column is None or frame.is_empty():
+        return None
+    value = frame[column][0]
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
+
+
+def _compute_once(src: Snapshot, f: Filters, kpis: Iterable[Kpi]) -> dict[str, pl.DataFrame]:
+    """Each KPI's one-row result, calling each query function once however many KPIs it serves."""
+    results: dict[Query, pl.DataFrame] = {}
+    frames = {}
+    for kpi in kpis:
+        if kpi.compute not in results:
+            results[kpi.compute] = kpi.compute(src, f)
+        frames[kpi.key] = results[kpi.compute]
+    return frames
+
+
+def measure(src: Snapshot, f: Filters, keys: Iterable[str]) -> pl.DataFrame:
+    """kpi, value, sample, previous, previous_sample — one row per KPI in `keys` (in that order), for
+    the period and the comparison period. A value resting on too small a sample is still returned:
+    `Kpi.enough` decides what is shown."""
+    chosen = [KPIS[k] for k in keys]
+    now, before = _compute_once(src, f, chosen), _compute_once(src, f.comparison(), chosen)
+    return pl.DataFrame(
+        [{"kpi": k.key, "value": _value(now[k.key], k.column), "sample": _value(now[k.key], k.sample),
+          "previous": _value(before[k.key], k.column), "previous_sample": _value(before[k.key], k.sample)}
+         for k in chosen],
+        schema={"kpi": pl.String, "value": pl.Float64, "sample": pl.Float64, "previous": pl.Float64,
+                "previous_sample": pl.Float64})
+
+
+@dataclass(frozen=True)
+class Change:
+    """A KPI's change against the comparison period, as the reader should see it."""
+
+    amount: float  # relative (0.12: +12 %) for money and counts, else the difference in the KPI's unit
+    relative: bool
+    direction: Literal["up", "down", "flat"]
+    verdict: Literal["good", "bad", "neutral"]
+
+
+def change(kpi: Kpi, value: float | None, previous: float | None, sample: float | None = None,
+           previous_sample: float | None = None) -> Change | None:
+    """The change worth showing, or None: no change is shown when either period lacks a value or rests
+    on fewer observations than the KPI's minimum sample, nor as a percentage of nothing. A change that
+    rounds to zero at the KPI's precision is flat and neutral, never good."""
+    if value is None or previous is None or not (kpi.enough(sample) and kpi.enough(previous_sample)):
+        return None
+    relative = kpi.unit in RELATIVE_UNITS
+    if relative:
+        if previous == 0:
+            return None
+        amount = value / previous - 1
+        shown = round(amount * 100, 1)
+    else:
+        amount = value - previous
+        shown = round(amount * (100 if kpi.unit == "ratio" else 1), kpi.digits)
+    if shown == 0:
+        return Change(0.0, relative, "flat", "neutral")
+    direction: Literal["up", "down"] = "up" if amount > 0 else "down"
+    if kpi.better == "neutral":
+        return Change(amount, relative, direction, "neutral")
+    good = (direction == "up") == (kpi.better == "higher")
+    return Change(amount, relative, direction, "good" if good else "bad")
+
+
+# --- month by month ------------------------------------------------------------------------------------
+
+def trend_window(f: Filters, months: int = TREND_MONTHS) -> Filters:
+    """The calendar months of a trend: `months` of them, up to the period's end."""
+    return f.last_months(months)
+
+
+def monthly(src: Snapshot, f: Filters, keys: Iterable[str], months: int = TREND_MONTHS) -> pl.DataFrame:
+    """month, kpi, value, sample, enough, partial — each KPI of `keys` (that has a monthly series) per
+    calendar month, over the `months` months up to the period's end. A month without data has a null
+    value; `enough` is false where the sample is below the KPI's minimum (the value is then null too);
+    `partial` marks the last month when the period ends before that month does ("to date")."""
+    window = trend_window(f, months)
+    calendar = pl.date_range(window.start, window.end, "1mo", eager=True).alias("month").to_frame()
+    last_month = window.end.replace(day=1)
+    next_month = (last_month + dt.timedelta(days=32)).replace(day=1)
+    partial = window.end < next_month - dt.timedelta(days=1)
+    results: dict[Query, pl.DataFrame] = {}
+    parts = []
+    for key in keys:
+        kpi = KPIS[key]
+        if kpi.monthly is None:
+            continue
+        if kpi.monthly not in results:
+            results[kpi.monthly] = kpi.monthly(src, window)
+        series = results[kpi.monthly]
+        sample = pl.col(kpi.sample).cast(pl.Float64) if kpi.sample else pl.lit(None, pl.Float64)
+        enough = (pl.col(kpi.sample) >= kpi.min_sample).fill_null(False) if kpi.sample else pl.lit(True)
+        frame = series.select("month", pl.col(kpi.column).cast(pl.Float64).alias("value"), sample.alias("sample"),
+                              enough.alias("enough"))
+        parts.append(calendar.join(frame, on="month", how="left").with_columns(
+            pl.lit(key).alias("kpi"), pl.col("enough").fill_null(kpi.sample is None),
+            ((pl.col("month") == last_month) & partial).alias("partial"))
+            .with_columns(pl.when(pl.col("enough")).then(pl.col("value")).alias("value")))
+    schema = {"month": pl.Date, "kpi": pl.String, "value": pl.Float64, "sample": pl.Float64,
+              "enough": pl.Boolean, "partial": pl.Boolean}
+    if not parts:
+        return pl.DataFrame(schema=schema)
+    return pl.concat(parts).select(list(schema))
+
+
+# --- what a KPI needs ----------------------------------------------------------------------------------
+
+# Each need in words, for "Needs …" notes.
+NEEDS_TEXT = {
+    "orders": N_("orders"), "orders|interactions": N_("orders or interactions"), "surveys": N_("survey responses"),
+    "tickets.first_response_at": N_("tickets with a first response time"),
+    "tickets.resolved_at": N_("tickets with a resolution time"), "tickets.sla_hours": N_("tickets with SLA hours"),
+    "partners": N_("partners"), "orders.partner_id": N_("orders with their partner"),
+    "opportunities.outcome": N_("deals with an outcome (won or lost)"),
+    "opportunities.closed_at": N_("deals with a close date"), "opportunities.amount": N_("deals with an amount"),
+}
+
+
+def missing_inputs(kpi: Kpi, absent_tables: Iterable[str], absent_columns: dict[str, Iterable[str]]) -> list[str]:
+    """The needs of `kpi` that the CRM does not meet, as written in `Kpi.needs` (see NEEDS_TEXT)."""
+    tables = set(absent_tables)
+    columns = {t: set(c) for t, c in absent_columns.items()}
+
+    def met(need: str) -> bool:
+        table, _, column = need.partition(".")
+        return table not in tables and (not column or column not in columns.get(table, set()))
+
+    return [need for need in kpi.needs if not any(met(option) for option in need.split("|"))]
+
+
+# --- the documentation ---------------------------------------------------------------------------------
+
+UNIT_TEXT = {"money": "money (reporting currency)", "count": "count", "percent": "% (0–100)",
+             "ratio": "share, shown as %", "score": "points (−100..100)", "hours": "duration", "days": "days",
+             "decimal": "mean score"}
+CHANGE_TEXT = {"money": "relative %", "count": "relative %", "percent": "points", "ratio": "points",
+               "score": "points", "hours": "duration", "days": "days", "decimal": "difference"}
+
+
+def markdown_table() -> str:
+    """The registry as the Markdown table in docs/metrics.md."""
+    lines = ["| key | KPI | definition | unit | change shown as | better | minimum sample | query |",
+             "|---|---|---|---|---|---|---|---|"]
+    for k in KPI_LIST:
+        minimum = f"{k.min_sample} ({k.sample})" if k.sample else "–"
+        lines.append(f"| `{k.key}` | {k.label} | {k.definition} | {UNIT_TEXT[k.unit]} | {CHANGE_TEXT[k.unit]} "
+                     f"| {k.better} | {minimum} | `{k.function}` |")
+    return "\n".join(lines)

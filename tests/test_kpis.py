@@ -1,0 +1,82 @@
+"""The KPI registry: its rules for changes, its minimum samples, and the docs that must agree with it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+
+from dashboard.filters import Filters
+from dashboard.paths import PROJECT_ROOT
+from dashboard.snapshot import Snapshot
+from queries import kpis
+from queries.kpis import KPIS
+
+PERIOD = Filters(start=dt.date(2026, 1, 1), end=dt.date(2026, 3, 31))
+
+
+def test_money_changes_relatively_and_good_is_up() -> None:
+    moved = kpis.change(KPIS["revenue"], 1790.0, 800.0)
+    assert moved is not None
+    assert (moved.relative, moved.direction, moved.verdict) == (True, "up", "good")
+    assert moved.amount == pytest.approx(1790 / 800 - 1)
+
+
+def test_lower_is_better_turns_a_rise_bad() -> None:
+    moved = kpis.change(KPIS["churn_rate"], 0.12, 0.10, 200, 180)
+    assert moved is not None and (moved.relative, moved.direction, moved.verdict) == (False, "up", "bad")
+    assert moved.amount == pytest.approx(0.02)
+
+
+def test_no_change_is_neutral_never_green() -> None:
+    # NPS is shown without decimals: 23.4 against 23.2 is no change.
+    flat = kpis.change(KPIS["nps"], 23.4, 23.2, 500, 480)
+    assert flat is not None and (flat.direction, flat.verdict, flat.amount) == ("flat", "neutral", 0.0)
+    same = kpis.change(KPIS["revenue"], 1000.0, 1000.0)
+    assert same is not None and same.verdict == "neutral"
+
+
+def test_minimum_sample_hides_the_change() -> None:
+    # 29 responses now or before: below NPS's minimum of 30, so no change and no colour.
+    assert kpis.change(KPIS["nps"], 40.0, 10.0, 29, 500) is None
+    assert kpis.change(KPIS["nps"], 40.0, 10.0, 500, 29) is None
+    assert kpis.change(KPIS["nps"], 40.0, 10.0, 30, 30) is not None
+    assert not KPIS["nps"].enough(29) and KPIS["nps"].enough(30) and not KPIS["nps"].enough(None)
+
+
+def test_no_relative_change_from_nothing() -> None:
+    assert kpis.change(KPIS["revenue"], 500.0, 0.0) is None
+    assert kpis.change(KPIS["revenue"], None, 10.0) is None
+
+
+def test_neutral_kpis_never_judge() -> None:
+    moved = kpis.change(KPIS["deal_size"], 2000.0, 1000.0, 50, 50)
+    assert moved is not None and moved.verdict == "neutral"
+
+
+def test_every_kpi_computes_its_columns(tiny_src: Snapshot) -> None:
+    for kpi in kpis.KPI_LIST:
+        frame = kpi.compute(tiny_src, PERIOD)
+        assert frame.height == 1, kpi.key
+        assert kpi.column in frame.columns and (kpi.sample is None or kpi.sample in frame.columns), kpi.key
+        if kpi.monthly is not None:
+            monthly = kpi.monthly(tiny_src, PERIOD)
+            assert {"month", kpi.column} <= set(monthly.columns), kpi.key
+
+
+def test_missing_inputs() -> None:
+    nps, first = KPIS["nps"], KPIS["first_response"]
+    assert kpis.missing_inputs(nps, {"surveys"}, {}) == ["surveys"]
+    assert kpis.missing_inputs(first, set(), {"tickets": {"first_response_at"}}) == ["tickets.first_response_at"]
+    assert kpis.missing_inputs(KPIS["active_customers"], {"orders"}, {}) == []  # interactions will do
+    assert kpis.missing_inputs(KPIS["active_customers"], {"orders", "interactions"}, {}) == ["orders|interactions"]
+    assert all(need in kpis.NEEDS_TEXT for kpi in kpis.KPI_LIST for need in kpi.needs)
+
+
+def test_docs_show_the_registry() -> None:
+    docs = (PROJECT_ROOT / "docs" / "metrics.md").read_text()
+    found = re.search(r"<!-- kpi-registry:start -->\n(.*?)\n<!-- kpi-registry:end -->", docs, re.S)
+    assert found, "docs/metrics.md lacks the registry table markers"
+    assert found.group(1) == kpis.markdown_table(), "docs/metrics.md disagrees with queries/kpis.py:\n" + (
+        kpis.markdown_table())

@@ -57,8 +57,9 @@ def _axis(values: Sequence[float | None], unit: str, lang: str, currency: str, d
     if not finite:
         return {}
     ticks = nice_ticks(min(finite), max(finite))
-    return {"tickmode": "array", "tickvals": ticks,
-            "ticktext": [value_text(v, unit, lang, currency, digits) for v in ticks],
+    text = ([fmt.money_tick(v, currency, lang) for v in ticks] if unit == "money"
+            else [value_text(v, unit, lang, currency, digits) for v in ticks])
+    return {"tickmode": "array", "tickvals": ticks, "ticktext": text,
             "range": [min(ticks[0], 0), ticks[-1] * 1.04 if ticks[-1] > 0 else 0]}
 
 
@@ -124,7 +125,7 @@ def movers(frame: pl.DataFrame, currency: str, lang: str, title: str, limit: flo
     fig.update_layout(
         title=title, height=90 + 40 * max(frame.height, 3), yaxis={"autorange": "reversed", "automargin": True},
         xaxis={"tickmode": "array", "tickvals": shown,
-               "ticktext": [fmt.signed(fmt.money(abs(v), currency, lang), v) for v in shown],
+               "ticktext": [fmt.signed(fmt.money_tick(abs(v), currency, lang), v) for v in shown],
                "range": [-largest * 1.1, 0] if negative else [0, largest * 1.1]})
     return fig
 

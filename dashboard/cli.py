@@ -7,7 +7,6 @@ import datetime as dt
 import getpass
 import logging
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -108,8 +107,10 @@ def _serve(args: argparse.Namespace) -> int:
     env = dict(os.environ, CRM_DATABASE_URL=url)
     command = [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "dashboard" / "app.py"),
                "--server.port", str(args.port), "--server.address", args.address]
-    print(f"Serving Meridian on http://{args.address}:{args.port}")
-    return subprocess.call(command, cwd=PROJECT_ROOT, env=env)
+    print(f"Serving Meridian on http://{args.address}:{args.port}", flush=True)
+    # The server replaces this process, so a service manager's stop signal reaches it directly.
+    os.chdir(PROJECT_ROOT)
+    os.execve(sys.executable, command, env)
 
 
 def _bench(args: argparse.Namespace) -> int:

@@ -36,6 +36,11 @@ def money(value: float | None, currency: str, lang: str, compact: bool = True) -
     return numbers.format_currency(value, currency, locale=locale)  # type: ignore[arg-type]
 
 
+def money_tick(value: float, currency: str, lang: str) -> str:
+    """An amount on a chart axis: always compact ($0, $250K, US$25万), the currency symbol included."""
+    return numbers.format_compact_currency(value, currency, locale=babel_locale(lang), fraction_digits=1)
+
+
 def percent(value: float | None, lang: str, digits: int = 1) -> str:
     """`value` is a ratio (0.25 is 25 %)."""
     if _missing(value):

@@ -5,6 +5,7 @@ interpreted."""
 
 from __future__ import annotations
 
+import base64
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -12,6 +13,12 @@ from typing import Literal
 
 Verdict = Literal["good", "bad", "neutral"]
 SPARK_WIDTH, SPARK_HEIGHT = 120, 34
+# One grey that reads on the light and the dark theme alike (the line is an image: it cannot take the
+# text colour).
+SPARK_COLOUR = "#8C8C8C"
+SPARK_STYLE = (f"polyline,line,path{{fill:none;stroke:{SPARK_COLOUR};stroke-width:1.6;vector-effect:non-scaling-stroke;"
+               "stroke-linecap:round;stroke-linejoin:round}line.partial{stroke-dasharray:3 3;stroke-opacity:.55}"
+               "path.last,path.lone{stroke-width:6}path.partial-dot{stroke-width:6;stroke-opacity:.45}")
 
 
 @dataclass(frozen=True)
@@ -66,8 +73,12 @@ def sparkline_svg(values: Sequence[float | None], partial_last: bool = False, la
         parts.append(f'<path class="partial-dot" d="M{x} {y}h0" />')
     if last_full is not None:
         parts.append(f'<path class="last" d="M{last_full[0]} {last_full[1]}h0" />')
-    return (f'<svg class="mer-spark" viewBox="-3 0 {SPARK_WIDTH + 6} {SPARK_HEIGHT}" preserveAspectRatio="none" '
-            f'role="img" aria-label="{html.escape(label)}">{"".join(parts)}</svg>')
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="-3 0 {SPARK_WIDTH + 6} {SPARK_HEIGHT}" '
+           f'preserveAspectRatio="none"><style>{SPARK_STYLE}</style>{"".join(parts)}</svg>')
+    # An image, not inline SVG: the page's HTML sanitiser keeps images and drops SVG elements.
+    source = base64.b64encode(svg.encode()).decode()
+    return f'<img class="mer-spark" src="data:image/svg+xml;base64,{source}" alt="{html.escape(label)}" />'
+
 
 
 def tile_html(tile: Tile) -> str:
@@ -102,11 +113,5 @@ STYLE = """
 .mer-change.good { color: #009E73; } .mer-change.bad { color: #D55E00; }
 .mer-change.neutral { color: #7F7F7F; }
 .mer-note { font-size: var(--mer-small-size, 0.85rem); opacity: 0.7; line-height: 1.3; min-height: 1.3em; }
-.mer-spark { width: 100%; height: 2.2rem; margin-top: auto; color: inherit; overflow: visible; }
-.mer-spark.empty { height: 2.2rem; }
-.mer-spark polyline, .mer-spark line, .mer-spark path { fill: none; stroke: currentColor; stroke-opacity: 0.55;
-  stroke-width: 1.6; vector-effect: non-scaling-stroke; stroke-linecap: round; stroke-linejoin: round; }
-.mer-spark line.partial { stroke-dasharray: 3 3; stroke-opacity: 0.35; }
-.mer-spark path.last, .mer-spark path.lone { stroke-width: 6; stroke-opacity: 0.8; }
-.mer-spark path.partial-dot { stroke-width: 6; stroke-opacity: 0.3; }
+.mer-spark { display: block; width: 100%; height: 2.2rem; margin-top: auto; }
 """

@@ -120,7 +120,7 @@ def test_filter_change_goes_into_a_link_that_reproduces_the_view(page: object, s
     page.keyboard.press("Enter")  # type: ignore[attr-defined]
     page.wait_for_url("**currency=EUR**", timeout=60_000)  # type: ignore[attr-defined]
     settle(page)
-    revenue = page.locator("[data-testid='stMetricValue']").first.inner_text()  # type: ignore[attr-defined]
+    revenue = page.locator(".mer-value").first.inner_text()  # type: ignore[attr-defined]
     assert "€" in revenue
     shot(page, "overview-eur")
     link = page.url  # type: ignore[attr-defined]
@@ -128,7 +128,7 @@ def test_filter_change_goes_into_a_link_that_reproduces_the_view(page: object, s
     other = browser.new_context(viewport={"width": 1920, "height": 1080}).new_page()  # type: ignore[attr-defined]
     other.goto(link)
     settle(other)
-    assert other.locator("[data-testid='stMetricValue']").first.inner_text() == revenue
+    assert other.locator(".mer-value").first.inner_text() == revenue
     shot(other, "overview-from-link")
     other.context.close()
 

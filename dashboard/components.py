@@ -136,14 +136,14 @@ def tile_for(kpi: Kpi, row: dict, trend: pl.DataFrame | None, ctx: Context) -> t
         bool(series.height and series["partial"][-1]))
 
 
-def kpi_tiles(ctx: Context, keys: Sequence[str], columns: int | None = None, trends: bool = True) -> None:
+def kpi_tiles(ctx: Context, keys: Sequence[str], trends: bool = True) -> None:
     """Tiles for these registry KPIs: value, change against the comparison period, sample, and the
     12-month trend."""
     src, f = ctx.src, ctx.filters
     measured = cached(kpis.measure)(src, f, tuple(keys))
     trend = cached(kpis.monthly)(src, f, tuple(keys)) if trends else None
     made = [tile_for(KPIS[row["kpi"]], row, trend, ctx) for row in measured.iter_rows(named=True)]
-    st.html(tiles.tiles_html(made, columns))
+    st.html(tiles.tiles_html(made))
 
 
 def trend_caption(ctx: Context) -> None:

@@ -92,26 +92,46 @@ def tile_html(tile: Tile) -> str:
             f'{change}<div class="mer-note">{e(tile.note) or "&nbsp;"}</div>{trend}</div>')
 
 
-def tiles_html(tiles: Sequence[Tile], columns: int | None = None) -> str:
-    """A grid of tiles. It wraps to the width it has and a row never ends in a hole: the tiles of the
-    last row widen to fill it. `columns` asks for that many tiles per row where they fit."""
-    basis = (f' style="--mer-tile-basis: max(var(--mer-tile-min), calc((100% - {columns - 1} * 0.75rem) / {columns})'
-             ')"' if columns else "")
-    return f'<div class="mer-tiles"{basis}>{"".join(tile_html(t) for t in tiles)}</div>'
+def per_row_choices(count: int) -> list[int]:
+    """How many of `count` tiles a row may hold, widest first: a number that fills every row, or leaves
+    the last row short of one tile at most (5 + 4, never 3 + 3 + 3 + 1)."""
+    return [k for k in range(count, 0, -1) if count % k == 0 or count % k >= k - 1]
+
+
+def tiles_html(tiles: Sequence[Tile]) -> str:
+    """A grid of tiles that takes as many per row as its width holds, among `per_row_choices`: rows are
+    balanced and a row never ends in a hole (a short last row's tiles widen to fill it)."""
+    return f'<div class="mer-tiles mer-n{len(tiles)}">{"".join(tile_html(t) for t in tiles)}</div>'
+
+
+TILE_MIN_REM, GAP_REM, MAX_TILES = 9.5, 0.75, 16
+
+
+def _grid_rules() -> str:
+    rules = []
+    for count in range(1, MAX_TILES + 1):
+        choices = per_row_choices(count)
+        # Narrowest first, so a wider container's rule comes later and wins.
+        for k in reversed(choices):
+            width = k * TILE_MIN_REM + (k - 1) * GAP_REM
+            rules.append(f"@container mer-grid (min-width: {width}rem) {{ .mer-n{count} > .mer-tile "
+                         f"{{ flex-basis: calc((100% - {k - 1} * {GAP_REM}rem) / {k}); }} }}")
+    return "\n".join(rules)
 
 
 STYLE = """
-.mer-tiles { --mer-tile-min: 14.5rem; display: flex; flex-wrap: wrap; gap: 0.75rem; margin: 0.25rem 0 0.75rem; }
-.mer-tile { flex: 1 1 var(--mer-tile-basis, var(--mer-tile-min)); min-width: var(--mer-tile-min);
+.mer-tiles { container: mer-grid / inline-size; display: flex; flex-wrap: wrap; gap: 0.75rem;
+  margin: 0.25rem 0 0.75rem; }
+.mer-tile { container-type: inline-size; flex: 1 1 100%; min-width: 9.5rem;
   border: 1px solid rgba(128, 128, 128, 0.28); border-radius: 0.5rem; padding: 0.7rem 0.9rem 0.5rem;
   display: flex; flex-direction: column; gap: 0.1rem; box-sizing: border-box; }
 .mer-label { font-size: var(--mer-label-size, 0.95rem); line-height: 1.25; opacity: 0.85;
   overflow-wrap: anywhere; min-height: 2.5em; }
-.mer-value { font-size: var(--mer-value-size, 2rem); font-weight: 600; line-height: 1.15;
+.mer-value { font-size: clamp(1.2rem, 15cqi, var(--mer-value-size, 2rem)); font-weight: 600; line-height: 1.15;
   overflow-wrap: anywhere; font-variant-numeric: tabular-nums; }
 .mer-change { font-size: var(--mer-small-size, 0.9rem); font-weight: 600; }
 .mer-change.good { color: #009E73; } .mer-change.bad { color: #D55E00; }
 .mer-change.neutral { color: #7F7F7F; }
 .mer-note { font-size: var(--mer-small-size, 0.85rem); opacity: 0.7; line-height: 1.3; min-height: 1.3em; }
 .mer-spark { display: block; width: 100%; height: 2.2rem; margin-top: auto; }
-"""
+""" + _grid_rules()

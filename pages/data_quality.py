@@ -19,7 +19,7 @@ made = [tiles.Tile(row["check"], t(CHECKS[row["check"]][0]), fmt.count(row["affe
                    t(CHECKS[row["check"]][1]), note=t("{share} of {n} records", share=fmt.percent(row["share"], f.lang),
                                                       n=fmt.count(records, f.lang)))
         for row in quality.iter_rows(named=True)]
-st.html(tiles.tiles_html(made, columns=5))
+st.html(tiles.tiles_html(made))
 st.caption(t("Records affected and their share of the {n} customer records in view.", n=fmt.count(records, f.lang)))
 
 st.subheader(t("Data subject requests received in the period"))

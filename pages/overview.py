@@ -15,7 +15,7 @@ t, f, src = ctx.t, ctx.filters, ctx.src
 components.header(ctx, t("Executive overview"))
 
 with st.spinner(t("Computing the overview…")):
-    components.kpi_tiles(ctx, nav.page("overview").kpis, columns=5)
+    components.kpi_tiles(ctx, nav.page("overview").kpis)
 components.trend_caption(ctx)
 
 left, right = st.columns([3, 2])

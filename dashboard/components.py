@@ -178,15 +178,27 @@ def nothing_to_report(text: str) -> None:
     st.success(text)
 
 
-def kpi_text(kpi: Kpi, t: Translate, lang: str, currency: str = "USD") -> pl.Expr:
-    """The KPI's column as table text: the value, or "too few" below the KPI's minimum sample."""
+def text(column: str, show: Callable[[Any], str]) -> pl.Expr:
+    """A column as table text made by `show`; an empty value is "–", never "None"."""
+    return pl.col(column).map_elements(show, return_dtype=pl.String).fill_null(fmt.MISSING).alias(column)
+
+
+def kpi_text(kpi: Kpi, lang: str, currency: str = "USD") -> pl.Expr:
+    """The KPI's column as table text: the value, or "–" below the KPI's minimum sample (the column's
+    help says why: `sample_help`)."""
+    shown = text(kpi.column, lambda v: fmt.by_unit(v, kpi.unit, lang, currency, kpi.digits))
     if kpi.sample is None:
-        return pl.col(kpi.column).map_elements(lambda v: fmt.by_unit(v, kpi.unit, lang, currency, kpi.digits),
-                                               return_dtype=pl.String)
-    return (pl.when(pl.col(kpi.sample) >= kpi.min_sample)
-            .then(pl.col(kpi.column).map_elements(lambda v: fmt.by_unit(v, kpi.unit, lang, currency, kpi.digits),
-                                                  return_dtype=pl.String))
-            .otherwise(pl.lit(t("Too few to show"))).alias(kpi.column))
+        return shown
+    return (pl.when(pl.col(kpi.sample) >= kpi.min_sample).then(shown)
+            .otherwise(pl.lit(fmt.MISSING)).alias(kpi.column))
+
+
+def kpi_column(kpi: Kpi, t: Translate) -> Any:
+    """The column of a KPI in a table: its label, right-aligned, its definition and minimum sample as help."""
+    help_text = t(kpi.definition)
+    if kpi.sample_label:
+        help_text += " " + t("Shown as – below {sample}.", sample=t(kpi.sample_label, n=kpi.min_sample))
+    return number_column(t(kpi.label), help_text)
 
 
 def revenue_column(t: Translate, currency: str) -> Any:
@@ -209,13 +221,15 @@ ROW_PX, HEADER_PX, MAX_ROWS = 35, 38, 25
 def table(t: Translate, frame: pl.DataFrame, column_config: dict, key: str) -> None:
     """A table sized to its rows (no inner scrollbar) up to MAX_ROWS, then paged."""
     pages = max(1, -(-frame.height // MAX_ROWS))
-    shown = frame
+    place = st.container()
+    page = 1
     if pages > 1:
-        page = st.number_input(t("Page (of {pages})", pages=pages), min_value=1, max_value=pages, value=1,
-                               key=f"{key}-page")
-        shown = frame.slice((int(page) - 1) * MAX_ROWS, MAX_ROWS)
-    st.dataframe(shown, hide_index=True, width="stretch", column_config=column_config,
-                 height=HEADER_PX + ROW_PX * max(shown.height, 1) + 2, key=key)
+        _, right = st.columns([5, 1])
+        page = int(right.number_input(t("Page (of {pages})", pages=pages), min_value=1, max_value=pages, value=1,
+                                      key=f"{key}-page"))
+    shown = frame.slice((page - 1) * MAX_ROWS, MAX_ROWS)
+    place.dataframe(shown, hide_index=True, width="stretch", column_config=column_config,
+                    height=HEADER_PX + ROW_PX * max(shown.height, 1) + 2, key=key)
 
 
 def number_column(label: str, help_text: str | None = None) -> Any:

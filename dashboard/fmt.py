@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 
 from babel import dates, numbers, units
 
@@ -27,18 +28,29 @@ def decimal(value: float | None, lang: str, digits: int = 1) -> str:
                                   locale=babel_locale(lang))
 
 
+def _grouped(text: str, lang: str) -> str:
+    """Compact numbers keep thousands separators: CLDR's Chinese patterns give 2141.1万, not 2,141.1万."""
+    symbol = babel_locale(lang).number_symbols["latn"]["group"]
+    return re.sub(r"\d{4,}", lambda m: f"{int(m.group()):,}".replace(",", symbol), text, count=1)
+
+
+def compact_money(value: float, currency: str, lang: str) -> str:
+    """$21.4M, US$2,141.1万: the locale's compact units, the currency symbol, thousands separators."""
+    return _grouped(numbers.format_compact_currency(value, currency, locale=babel_locale(lang), fraction_digits=1),
+                    lang)
+
+
 def money(value: float | None, currency: str, lang: str, compact: bool = True) -> str:
     if _missing(value):
         return MISSING
-    locale = babel_locale(lang)
     if compact and abs(value) >= 10_000:  # type: ignore[arg-type]
-        return numbers.format_compact_currency(value, currency, locale=locale, fraction_digits=1)  # type: ignore[arg-type]
-    return numbers.format_currency(value, currency, locale=locale)  # type: ignore[arg-type]
+        return compact_money(value, currency, lang)  # type: ignore[arg-type]
+    return numbers.format_currency(value, currency, locale=babel_locale(lang))  # type: ignore[arg-type]
 
 
 def money_tick(value: float, currency: str, lang: str) -> str:
     """An amount on a chart axis: always compact ($0, $250K, US$25万), the currency symbol included."""
-    return numbers.format_compact_currency(value, currency, locale=babel_locale(lang), fraction_digits=1)
+    return compact_money(value, currency, lang)
 
 
 def percent(value: float | None, lang: str, digits: int = 1) -> str:

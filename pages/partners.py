@@ -28,8 +28,8 @@ else:
         pl.col("country").fill_null(t(markets.UNKNOWN)),
         pl.col("kind", "status", "tier").map_elements(t, return_dtype=pl.String),
         pl.col("revenue").map_elements(lambda v: fmt.money(v, f.currency, f.lang), return_dtype=pl.String),
-        components.kpi_text(win, t, f.lang), components.kpi_text(cycle, t, f.lang),
-        components.kpi_text(nps, t, f.lang)))
+        components.kpi_text(win, f.lang), components.kpi_text(cycle, f.lang),
+        components.kpi_text(nps, f.lang)))
     count = st.column_config.NumberColumn
     components.table(t, shown.select("name", "kind", "country", "tier", "status", "revenue", "orders", "customers",
                                      "closed", "won", "win_rate", "deal_cycle_days", "responses", "nps"), {
@@ -37,8 +37,7 @@ else:
         "revenue": components.number_column(t("Revenue ({currency})", currency=f.currency)),
         "orders": count(t("Orders"), format="localized"), "customers": count(t("Customers"), format="localized"),
         "closed": count(t("Closed deals"), format="localized"), "won": count(t("Won"), format="localized"),
-        "win_rate": components.number_column(t(win.label), t("Not shown below {n} closed deals.", n=win.min_sample)),
-        "deal_cycle_days": components.number_column(t(cycle.label), t(cycle.definition)),
+        "win_rate": components.kpi_column(win, t), "deal_cycle_days": components.kpi_column(cycle, t),
         "responses": count(t("Responses"), format="localized"),
-        "nps": components.number_column(t("NPS"), t("Not shown below {n} responses.", n=nps.min_sample)),
+        "nps": components.kpi_column(nps, t),
     }, key="partners")

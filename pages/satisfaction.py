@@ -39,12 +39,12 @@ else:
     frame = (by_country.join(names, on="country_iso2", how="left")
              .with_columns(pl.col("name").fill_null(t(markets.UNKNOWN)))
              .sort(nps_kpi.shown(), "responses", descending=True, nulls_last=True)
-             .with_columns(components.kpi_text(nps_kpi, t, f.lang))
+             .with_columns(components.kpi_text(nps_kpi, f.lang))
              .select("name", "responses", "promoters", "passives", "detractors", "nps"))
     count = st.column_config.NumberColumn
     components.table(t, frame, {
         "name": t("Country"), "responses": count(t("Responses"), format="localized"),
         "promoters": count(t("Promoters"), format="localized"), "passives": count(t("Passives"), format="localized"),
         "detractors": count(t("Detractors"), format="localized"),
-        "nps": components.number_column(t("NPS"), t("Not shown below {n} responses.", n=nps_kpi.min_sample)),
+        "nps": components.kpi_column(nps_kpi, t),
     }, key="nps_by_country")

@@ -33,10 +33,9 @@ else:
             return_dtype=pl.String).alias(column)
 
     table = targets.with_columns(
-        pl.col("team").map_elements(t, return_dtype=pl.String),
+        components.text("team", t), components.text("office", t),
         pl.col("kpi").map_elements(lambda k: t(KPIS[k].label), return_dtype=pl.String).alias("metric"),
-        shown("target"), shown("actual"),
-        pl.col("attainment").map_elements(lambda v: fmt.percent(v, f.lang, 0), return_dtype=pl.String),
+        shown("target"), shown("actual"), components.text("attainment", lambda v: fmt.percent(v, f.lang, 1)),
         pl.col("status").replace_strict(STATUS, default=fmt.MISSING))
     components.table(t, table.select("team", "office", "metric", "target", "actual", "attainment", "status"), {
         "team": t("Team"), "office": t("Office"), "metric": t("Metric"),
@@ -64,8 +63,8 @@ else:
              .with_columns(pl.col("name").fill_null(markets.UNKNOWN).map_elements(t, return_dtype=pl.String)))
     columns = {"first_response_median_h": KPIS["first_response"], "first_response_p90_h": KPIS["first_response_p90"],
                "resolution_median_h": KPIS["resolution"], "sla_attainment": KPIS["sla_attainment"]}
-    frame = frame.with_columns(components.kpi_text(kpi, t, f.lang) for kpi in columns.values())
+    frame = frame.with_columns(components.kpi_text(kpi, f.lang) for kpi in columns.values())
     components.table(t, frame.select("name", "tickets", *columns), {
         "name": t("Region"), "tickets": st.column_config.NumberColumn(t("Tickets"), format="localized"),
-        **{column: components.number_column(t(kpi.label), t(kpi.definition)) for column, kpi in columns.items()}},
+        **{column: components.kpi_column(kpi, t) for column, kpi in columns.items()}},
         key="service")

@@ -135,7 +135,7 @@ if drill.country is None:
     ranking = cached(market_expansion)(src, view)
     st.dataframe(ranking.with_columns(pl.col("action").replace_strict(
         {"invest": t("Invest"), "fix": t("Fix"), "hold": t("Hold")}, default=None),
-        (pl.col("churn_rate") * 100), components.kpi_text(KPIS['nps'], t, f.lang)).drop("responses"),
+        (pl.col("churn_rate") * 100), components.kpi_text(KPIS['nps'], f.lang)).drop("responses"),
         hide_index=True, width="stretch", column_config={
         "country_iso2": None, "name": t("Country"), "customers": t("Active customers"),
         "per_million": st.column_config.NumberColumn(t("Customers per million people"), format="%.1f"),

@@ -65,16 +65,26 @@ def active_partners_by(src: Snapshot, f: Filters, by: str | pl.Expr) -> pl.DataF
             .collect())
 
 
+def _partner_revenue_columns() -> list[pl.Expr]:
+    return [pl.col("amount").filter(pl.col("partner_id").is_not_null()).sum().alias("revenue"),
+            pl.col("partner_id").is_not_null().sum().cast(pl.Int64).alias("orders"),
+            pl.col("amount").sum().alias("total")]
+
+
+PARTNER_SHARE = pl.when(pl.col("total") > 0).then(pl.col("revenue") / pl.col("total")).alias("share")
+
+
 def partner_revenue(src: Snapshot, f: Filters) -> pl.DataFrame:
     """One row: revenue (won orders placed through any partner, reporting currency), orders, share
     (of all revenue, 0..1; null without revenue)."""
-    won = won_orders(src, f)
-    return won.select(
-        pl.col("amount").filter(pl.col("partner_id").is_not_null()).sum().alias("revenue"),
-        pl.col("partner_id").is_not_null().sum().cast(pl.Int64).alias("orders"),
-        pl.col("amount").sum().alias("total"),
-    ).with_columns(pl.when(pl.col("total") > 0).then(pl.col("revenue") / pl.col("total")).alias("share")
-                   ).drop("total").collect()
+    return (won_orders(src, f).select(_partner_revenue_columns()).with_columns(PARTNER_SHARE).drop("total")
+            .collect())
+
+
+def partner_revenue_by(src: Snapshot, f: Filters, by: str | pl.Expr) -> pl.DataFrame:
+    """`by` and the columns of `partner_revenue`, one row per value of `by`, sorted."""
+    return (won_orders(src, f).group_by(by).agg(_partner_revenue_columns()).with_columns(PARTNER_SHARE)
+            .drop("total").sort(pl.first()).collect())
 
 
 def partner_scorecard(src: Snapshot, f: Filters) -> pl.DataFrame:

@@ -78,6 +78,10 @@ def header(ctx: Context, title: str, money: bool = True) -> None:
         refresh_now(t)
         st.rerun()
     data_range_notice(ctx)
+    left_out = int(cached(markets.left_out_unknown)(src, f)["customers"][0])
+    if left_out:
+        st.caption(t("{n} customers with an unknown country code have no region: the region and country filters "
+                     "leave them out.", n=fmt.count(left_out, f.lang)))
     sidebar.dropped_params_notice(t)
 
 

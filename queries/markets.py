@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import polars as pl
 
 from dashboard.filters import Filters
 from dashboard.i18n import N_, babel_locale
 from dashboard.snapshot import Snapshot
+from queries.common import rows
 
 # Where a customer's country code is not a known country: shown, never dropped, under this name.
 UNKNOWN = N_("Unknown")
@@ -24,3 +27,15 @@ def countries(src: Snapshot, f: Filters) -> pl.DataFrame:
     territories = babel_locale(f.lang).territories
     return frame.with_columns(pl.Series("name", [territories.get(c, n) for c, n in
                                                  zip(frame["country_iso2"], frame["name"], strict=True)]))
+
+
+def left_out_unknown(src: Snapshot, f: Filters) -> pl.DataFrame:
+    """One row: customers — customers (each once) whose country code is not a known country, that the
+    viewer may see and that the chosen regions or countries leave out (such customers have no region).
+    Zero for a scoped viewer: their scope never held them."""
+    if f.scope is not None or not (f.regions or f.countries):
+        return pl.DataFrame({"customers": [0]}, schema={"customers": pl.Int64})
+    everywhere = replace(f, regions=(), countries=())
+    return (rows(src, everywhere, "customers", in_period=False)
+            .filter(pl.col("region_id").is_null() & ~pl.col("duplicate"))
+            .select(pl.len().cast(pl.Int64).alias("customers")).collect())

@@ -12,7 +12,7 @@ import pytest
 
 from dashboard.filters import Filters
 from dashboard.snapshot import Snapshot
-from queries import customers, kpis, overview, partners, quality, revenue, satisfaction, service, targets
+from queries import customers, kpis, markets, overview, partners, quality, revenue, satisfaction, service, targets
 
 PERIOD = Filters(start=dt.date(2026, 1, 1), end=dt.date(2026, 3, 31))
 
@@ -270,3 +270,26 @@ def test_lifecycle_before_the_end_of_the_data(tiny_src: Snapshot) -> None:
     # 2 and 4 did not exist yet; 8 never ordered -> prospect (9 is a second record of 3).
     stages = dict(customers.lifecycle(tiny_src, Filters(start=dt.date(2025, 10, 3), end=dt.date(2025, 12, 31))).rows())
     assert stages == {"prospect": 1, "first_purchase": 1, "repeat": 0, "loyal": 1, "at_risk": 3, "churned": 0}
+
+
+def test_lifecycle_after_the_end_of_the_data(tiny_src: Snapshot, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A period ending after the last event takes the precomputed last activity of every customer (the
+    # path taken at scale), never the event scan.
+    def no_scan(*_: object) -> None:
+        raise AssertionError("the event scan was used")
+
+    monkeypatch.setattr(customers, "activity", no_scan)
+    # As of 1 July 2026. 1: 3 won orders, mean gap 48.5 days, idle 130.6 > 97 -> at risk; 2: a cancelled order
+    # only -> prospect; 3: 3 orders, gap 122.5 days, idle 136 < 245 -> repeat; 4: 2 orders 23 days apart, idle
+    # 89.6 days < 90 -> repeat; 5: idle 515 days -> churned; 6: 6 orders over 20 months, gap 121.6 days, idle 273
+    # > 243.2 -> at risk; 7: gap 30 days, idle 273 > 90 -> at risk; 8: no orders -> prospect.
+    stages = dict(customers.lifecycle(tiny_src, Filters(start=dt.date(2026, 4, 1), end=dt.date(2026, 6, 30))).rows())
+    assert stages == {"prospect": 2, "first_purchase": 0, "repeat": 2, "loyal": 0, "at_risk": 3, "churned": 1}
+
+
+def test_unknown_countries_left_out_by_a_filter_are_counted(tiny_src: Snapshot) -> None:
+    # Customer 8 (country code XX) has no region: a region filter leaves it out, and says so.
+    assert markets.left_out_unknown(tiny_src, replace(PERIOD, regions=(1,)))["customers"][0] == 1
+    assert markets.left_out_unknown(tiny_src, PERIOD)["customers"][0] == 0
+    # A regional lead never saw it.
+    assert markets.left_out_unknown(tiny_src, replace(PERIOD, scope=frozenset({1}), regions=(1,)))["customers"][0] == 0

@@ -11,7 +11,7 @@ import polars as pl
 import streamlit as st
 from babel import dates
 
-from dashboard import fmt, sidebar, tiles
+from dashboard import fmt, sidebar, text, tiles
 from dashboard.cache import cached
 from dashboard.context import Context
 from dashboard.freshness import refresh_now
@@ -71,8 +71,8 @@ def header(ctx: Context, title: str, money: bool = True) -> None:
     shows amounts, so the reporting currency is part of its scope."""
     t, f, src = ctx.t, ctx.filters, ctx.src
     left, right = st.columns([4, 1.4], vertical_alignment="bottom")
-    left.title(title, anchor=False)
-    left.caption(scope_text(ctx, money) + " · " + period_text(ctx))
+    left.title(text.markdown(title), anchor=False)
+    left.caption(text.markdown(scope_text(ctx, money) + " · " + period_text(ctx)))
     right.caption(t("Data as of {time} UTC", time=fmt.datetime(src.refreshed_at, f.lang)))
     if right.button(t("Refresh data"), key="refresh_button"):
         refresh_now(t)
@@ -182,7 +182,7 @@ def nothing_to_report(text: str) -> None:
     st.success(text)
 
 
-def text(column: str, show: Callable[[Any], str]) -> pl.Expr:
+def text_column(column: str, show: Callable[[Any], str]) -> pl.Expr:
     """A column as table text made by `show`; an empty value is "–", never "None"."""
     return pl.col(column).map_elements(show, return_dtype=pl.String).fill_null(fmt.MISSING).alias(column)
 
@@ -190,7 +190,7 @@ def text(column: str, show: Callable[[Any], str]) -> pl.Expr:
 def kpi_text(kpi: Kpi, lang: str, currency: str = "USD") -> pl.Expr:
     """The KPI's column as table text: the value, or "–" below the KPI's minimum sample (the column's
     help says why: `sample_help`)."""
-    shown = text(kpi.column, lambda v: fmt.by_unit(v, kpi.unit, lang, currency, kpi.digits))
+    shown = text_column(kpi.column, lambda v: fmt.by_unit(v, kpi.unit, lang, currency, kpi.digits))
     if kpi.sample is None:
         return shown
     return (pl.when(pl.col(kpi.sample) >= kpi.min_sample).then(shown)

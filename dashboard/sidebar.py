@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dashboard import text
 from dashboard.cache import cached
 from dashboard.filters import (
     CHANNELS,
@@ -109,4 +110,4 @@ def dropped_params_notice(t: Translate) -> None:
     dropped = st.session_state.pop("dropped_params", None)
     if dropped:
         st.warning(t("Some link parameters were not valid and were ignored: {params}",
-                     params=", ".join(dropped)))
+                     params=text.markdown(", ".join(dropped))))

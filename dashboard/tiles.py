@@ -6,10 +6,11 @@ interpreted."""
 from __future__ import annotations
 
 import base64
-import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
+
+from dashboard.text import html_safe
 
 Verdict = Literal["good", "bad", "neutral"]
 SPARK_WIDTH, SPARK_HEIGHT = 120, 34
@@ -77,12 +78,12 @@ def sparkline_svg(values: Sequence[float | None], partial_last: bool = False, la
            f'preserveAspectRatio="none"><style>{SPARK_STYLE}</style>{"".join(parts)}</svg>')
     # An image, not inline SVG: the page's HTML sanitiser keeps images and drops SVG elements.
     source = base64.b64encode(svg.encode()).decode()
-    return f'<img class="mer-spark" src="data:image/svg+xml;base64,{source}" alt="{html.escape(label)}" />'
+    return f'<img class="mer-spark" src="data:image/svg+xml;base64,{source}" alt="{html_safe(label)}" />'
 
 
 
 def tile_html(tile: Tile) -> str:
-    e = html.escape
+    e = html_safe
     change = (f'<div class="mer-change {tile.verdict}" title="{e(tile.change_help)}">{e(tile.change)}</div>'
               if tile.change else '<div class="mer-change none">&nbsp;</div>')
     trend = (sparkline_svg(tile.trend, tile.partial_last, tile.label) if any(v is not None for v in tile.trend)

@@ -33,9 +33,9 @@ else:
             return_dtype=pl.String).alias(column)
 
     table = targets.with_columns(
-        components.text("team", t), components.text("office", t),
+        components.text_column("team", t), components.text_column("office", t),
         pl.col("kpi").map_elements(lambda k: t(KPIS[k].label), return_dtype=pl.String).alias("metric"),
-        shown("target"), shown("actual"), components.text("attainment", lambda v: fmt.percent(v, f.lang, 1)),
+        shown("target"), shown("actual"), components.text_column("attainment", lambda v: fmt.percent(v, f.lang, 1)),
         pl.col("status").replace_strict(STATUS, default=fmt.MISSING))
     components.table(t, table.select("team", "office", "metric", "target", "actual", "attainment", "status"), {
         "team": t("Team"), "office": t("Office"), "metric": t("Metric"),

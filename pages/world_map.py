@@ -5,7 +5,7 @@ from dataclasses import replace
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, components, context, fmt, maps, nav
+from dashboard import charts, components, context, fmt, maps, nav, text
 from dashboard.cache import cached
 from dashboard.filters import Drill
 from queries import kpis, markets
@@ -33,7 +33,7 @@ country_region = dict(zip(countries["country_iso2"], countries["region_id"], str
 drill, valid = Drill.from_param(st.query_params.get("drill"), f, country_region)
 if not valid:
     st.warning(t("The map link pointed outside what you may see; showing {place} instead.",
-                 place=region_names.get(drill.region, t("World"))))
+                 place=text.markdown(region_names.get(drill.region, t("World")))))
 
 
 def go(target: Drill) -> None:
@@ -73,9 +73,9 @@ if drill.city:
 crumbs = st.container(horizontal=True, vertical_alignment="center", gap="small")
 for i, (label, target) in enumerate(trail):
     if i == len(trail) - 1:
-        crumbs.markdown(f"**{label}**", width="content")
+        crumbs.markdown(f"**{text.markdown(label)}**", width="content")
     else:
-        if crumbs.button(label, key=f"crumb-{i}", type="tertiary"):
+        if crumbs.button(text.markdown(label), key=f"crumb-{i}", type="tertiary"):
             go(target)
         crumbs.markdown("›", width="content")
 
@@ -202,7 +202,7 @@ for column, (field, label) in zip(mixes, [("segment", t("Segment")), ("industry"
                          field: label, "share": st.column_config.ProgressColumn(t("Share"), format="%.0f%%",
                                                                                  min_value=0, max_value=100)})
 
-st.subheader(t("Top customers") + (f" · {drill.city}" if drill.city else ""))
+st.subheader(t("Top customers") + (f" · {text.markdown(drill.city)}" if drill.city else ""))
 top = cached(top_customers)(src, view, 50)
 if drill.city:
     top = top.filter(pl.col("city") == drill.city)

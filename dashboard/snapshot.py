@@ -354,22 +354,29 @@ def _build_facts(root: Path, changed: set[str]) -> None:
     facts = root / "facts"
     facts.mkdir(exist_ok=True)
     dimensions = bool(changed & {"customers", "countries"})
+    organisation = bool(changed & {"reps", "teams"})
     countries = _raw(root, "countries").select(pl.col("iso2").alias("country_iso2"), "region_id")
+    # The organisation a row belongs to: the team and office of its rep (of its owner, for customers).
+    teams = (_raw(root, "reps").select(pl.col("id").alias("rep_id"), "team_id")
+             .join(_raw(root, "teams").select(pl.col("id").alias("team_id"), "office"), on="team_id", how="left"))
     customers = (_raw(root, "customers").join(countries, on="country_iso2", how="left")
                  .with_columns(master_id=MASTER_ID)
                  .select(pl.col("id").alias("customer_id"),
                          *[pl.col(c).alias(alias) for c, alias in CUSTOMER_DIMENSIONS.items()]))
     fx = _raw(root, "fx_rates").sort("date")
     for name in FACT_TABLES:
-        if not (dimensions or name in changed or (name in MONEY_TABLES and "fx_rates" in changed)):
+        if not (dimensions or organisation or name in changed or (name in MONEY_TABLES and "fx_rates" in changed)):
             continue
         frame = _raw(root, name).join(customers, on="customer_id", how="left")
+        if "rep_id" in schema.polars_schema(name):
+            frame = frame.join(teams, on="rep_id", how="left")
         if name in MONEY_TABLES:
             frame = with_usd(frame, fx, MONEY_TABLES[name])
         # In id order: joins do not keep row order, and every reader must see the same rows the same way.
         _write_atomic_frame(facts / f"{name}.parquet", frame.sort("id"))
-    if dimensions:
+    if dimensions or organisation:
         customers_fact = (_raw(root, "customers").join(countries, on="country_iso2", how="left")
+                          .join(teams.rename({"rep_id": "owner_rep_id"}), on="owner_rep_id", how="left")
                           .with_columns(master_id=MASTER_ID)
                           .with_columns(duplicate=pl.col("master_id") != pl.col("id")).sort("id"))
         _write_atomic_frame(facts / "customers.parquet", customers_fact)

@@ -49,6 +49,7 @@ EXTRA_ARGS: dict[str, tuple] = {
     "win_rate_by": ("partner_id",), "partner_revenue_by": (month_of("orders"),),
     "active_partners_by": (month_of("orders"),), "churn_by": ("segment",),
     "mix": ("segment",), "measure": (tuple(kpis.KPIS),), "monthly": (tuple(kpis.KPIS),),
+    "measure_by": (tuple(kpis.KPIS), "team_id"),
     "rows": ("orders",),
 }
 

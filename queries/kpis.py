@@ -38,6 +38,7 @@ TREND_MONTHS = 12
 @dataclass(frozen=True)
 class Kpi:
     key: str
+    table: str  # the snapshot table its rows come from
     label: str  # msgid
     definition: str  # msgid: one line, what is counted and how
     unit: Unit  # percent: 0..100; ratio: 0..1; score: NPS points; hours, days: durations
@@ -85,77 +86,80 @@ def _response_times_by_month(src: Snapshot, f: Filters) -> pl.DataFrame:
 
 
 KPI_LIST: tuple[Kpi, ...] = (
-    Kpi("revenue", N_("Revenue"), N_("Won orders in the period, each converted at the rate of its own date."),
+    Kpi("revenue", "orders", N_("Revenue"), N_("Won orders in the period, each converted at the rate of its own date."),
         "money", "higher", revenue.revenue, "revenue", _by_month(revenue.revenue_by, "orders"),
         by=revenue.revenue_by, needs=("orders",)),
-    Kpi("active_customers", N_("Active customers"),
+    Kpi("active_customers", "activity", N_("Active customers"),
         N_("Customers with an order or interaction in the 12 months up to the period's end."),
         "count", "higher", customers.active_customers, "active", customers.active_customers_by_month,
         needs=("orders|interactions",)),
-    Kpi("new_customers", N_("New customers"), N_("Customers created in the period; a duplicate record counts once."),
+    Kpi("new_customers", "customers", N_("New customers"),
+        N_("Customers created in the period; a duplicate record counts once."),
         "count", "higher", customers.new_customers, "new", _by_month(customers.new_customers_by, "customers"),
         by=customers.new_customers_by),
-    Kpi("churn_rate", N_("Churn rate"),
+    Kpi("churn_rate", "customers", N_("Churn rate"),
         N_("Customers active at the period's start and no longer active at its end, over those active at "
            "the start."),
         "ratio", "lower", customers.churn, "churn_rate", customers.churn_by_month, by=customers.churn_by,
         sample="active_at_start", min_sample=20, sample_label=N_("{n} customers active at the start"),
         needs=("orders|interactions",)),
-    Kpi("nps", N_("NPS"), N_("% promoters (9–10) minus % detractors (0–6) of NPS responses, −100 to 100."),
+    Kpi("nps", "surveys", N_("NPS"), N_("% promoters (9–10) minus % detractors (0–6) of NPS responses, −100 to 100."),
         "score", "higher", satisfaction.nps, "nps", _by_month(satisfaction.nps_by, "surveys"),
         by=satisfaction.nps_by, sample="responses", min_sample=satisfaction.MIN_RESPONSES,
         sample_label=N_("{n} responses"), digits=0, needs=("surveys",)),
-    Kpi("csat", N_("CSAT"), N_("Share of CSAT responses scoring 4 or 5 out of 5."),
+    Kpi("csat", "surveys", N_("CSAT"), N_("Share of CSAT responses scoring 4 or 5 out of 5."),
         "percent", "higher", satisfaction.csat, "csat", _by_month(satisfaction.csat_by, "surveys"),
         by=satisfaction.csat_by, sample="responses", min_sample=satisfaction.MIN_RESPONSES,
         sample_label=N_("{n} responses"), needs=("surveys",)),
-    Kpi("ces", N_("Customer effort (CES)"), N_("Mean effort score of CES responses, 1 (easy) to 7 (hard)."),
+    Kpi("ces", "surveys", N_("Customer effort (CES)"), N_("Mean effort score of CES responses, 1 (easy) to 7 (hard)."),
         "decimal", "lower", satisfaction.ces, "ces", _by_month(satisfaction.ces_by, "surveys"),
         by=satisfaction.ces_by, sample="responses", min_sample=satisfaction.MIN_RESPONSES,
         sample_label=N_("{n} responses"), digits=2, needs=("surveys",)),
-    Kpi("first_response", N_("Median first response"),
+    Kpi("first_response", "tickets", N_("Median first response"),
         N_("Median time from a ticket's opening to its first response, tickets opened in the period."),
         "hours", "lower", service.response_times, "first_response_median_h", _response_times_by_month,
         by=service.response_times_by, sample="responded", min_sample=10,
         sample_label=N_("{n} tickets answered"), needs=("tickets.first_response_at",)),
-    Kpi("first_response_p90", N_("First response, 90th percentile"),
+    Kpi("first_response_p90", "tickets", N_("First response, 90th percentile"),
         N_("Nine in ten tickets opened in the period were first answered within this time."),
         "hours", "lower", service.response_times, "first_response_p90_h", _response_times_by_month,
         by=service.response_times_by, sample="responded", min_sample=10,
         sample_label=N_("{n} tickets answered"), needs=("tickets.first_response_at",)),
-    Kpi("resolution", N_("Median resolution"),
+    Kpi("resolution", "tickets", N_("Median resolution"),
         N_("Median time from a ticket's opening to its resolution, tickets opened in the period."),
         "hours", "lower", service.response_times, "resolution_median_h", _response_times_by_month,
         by=service.response_times_by, sample="resolved", min_sample=10,
         sample_label=N_("{n} tickets resolved"), needs=("tickets.resolved_at",)),
-    Kpi("resolution_p90", N_("Resolution, 90th percentile"),
+    Kpi("resolution_p90", "tickets", N_("Resolution, 90th percentile"),
         N_("Nine in ten resolved tickets opened in the period were resolved within this time."),
         "hours", "lower", service.response_times, "resolution_p90_h", _response_times_by_month,
         by=service.response_times_by, sample="resolved", min_sample=10,
         sample_label=N_("{n} tickets resolved"), needs=("tickets.resolved_at",)),
-    Kpi("sla_attainment", N_("SLA attainment"),
+    Kpi("sla_attainment", "tickets", N_("SLA attainment"),
         N_("Share of the tickets opened in the period and due by the data's as-of time that were resolved "
            "within their SLA hours."),
         "ratio", "higher", service.sla_attainment, "sla_attainment", _by_month(service.sla_attainment_by, "tickets"),
         by=service.sla_attainment_by, sample="due", min_sample=10, sample_label=N_("{n} tickets due"),
         needs=("tickets.sla_hours", "tickets.resolved_at")),
-    Kpi("active_partners", N_("Active partners"),
+    Kpi("active_partners", "orders", N_("Active partners"),
         N_("Partners with status active and at least one won order placed through them in the period."),
         "count", "higher", partners.active_partners, "active_partners",
         _by_month(partners.active_partners_by, "orders"), by=partners.active_partners_by,
         needs=("partners", "orders.partner_id")),
-    Kpi("partner_revenue", N_("Partner-sourced revenue"), N_("Won orders in the period placed through a partner."),
+    Kpi("partner_revenue", "orders", N_("Partner-sourced revenue"),
+        N_("Won orders in the period placed through a partner."),
         "money", "higher", partners.partner_revenue, "revenue", _by_month(partners.partner_revenue_by, "orders"),
         by=partners.partner_revenue_by, needs=("orders.partner_id",)),
-    Kpi("win_rate", N_("Win rate"), N_("Won over closed opportunities, those closed in the period."),
+    Kpi("win_rate", "opportunities", N_("Win rate"), N_("Won over closed opportunities, those closed in the period."),
         "ratio", "higher", partners.win_rate, "win_rate", _closed_month, by=partners.win_rate_by, sample="closed",
         min_sample=10, sample_label=N_("{n} closed deals"),
         needs=("opportunities.outcome", "opportunities.closed_at")),
-    Kpi("deal_cycle", N_("Deal cycle"), N_("Median days from opening to closing, deals won in the period."),
+    Kpi("deal_cycle", "opportunities", N_("Deal cycle"),
+        N_("Median days from opening to closing, deals won in the period."),
         "days", "lower", partners.win_rate, "deal_cycle_days", _closed_month, by=partners.win_rate_by,
         sample="won", min_sample=5, sample_label=N_("{n} won deals"),
         needs=("opportunities.outcome", "opportunities.closed_at")),
-    Kpi("deal_size", N_("Average deal size"), N_("Mean amount of the deals won in the period."),
+    Kpi("deal_size", "opportunities", N_("Average deal size"), N_("Mean amount of the deals won in the period."),
         "money", "neutral", partners.win_rate, "deal_size", _closed_month, by=partners.win_rate_by, sample="won",
         min_sample=5, sample_label=N_("{n} won deals"), needs=("opportunities.outcome", "opportunities.amount")),
 )
@@ -198,10 +202,11 @@ def measure(src: Snapshot, f: Filters, keys: Iterable[str]) -> pl.DataFrame:
 
 def measure_by(src: Snapshot, f: Filters, keys: Iterable[str], by: str) -> pl.DataFrame:
     """`by`, kpi, value, sample, previous, previous_sample — each KPI of `keys` that can be grouped
-    (`Kpi.by`) for every value of `by` (a column its rows carry: country_iso2, segment, team_id, office…),
+    (`Kpi.by`) and whose rows carry `by` (country_iso2, segment, team_id, office…), for every value of it,
     for the period and the comparison period. Below the minimum sample the value is still returned:
     `Kpi.enough` and `Kpi.shown` decide what is shown."""
-    chosen = [KPIS[k] for k in keys if KPIS[k].by is not None]
+    chosen = [KPIS[k] for k in keys
+              if KPIS[k].by is not None and by in src.scan(KPIS[k].table).collect_schema().names()]
     parts = []
     for when, period in (("now", f), ("before", f.comparison())):
         results: dict[GroupedQuery, pl.DataFrame] = {}

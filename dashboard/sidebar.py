@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import text
+from dashboard import labels, text
 from dashboard.cache import cached
 from dashboard.filters import (
     CHANNELS,
@@ -83,7 +83,8 @@ def global_filters(user: User, src: Snapshot, t: Translate, lang: str) -> Filter
                                         placeholder=t("All countries"))
     segments = side.multiselect(t("Segments"), SEGMENTS, key="f_segments", format_func=t,
                                 placeholder=t("All segments"))
-    channels = side.multiselect(t("Channels"), CHANNELS, key="f_channels", format_func=t,
+    channels = side.multiselect(t("Channels"), CHANNELS, key="f_channels",
+                                format_func=lambda c: labels.label(c, t, lang),
                                 placeholder=t("All channels"),
                                 help=t("Applies to interactions, tickets and surveys."))
     currency = side.selectbox(t("Reporting currency"), CURRENCIES, key="f_currency")

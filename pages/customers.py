@@ -3,7 +3,7 @@
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, components, context, fmt, nav
+from dashboard import charts, components, context, fmt, labels, nav
 from dashboard.cache import cached
 from queries import kpis, markets
 from queries.customers import LIFECYCLE_STAGES, lifecycle, top_customers
@@ -39,7 +39,7 @@ else:
     names = cached(markets.countries)(src, f).select("country_iso2", pl.col("name").alias("country"))
     frame = (top.join(names, on="country_iso2", how="left")
              .with_columns(pl.col("country").fill_null(t(markets.UNKNOWN)),
-                           pl.col("segment").map_elements(t, return_dtype=pl.String),
+                           labels.labelled("segment", t, f.lang),
                            pl.col("revenue").map_elements(lambda v: fmt.money(v, f.currency, f.lang),
                                                           return_dtype=pl.String)))
     components.table(t, frame.select("customer_id", "name", "country", "city", "segment", "email", "revenue",

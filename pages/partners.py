@@ -3,7 +3,7 @@
 import polars as pl
 import streamlit as st
 
-from dashboard import components, context, fmt, nav
+from dashboard import components, context, fmt, labels, nav
 from dashboard.cache import cached
 from queries import markets
 from queries.kpis import KPIS
@@ -26,7 +26,7 @@ else:
     win, cycle, nps = KPIS["win_rate"], KPIS["deal_cycle"], KPIS["nps"]
     shown = (card.join(names, on="country_iso2", how="left").with_columns(
         pl.col("country").fill_null(t(markets.UNKNOWN)),
-        pl.col("kind", "status", "tier").map_elements(t, return_dtype=pl.String),
+        *(labels.labelled(c, t, f.lang) for c in ("kind", "status", "tier")),
         pl.col("revenue").map_elements(lambda v: fmt.money(v, f.currency, f.lang), return_dtype=pl.String),
         components.kpi_text(win, f.lang), components.kpi_text(cycle, f.lang),
         components.kpi_text(nps, f.lang)))

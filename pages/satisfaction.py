@@ -3,7 +3,7 @@
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, components, context, nav
+from dashboard import charts, components, context, labels, nav
 from dashboard.cache import cached
 from queries import kpis, markets
 from queries.kpis import KPIS
@@ -25,7 +25,7 @@ with left:
         trend, t("NPS by month (−100 to 100)"), nps_kpi.unit, f.lang, y_range=(-100, 100), digits=0))
     st.caption(t("Months with fewer than {n} responses are left out.", n=nps_kpi.min_sample))
 by_channel = cached(csat_by)(src, f, "channel").with_columns(
-    pl.col("channel").map_elements(t, return_dtype=pl.String), csat_kpi.shown()).filter(pl.col("csat").is_not_null())
+    labels.labelled("channel", t, f.lang), csat_kpi.shown()).filter(pl.col("csat").is_not_null())
 with right:
     components.chart(t, by_channel, t("CSAT responses"), lambda frame: charts.bars(
         frame, "channel", "csat", t("CSAT by channel (% satisfied)"), f.lang, unit=csat_kpi.unit))

@@ -3,7 +3,7 @@
 import polars as pl
 import streamlit as st
 
-from dashboard import components, context, fmt
+from dashboard import components, context, fmt, labels
 from dashboard.cache import cached
 from dashboard.settings import load
 from queries import markets
@@ -33,7 +33,7 @@ else:
             return_dtype=pl.String).alias(column)
 
     table = targets.with_columns(
-        components.text_column("team", t), components.text_column("office", t),
+        labels.labelled("team", t, f.lang), labels.labelled("office", t, f.lang),
         pl.col("kpi").map_elements(lambda k: t(KPIS[k].label), return_dtype=pl.String).alias("metric"),
         shown("target"), shown("actual"), components.text_column("attainment", lambda v: fmt.percent(v, f.lang, 1)),
         pl.col("status").replace_strict(STATUS, default=fmt.MISSING))

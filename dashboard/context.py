@@ -36,7 +36,7 @@ def current() -> Context:
 def require_page(key: str) -> Context:
     """The page's context, or a clear refusal when the viewer's role may not open this page."""
     ctx = current()
-    if ctx.user.role.key not in nav.page(key).roles:
+    if not ctx.user.role.can(nav.page(key).right):
         st.error(ctx.t("Your role cannot open this page."))
         st.stop()
     return ctx

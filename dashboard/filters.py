@@ -5,7 +5,7 @@ that carries the viewer's row scope so no query can forget it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -24,6 +24,8 @@ LANGUAGES = ("en", "zh-CN")
 SEGMENTS = ("Enterprise", "Mid-market", "SMB", "Consumer")
 CHANNELS = ("email", "phone", "chat", "visit", "WeChat", "WhatsApp", "LINE")
 LIST_SEPARATOR = ","
+# A list parameter longer than this is not a view anyone chose: it is dropped whole.
+MAX_PARAM_LENGTH = 2000
 # Parameters that pages own (drill-down state); the global filters leave them alone.
 EXTRA_PARAMS = ("drill", "metric")
 
@@ -68,12 +70,38 @@ def _shift_year(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years, day=28)
 
 
+def _narrowed(chosen: tuple, allowed: frozenset | None) -> tuple | None:
+    """What may be read along one dimension: the choice within what is allowed (None: no limit)."""
+    if allowed is None:
+        return chosen or None
+    return tuple(sorted(set(chosen) & allowed if chosen else allowed))
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The rows a role may read. Each dimension that is set limits them, and all must hold: customers
+    of these regions, of these countries, and — for teams and offices — rows of those teams' reps or
+    of customers those teams own. None leaves a dimension open; an empty set allows nothing."""
+
+    regions: frozenset[int] | None = None
+    countries: frozenset[str] | None = None
+    teams: frozenset[int] | None = None
+    offices: frozenset[str] | None = None
+
+    @property
+    def everything(self) -> bool:
+        return self.regions is None and self.countries is None and self.teams is None and self.offices is None
+
+
+EVERYTHING = Scope()
+
+
 @dataclass(frozen=True)
 class Filters:
     """What the viewer asked to see, and what they are allowed to see.
 
-    `scope` is the set of region ids the viewer's role may read (None: every region). It is applied
-    by `rows`, inside every query; the chosen `regions` can only narrow it.
+    `scope` is what the viewer's role may read (see `Scope`). It is applied by `rows`, inside every
+    query; the chosen regions, countries, teams and offices can only narrow it.
     """
 
     start: dt.date
@@ -84,13 +112,15 @@ class Filters:
     countries: tuple[str, ...] = ()
     segments: tuple[str, ...] = ()
     channels: tuple[str, ...] = ()
+    teams: tuple[int, ...] = ()
+    offices: tuple[str, ...] = ()
     currency: str = "USD"
     lang: str = "en"
-    scope: frozenset[int] | None = field(default=None)
+    scope: Scope = field(default=EVERYTHING)
     personal_data: bool = False
 
     @classmethod
-    def default(cls, today: dt.date, scope: frozenset[int] | None = None, lang: str = "en") -> Filters:
+    def default(cls, today: dt.date, scope: Scope = EVERYTHING, lang: str = "en") -> Filters:
         start, end = preset_window(DEFAULT_PRESET, today)
         return cls(start=start, end=end, scope=scope, lang=lang)
 
@@ -145,19 +175,39 @@ class Filters:
     @property
     def visible_regions(self) -> tuple[int, ...] | None:
         """The region ids rows may come from: the choice narrowed by the scope (None: all)."""
-        if self.scope is None:
-            return self.regions or None
-        chosen = set(self.regions) & self.scope if self.regions else self.scope
-        return tuple(sorted(chosen))
+        return _narrowed(self.regions, self.scope.regions)
+
+    @property
+    def visible_countries(self) -> tuple[str, ...] | None:
+        return _narrowed(self.countries, self.scope.countries)
+
+    @property
+    def visible_teams(self) -> tuple[int, ...] | None:
+        return _narrowed(self.teams, self.scope.teams)
+
+    @property
+    def visible_offices(self) -> tuple[str, ...] | None:
+        return _narrowed(self.offices, self.scope.offices)
 
     def predicate(self, columns: list[str], time_column: str | None) -> pl.Expr:
-        """The row filter for a table with these columns: scope, dimensions and (optionally) period."""
+        """The row filter for a table with these columns: scope, dimensions and (optionally) period.
+
+        A limit on a dimension the table cannot be filtered by lets no row through: the scope fails
+        closed."""
         conditions: list[pl.Expr] = []
-        regions = self.visible_regions
-        if regions is not None:
-            conditions.append(pl.col("region_id").is_in(regions))
-        if self.countries and "country_iso2" in columns:
-            conditions.append(pl.col("country_iso2").is_in(self.countries))
+
+        def limit(values: tuple | None, *candidates: str) -> None:
+            if values is None:
+                return
+            present = [c for c in candidates if c in columns]
+            conditions.append(pl.any_horizontal([pl.col(c).is_in(values) for c in present]) if present
+                              else pl.lit(False))
+
+        limit(self.visible_regions, "region_id")
+        limit(self.visible_countries, "country_iso2")
+        # A row belongs to a team through its rep, or through the team that owns its customer.
+        limit(self.visible_teams, "team_id", "customer_team_id")
+        limit(self.visible_offices, "office", "customer_office")
         if self.segments and "segment" in columns:
             conditions.append(pl.col("segment").is_in(self.segments))
         if self.channels and "channel" in columns:
@@ -173,17 +223,19 @@ class Filters:
                   "lang": self.lang}
         if self.preset == "custom":
             params |= {"from": self.start.isoformat(), "to": self.end.isoformat()}
-        for key, values in (("region", self.regions), ("country", self.countries),
-                            ("segment", self.segments), ("channel", self.channels)):
+        for key, values in (("region", self.regions), ("country", self.countries), ("team", self.teams),
+                            ("office", self.offices), ("segment", self.segments), ("channel", self.channels)):
             if values:
                 params[key] = LIST_SEPARATOR.join(str(v) for v in values)
         return params
 
     @classmethod
-    def from_params(cls, params: Mapping[str, str], today: dt.date, scope: frozenset[int] | None,
+    def from_params(cls, params: Mapping[str, str], today: dt.date, scope: Scope,
                     known_regions: Mapping[int, str], known_countries: Mapping[str, int],
-                    personal_data: bool = False) -> tuple[Filters, list[str]]:
-        """Filters from URL parameters. Anything invalid is dropped; the second value names it."""
+                    personal_data: bool = False,
+                    known_teams: Mapping[int, str | None] | None = None) -> tuple[Filters, list[str]]:
+        """Filters from URL parameters. Anything invalid, outside the scope or too long is dropped; the
+        second value names it. `known_teams` maps team ids to their office."""
         dropped: list[str] = []
         base = cls.default(today, scope)
 
@@ -210,23 +262,34 @@ class Filters:
                 start, end = base.start, base.end
 
         def many(key: str, valid: set[str]) -> tuple[str, ...]:
-            raw = [v for v in params.get(key, "").split(LIST_SEPARATOR) if v]
+            value = params.get(key, "")
+            if len(value) > MAX_PARAM_LENGTH:
+                dropped.append(key)
+                return ()
+            raw = [v for v in value.split(LIST_SEPARATOR) if v]
             bad = [v for v in raw if v not in valid]
             if bad:
                 dropped.append(f"{key}={LIST_SEPARATOR.join(bad)}")
             return tuple(dict.fromkeys(v for v in raw if v in valid))
 
-        allowed_regions = {r for r in known_regions if scope is None or r in scope}
+        def allowed(values: Iterable, limit: frozenset | None) -> set:
+            return {v for v in values if limit is None or v in limit}
+
+        allowed_regions = allowed(known_regions, scope.regions)
         regions = tuple(int(r) for r in many("region", {str(r) for r in allowed_regions}))
         region_filter = set(regions) or allowed_regions
-        countries = many("country", {c for c, r in known_countries.items() if r in region_filter})
-        known = {"period", "compare", "currency", "lang", "from", "to", "region", "country", "segment",
-                 "channel", *EXTRA_PARAMS}
-        dropped.extend(f"{k}" for k in params if k not in known)
+        countries = many("country", allowed((c for c, r in known_countries.items() if r in region_filter),
+                                            scope.countries))
+        teams_known = known_teams or {}
+        teams = tuple(int(v) for v in many("team", {str(v) for v in allowed(teams_known, scope.teams)}))
+        offices = many("office", allowed({o for o in teams_known.values() if o}, scope.offices))
+        known = {"period", "compare", "currency", "lang", "from", "to", "region", "country", "team", "office",
+                 "segment", "channel", *EXTRA_PARAMS}
+        dropped.extend(k[:40] for k in params if k not in known)
         filters = cls(
             start=start, end=end, preset=preset,
             compare=one("compare", COMPARISONS, base.compare),  # type: ignore[arg-type]
-            regions=regions, countries=countries,
+            regions=regions, countries=countries, teams=teams, offices=offices,
             segments=many("segment", set(SEGMENTS)), channels=many("channel", set(CHANNELS)),
             currency=one("currency", CURRENCIES, base.currency), lang=one("lang", LANGUAGES, base.lang),
             scope=scope, personal_data=personal_data,
@@ -260,7 +323,9 @@ class Drill:
         if region not in set(country_region.values()) or (visible is not None and region not in visible):
             return cls(), False
         country = parts[1] if len(parts) > 1 else None
-        if country is not None and country_region.get(country) != region:
+        countries = f.visible_countries
+        if country is not None and (country_region.get(country) != region
+                                    or (countries is not None and country not in countries)):
             return cls(region), False
         city = parts[2] if len(parts) > 2 and parts[2] else None
         return cls(region, country, city), True

@@ -19,6 +19,18 @@ log = logging.getLogger(__name__)
 SNAPSHOT_TTL_SECONDS = 15 * 60
 
 
+def crm_url(t: Translate) -> str:
+    """The CRM's URL, or a clear refusal when its configuration cannot be read."""
+    try:
+        return resolve_url()
+    except DatabaseError as exc:
+        log.error("no CRM URL: %s", exc)
+        st.error(t("The CRM database cannot be read."))
+        st.info(t("Check CRM_DATABASE_URL or .streamlit/secrets.toml, then reload the page."))
+        st.stop()
+        raise
+
+
 def snapshot(t: Translate) -> Snapshot:
     """The current snapshot: built on first use (and the demo database with it), refreshed past its TTL."""
     try:

@@ -6,9 +6,7 @@ from dataclasses import dataclass
 
 from dashboard.i18n import N_
 from dashboard.paths import PROJECT_ROOT
-from dashboard.roles import ROLES
-
-ALL_ROLES = frozenset(ROLES)
+from dashboard.roles import Role
 
 
 @dataclass(frozen=True)
@@ -17,7 +15,7 @@ class PageSpec:
     file: str
     title: str  # msgid
     group: str  # msgid
-    roles: frozenset[str] = ALL_ROLES
+    right: str | None = None  # the right a role needs to open it (see dashboard/roles.toml)
     kpis: tuple[str, ...] = ()  # the registry KPIs of its tiles (queries/kpis.py)
 
     @property
@@ -42,15 +40,15 @@ PAGES: tuple[PageSpec, ...] = (
              kpis=("active_partners", "partner_revenue", "win_rate", "deal_cycle", "deal_size")),
     PageSpec("customers", "customers.py", N_("Customer base"), N_("Customers"),
              kpis=("active_customers", "new_customers", "churn_rate")),
-    # Record-level compliance data is not for a shared screen.
+    # Record-level compliance data is for roles with the compliance right (never a shared screen).
     PageSpec("data_quality", "data_quality.py", N_("Data quality & compliance"), N_("Data & compliance"),
-             ALL_ROLES - {"team_screen"}),
+             right="compliance"),
 )
 GROUPS = ("Overview", "Markets & map", "Satisfaction", "Teams", "Partners", "Customers", "Data & compliance")
 
 
-def pages_for(role_key: str) -> list[PageSpec]:
-    return [p for p in PAGES if role_key in p.roles]
+def pages_for(role: Role) -> list[PageSpec]:
+    return [p for p in PAGES if role.can(p.right)]
 
 
 def page(key: str) -> PageSpec:

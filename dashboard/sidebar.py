@@ -16,12 +16,13 @@ from dashboard.filters import (
     PRESETS,
     SEGMENTS,
     Filters,
+    Scope,
     preset_window,
 )
 from dashboard.i18n import N_, Translate
 from dashboard.roles import User
 from dashboard.snapshot import Snapshot
-from queries import markets
+from queries import markets, organisation
 
 LANGUAGE_NAMES = {"en": "English", "zh-CN": "简体中文"}
 
@@ -38,23 +39,46 @@ def language_picker() -> None:
     st.sidebar.selectbox("Language / 语言", LANGUAGES, key="lang", format_func=LANGUAGE_NAMES.__getitem__)
 
 
+def role_scope(user: User, src: Snapshot, t: Translate) -> Scope:
+    """The signed-in role's scope in this CRM's ids; a role naming a region or team the CRM does not
+    have stops the app (it would silently show nothing, or the wrong thing)."""
+    everything = Filters.default(src.last_day)
+    regions = cached(markets.regions)(src, everything)
+    teams = cached(organisation.teams)(src, everything).rename({"team_id": "id"})
+    unknown = user.role.unknown_names(regions, teams)
+    if unknown:
+        st.error(t("The role {role} names what this CRM does not have: {names}. Correct the roles file.",
+                   role=text.markdown(user.role.key), names=text.markdown(", ".join(unknown))))
+        st.stop()
+    return user.role.scope(regions, teams)
+
+
 def global_filters(user: User, src: Snapshot, t: Translate, lang: str) -> Filters:
-    """The sidebar filters, seeded from the URL on a session's first run and written back every run."""
+    """The sidebar filters, seeded from the URL on a session's first run and written back every run.
+    Every choice offered lies within the role's scope; the URL can only narrow it."""
     # Periods end on the data's last complete day, not on the wall clock's.
     today = src.last_day
-    regions = cached(markets.regions)(src, Filters.default(today, lang=lang))
-    countries = cached(markets.countries)(src, Filters.default(today, lang=lang))
-    region_names = dict(zip(regions["id"], regions["name"], strict=True))
-    country_region = dict(zip(countries["country_iso2"], countries["region_id"], strict=True))
+    scope = role_scope(user, src, t)
+    in_scope = Filters.default(today, scope, lang)
+    regions = cached(markets.regions)(src, in_scope)
+    countries = cached(markets.countries)(src, in_scope)
+    teams = cached(organisation.teams)(src, in_scope)
+    region_names = {r: n for r, n in zip(regions["id"], regions["name"], strict=True)
+                    if scope.regions is None or r in scope.regions}
+    country_region = {c: r for c, r in zip(countries["country_iso2"], countries["region_id"], strict=True)
+                      if (scope.countries is None or c in scope.countries)
+                      and (scope.regions is None or r in scope.regions)}
     country_names = dict(zip(countries["country_iso2"], countries["name"], strict=True))
+    team_office = dict(zip(teams["team_id"], teams["office"], strict=True))
+    team_names = dict(zip(teams["team_id"], teams["name"], strict=True))
     if "filters_seeded" not in st.session_state:
         params = {k: st.query_params.get(k) for k in st.query_params}
-        params.pop("role", None)
-        seeded, dropped = Filters.from_params(params, today, user.role.scope, region_names, country_region,
-                                              user.role.personal_data)
+        seeded, dropped = Filters.from_params(params, today, scope, region_names, country_region,
+                                              user.role.personal_data, team_office)
         st.session_state.update({
             "f_period": seeded.preset, "f_from_to": (seeded.start, seeded.end), "f_compare": seeded.compare,
             "f_regions": list(seeded.regions), "f_countries": list(seeded.countries),
+            "f_teams": list(seeded.teams), "f_offices": list(seeded.offices),
             "f_segments": list(seeded.segments), "f_channels": list(seeded.channels),
             "f_currency": seeded.currency, "filters_seeded": True, "dropped_params": dropped,
         })
@@ -68,7 +92,7 @@ def global_filters(user: User, src: Snapshot, t: Translate, lang: str) -> Filter
         start, end = preset_window(preset, today)
     compare = side.selectbox(t("Compare with"), COMPARISONS, key="f_compare",
                              format_func=lambda c: t(COMPARISON_LABELS[c]))
-    allowed = [r for r in region_names if user.role.scope is None or r in user.role.scope]
+    allowed = list(region_names)
     st.session_state["f_regions"] = [r for r in st.session_state.get("f_regions", []) if r in allowed]
     chosen_regions = side.multiselect(t("Regions"), allowed, key="f_regions",
                                       format_func=lambda r: t(region_names[r]),
@@ -81,6 +105,19 @@ def global_filters(user: User, src: Snapshot, t: Translate, lang: str) -> Filter
     chosen_countries = side.multiselect(t("Countries"), country_options, key="f_countries",
                                         format_func=country_names.__getitem__,
                                         placeholder=t("All countries"))
+    chosen_offices: list[str] = []
+    chosen_teams: list[int] = []
+    if team_names:
+        offices = sorted({o for o in team_office.values() if o})
+        st.session_state["f_offices"] = [o for o in st.session_state.get("f_offices", []) if o in offices]
+        chosen_offices = side.multiselect(t("Offices"), offices, key="f_offices",
+                                          format_func=lambda o: labels.label(o, t, lang),
+                                          placeholder=t("All offices")) if offices else []
+        team_options = [k for k in team_names if not chosen_offices or team_office[k] in chosen_offices]
+        st.session_state["f_teams"] = [k for k in st.session_state.get("f_teams", []) if k in team_options]
+        chosen_teams = side.multiselect(t("Teams"), team_options, key="f_teams",
+                                        format_func=lambda k: labels.label(team_names[k], t, lang),
+                                        placeholder=t("All teams"))
     segments = side.multiselect(t("Segments"), SEGMENTS, key="f_segments", format_func=t,
                                 placeholder=t("All segments"))
     channels = side.multiselect(t("Channels"), CHANNELS, key="f_channels",
@@ -89,9 +126,9 @@ def global_filters(user: User, src: Snapshot, t: Translate, lang: str) -> Filter
                                 help=t("Applies to interactions, tickets and surveys."))
     currency = side.selectbox(t("Reporting currency"), CURRENCIES, key="f_currency")
     filters = Filters(start=start, end=end, preset=preset, compare=compare, regions=tuple(chosen_regions),
-                      countries=tuple(chosen_countries), segments=tuple(segments), channels=tuple(channels),
-                      currency=currency, lang=lang, scope=user.role.scope,
-                      personal_data=user.role.personal_data)
+                      countries=tuple(chosen_countries), teams=tuple(chosen_teams), offices=tuple(chosen_offices),
+                      segments=tuple(segments), channels=tuple(channels), currency=currency, lang=lang,
+                      scope=scope, personal_data=user.role.personal_data)
     own = {k: st.query_params.get(k) for k in st.query_params if k in EXTRA_PARAMS}
     st.query_params.from_dict(filters.to_params() | own)
     return filters

@@ -57,7 +57,8 @@ FACT_TABLES = ("orders", "opportunities", "interactions", "tickets", "surveys", 
                "data_requests", "contacts")
 # Customer columns attached to every fact row, under these names.
 CUSTOMER_DIMENSIONS = {"country_iso2": "country_iso2", "segment": "segment", "kind": "customer_kind",
-                       "partner_id": "customer_partner_id", "region_id": "region_id", "master_id": "master_id"}
+                       "partner_id": "customer_partner_id", "region_id": "region_id", "master_id": "master_id",
+                       "team_id": "customer_team_id", "office": "customer_office"}
 MONEY_TABLES = {"orders": "ordered_at", "opportunities": "opened_at"}
 # The timestamps that say when the CRM's data begins and ends (its own calendar, not the wall clock).
 EVENT_TIMES = {"orders": "ordered_at", "opportunities": "opened_at", "interactions": "occurred_at",
@@ -360,6 +361,7 @@ def _build_facts(root: Path, changed: set[str]) -> None:
     teams = (_raw(root, "reps").select(pl.col("id").alias("rep_id"), "team_id")
              .join(_raw(root, "teams").select(pl.col("id").alias("team_id"), "office"), on="team_id", how="left"))
     customers = (_raw(root, "customers").join(countries, on="country_iso2", how="left")
+                 .join(teams.rename({"rep_id": "owner_rep_id"}), on="owner_rep_id", how="left")
                  .with_columns(master_id=MASTER_ID)
                  .select(pl.col("id").alias("customer_id"),
                          *[pl.col(c).alias(alias) for c, alias in CUSTOMER_DIMENSIONS.items()]))
@@ -385,7 +387,8 @@ def _build_facts(root: Path, changed: set[str]) -> None:
         activity = (pl.concat([_raw(root, "orders").select("customer_id", pl.col("ordered_at").alias("at")),
                                _raw(root, "interactions").select("customer_id",
                                                                   pl.col("occurred_at").alias("at"))])
-                    .join(customers.select("customer_id", "master_id", "region_id", "country_iso2", "segment"),
+                    .join(customers.select("customer_id", "master_id", "region_id", "country_iso2", "segment",
+                                           "customer_team_id", "customer_office"),
                           on="customer_id", how="left")
                     .sort("at"))
         _write_atomic_frame(facts / "activity.parquet", activity)

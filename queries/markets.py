@@ -33,7 +33,7 @@ def left_out_unknown(src: Snapshot, f: Filters) -> pl.DataFrame:
     """One row: customers — customers (each once) whose country code is not a known country, that the
     viewer may see and that the chosen regions or countries leave out (such customers have no region).
     Zero for a scoped viewer: their scope never held them."""
-    if f.scope is not None or not (f.regions or f.countries):
+    if not f.scope.everything or not (f.regions or f.countries):
         return pl.DataFrame({"customers": [0]}, schema={"customers": pl.Int64})
     everywhere = replace(f, regions=(), countries=())
     return (rows(src, everywhere, "customers", in_period=False)

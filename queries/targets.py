@@ -21,7 +21,7 @@ import polars as pl
 from dashboard.filters import Filters
 from dashboard.settings import load
 from dashboard.snapshot import Snapshot
-from queries import customers, revenue, service
+from queries import customers, organisation, revenue, service
 from queries.common import months, reporting_rate, rows
 
 # target metric (as stored in `targets.metric`) -> (registry KPI it is measured by, how months combine)
@@ -53,11 +53,9 @@ def month_weights(f: Filters) -> pl.DataFrame:
 
 
 def teams_in_view(src: Snapshot, f: Filters) -> pl.LazyFrame:
-    """team_id, team, kind, office, manager, region_id — the teams of the regions in view."""
-    teams = src.scan("teams").select(pl.col("id").alias("team_id"), pl.col("name").alias("team"), "kind",
-                                     "office", "manager", "region_id")
-    regions = f.visible_regions
-    return teams if regions is None else teams.filter(pl.col("region_id").is_in(regions))
+    """team_id, team, kind, office, manager, region_id — the teams of the regions, teams and offices in
+    view."""
+    return organisation.teams(src, f).lazy().rename({"name": "team"})
 
 
 def prorated_targets(src: Snapshot, f: Filters) -> pl.LazyFrame:

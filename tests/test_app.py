@@ -32,6 +32,8 @@ def app(crm: tuple[str, Path], monkeypatch: pytest.MonkeyPatch) -> AppTest:
     url, folder = crm
     monkeypatch.setenv("CRM_DATABASE_URL", url)
     monkeypatch.setenv("MERIDIAN_DATA_DIR", str(folder))
+    # The tiny CRM is not the generated demo: the demo sign-in is asked for, as `meridian serve --demo` does.
+    monkeypatch.setenv("MERIDIAN_DEMO", "1")
     refresh(read_only_engine(url), snapshot_root(url))
     at = AppTest.from_file(APP, default_timeout=60)
     for key, value in TINY_PERIOD.items():
@@ -148,6 +150,7 @@ def test_future_dates_in_the_link_are_refused(app: AppTest) -> None:
 def test_unreadable_database_is_a_message(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("CRM_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/crm")
     monkeypatch.setenv("MERIDIAN_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("MERIDIAN_DEMO", "1")
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception
     assert any("cannot be read" in e.value for e in at.error)

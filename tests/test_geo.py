@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from dashboard.filters import Drill, Filters
+from dashboard.filters import Drill, Filters, Scope
 from dashboard.snapshot import Snapshot
 from queries import customers, geo
 from queries.kpis import KPIS
@@ -88,7 +88,7 @@ def test_active_people(tiny_src: Snapshot) -> None:
 
 
 def test_scope_hides_other_regions_on_the_map(tiny_src: Snapshot) -> None:
-    emea = replace(PERIOD, scope=frozenset({2}), personal_data=True)
+    emea = replace(PERIOD, scope=Scope(regions=frozenset({2})), personal_data=True)
     assert set(geo.country_metrics(tiny_src, emea)["country_iso2"]) == {"DE"}
     assert set(geo.city_points(tiny_src, emea)["country_iso2"]) == {"DE"}
 
@@ -105,7 +105,7 @@ def test_drill_from_the_url(value: str | None, drill: Drill, valid: bool) -> Non
 
 
 def test_drill_never_leaves_the_scope() -> None:
-    emea_lead = replace(PERIOD, scope=frozenset({2}))
+    emea_lead = replace(PERIOD, scope=Scope(regions=frozenset({2})))
     assert Drill.from_param("1/US", emea_lead, COUNTRY_REGION) == (Drill(), False)
     narrowed = Drill(2, "DE").narrow(emea_lead)
     assert (narrowed.visible_regions, narrowed.countries) == ((2,), ("DE",))

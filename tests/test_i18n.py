@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import string
+import tomllib
 
 import pytest
 from babel.messages.extract import extract_from_dir
@@ -14,10 +15,13 @@ from dashboard.demo import INDUSTRIES, REGIONS
 from dashboard.filters import SEGMENTS
 from dashboard.i18n import catalog, catalog_files, read_catalog, translator
 from dashboard.paths import PROJECT_ROOT
+from dashboard.roles import SHIPPED_ROLES
 
 # Values from the data that the UI shows translated.
-# (Meridian's own vocabularies have display names: dashboard/labels.py.)
-DATA_MESSAGES = {*SEGMENTS, *INDUSTRIES, *(name for _, _, name, _ in REGIONS)}
+# (Meridian's own vocabularies have display names: dashboard/labels.py.) The shipped roles' titles are shown
+# translated too.
+DATA_MESSAGES = {*SEGMENTS, *INDUSTRIES, *(name for _, _, name, _ in REGIONS),
+                 *(role["title"] for role in tomllib.loads(SHIPPED_ROLES.read_text())["roles"].values())}
 
 
 def ui_messages() -> set[str]:

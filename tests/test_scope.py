@@ -17,7 +17,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from dashboard.filters import Filters
+from dashboard.filters import EVERYTHING, Filters, Scope
 from dashboard.snapshot import Snapshot
 from queries import (
     common,
@@ -106,7 +106,7 @@ def _result(fn: Callable[..., object], src: Snapshot, f: Filters) -> pl.DataFram
 def test_lead_over_everything_equals_admin_over_their_region(whole_and_regional: tuple[Snapshot, Snapshot],
                                                             fn: Callable[..., object]) -> None:
     whole, regional = whole_and_regional
-    lead = _result(fn, whole, replace(PERIOD, scope=frozenset({EMEA}), personal_data=True))
+    lead = _result(fn, whole, replace(PERIOD, scope=Scope(regions=frozenset({EMEA})), personal_data=True))
     admin = _result(fn, regional, replace(PERIOD, personal_data=True))
     assert lead.equals(admin), f"{fn.__name__}:\n{lead}\n!=\n{admin}"
 
@@ -122,24 +122,24 @@ def test_the_scope_test_sees_a_leak(whole_and_regional: tuple[Snapshot, Snapshot
     whole, regional = whole_and_regional
 
     def leaky(src: Snapshot, f: Filters) -> pl.DataFrame:
-        return revenue.revenue(src, replace(f, scope=None))
+        return revenue.revenue(src, replace(f, scope=EVERYTHING))
 
-    lead = leaky(whole, replace(PERIOD, scope=frozenset({EMEA})))
+    lead = leaky(whole, replace(PERIOD, scope=Scope(regions=frozenset({EMEA}))))
     assert not lead.equals(leaky(regional, PERIOD))
 
 
 def test_a_region_outside_the_scope_shows_nothing(whole_and_regional: tuple[Snapshot, Snapshot]) -> None:
     whole, _ = whole_and_regional
-    outside = revenue.revenue(whole, replace(PERIOD, scope=frozenset({EMEA}), regions=(AMER,)))
+    outside = revenue.revenue(whole, replace(PERIOD, scope=Scope(regions=frozenset({EMEA})), regions=(AMER,)))
     assert outside["orders"][0] == 0
-    assert replace(PERIOD, scope=frozenset({EMEA}), regions=(AMER, EMEA)).visible_regions == (EMEA,)
+    assert replace(PERIOD, scope=Scope(regions=frozenset({EMEA})), regions=(AMER, EMEA)).visible_regions == (EMEA,)
     assert PERIOD.visible_regions is None
 
 
 def test_world_comparison_is_the_world_the_viewer_may_see(whole_and_regional: tuple[Snapshot, Snapshot]) -> None:
     # For an EMEA lead the "world" of the market comparison is EMEA, never the Americas.
     whole, _ = whole_and_regional
-    lead = replace(PERIOD, scope=frozenset({EMEA}), countries=("DE",))
+    lead = replace(PERIOD, scope=Scope(regions=frozenset({EMEA})), countries=("DE",))
     versus = geo.market_vs_world(whole, lead)
     assert versus["world"].to_list() == versus["market"].to_list()
 

@@ -227,6 +227,10 @@ def sign_in(t: Translate, url: str) -> User:
     except ConfigError as exc:
         log.error("refusing to start: %s", exc)
         _refuse(t("Meridian will not start with its access settings: {problem}", problem=str(exc)))
+    missing = provider_problems(users or {})
+    if missing:
+        log.error("refusing to start: %s", missing)
+        _refuse(t("Meridian will not start with its access settings: {problem}", problem=missing))
     if users is None:
         if not demo_allowed(url):
             _refuse(t("No users are configured for this CRM, so no one may see it. Add users in "
@@ -238,6 +242,25 @@ def sign_in(t: Translate, url: str) -> User:
         st.stop()
     _signed_in_box(t, user)
     return user  # type: ignore[return-value]
+
+
+def provider_problems(users: dict[str, Account]) -> str:
+    """What Streamlit's OIDC sign-in lacks for the providers the users file names ("" when nothing):
+    `[auth]` with redirect_uri and cookie_secret, and `[auth.NAME]` with client_id, client_secret and
+    server_metadata_url, in .streamlit/secrets.toml."""
+    providers = sorted({a.provider for a in users.values() if a.provider})
+    if not providers:
+        return ""
+    try:
+        config = dict(st.secrets.get("auth", {}))
+    except Exception:  # no secrets file at all
+        config = {}
+    lacking = [f"auth.{key}" for key in ("redirect_uri", "cookie_secret") if not config.get(key)]
+    for provider in providers:
+        settings = config.get(provider) or {}
+        lacking += [f"auth.{provider}.{key}" for key in ("client_id", "client_secret", "server_metadata_url")
+                    if not settings.get(key)]
+    return "" if not lacking else ".streamlit/secrets.toml lacks " + ", ".join(lacking) + "."
 
 
 def _refuse(message: str) -> None:

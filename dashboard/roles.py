@@ -100,7 +100,7 @@ class User:
 
 def _where(path: Path, text: str, table: str, name: str) -> str:
     """`file:line` of the `[table.name]` header (quoted or not) in the file's text."""
-    header = re.compile(r'^\s*\[\s*' + re.escape(table) + r'\.\s*"?' + re.escape(name) + r'"?\s*\]')
+    header = re.compile(r'^\s*\[\s*' + re.escape(table) + r'\.\s*"?' + re.escape(name) + r'"?\s*[\].]')
     line = next((n for n, row in enumerate(text.splitlines(), start=1) if header.match(row)), 1)
     return f"{path}:{line}"
 

@@ -24,11 +24,11 @@ def test_dashboard_session_refuses_writes(backend: str, tmp_path: Path) -> None:
     tiny.write(url)
     engine = read_only_engine(url)
     with engine.connect() as connection:
-        assert connection.execute(text("SELECT COUNT(*) FROM regions")).scalar() == 2
+        assert connection.execute(text("SELECT COUNT(*) FROM regions")).scalar() == 4
     with pytest.raises(Exception, match=r"(?i)read.?only"), engine.begin() as connection:
         connection.execute(text("DELETE FROM regions"))
     with engine.connect() as connection:
-        assert connection.execute(text("SELECT COUNT(*) FROM regions")).scalar() == 2
+        assert connection.execute(text("SELECT COUNT(*) FROM regions")).scalar() == 4
     engine.dispose()
 
 

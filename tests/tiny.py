@@ -42,7 +42,10 @@ def _order(id_: int, customer: int, at: str, amount: float, currency: str, statu
 def tables() -> dict[str, pl.DataFrame]:
     rows: dict[str, list[dict]] = {
         "regions": [{"id": 1, "code": "AMER", "name": "Americas", "currency": "USD"},
-                    {"id": 2, "code": "EMEA", "name": "Europe, Middle East & Africa", "currency": "EUR"}],
+                    {"id": 2, "code": "EMEA", "name": "Europe, Middle East & Africa", "currency": "EUR"},
+                    # Regions without customers (yet).
+                    {"id": 3, "code": "APAC", "name": "Asia Pacific", "currency": "USD"},
+                    {"id": 4, "code": "GCHN", "name": "Greater China", "currency": "CNY"}],
         "countries": [
             {"iso2": "US", "iso3": "USA", "name": "United States", "region_id": 1, "currency": "USD",
              "languages": "en-US", "timezone": "America/New_York", "lat": 38.9, "lon": -77.0,

@@ -121,6 +121,8 @@ class _Reader:
                 continue
             own = self.mapping.values.get(f.name)
             if own and f.kind is not Kind.VOCABULARY:
+                seen = set(texts[f.name].drop_nulls())
+                self.summary.values[f.name] = {k: v for k, v in sorted(own.items()) if k in seen}
                 texts[f.name] = texts[f.name].replace(own)
             self.summary.columns.append((f.name, self.column_label(f)))
         return texts

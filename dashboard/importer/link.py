@@ -97,7 +97,7 @@ class _Linker:
         self.resolvers: dict[str, Resolver] = {}
         for c in converted:
             self.sources.setdefault(c.entity.name, []).append(_Source(c, c.frame))
-            self.plan.read[c.entity.name] = self.plan.read.get(c.entity.name, 0) + c.frame.height
+            self.plan.read[c.entity.name] = self.plan.read.get(c.entity.name, 0) + c.summary.rows
 
     def problem(self, file: str, why: str, values: dict[str, object], row: int | None = None,
                 column: str | None = None, value: str | None = None) -> None:

@@ -135,10 +135,10 @@ class _Reader:
     def read(self) -> Converted:
         texts = self.texts()
         entity = self.entity
-        file_dates = [(name, date_evidence(text)) for name, text in texts.items()
-                      if (f := entity.field(name)) is not None and f.kind in DATE_KINDS]
-        file_numbers = [(name, number_evidence(text)) for name, text in texts.items()
-                        if (f := entity.field(name)) is not None and f.kind in NUMBER_KINDS]
+        file_dates = [(self.column_label(f), date_evidence(texts[f.name])) for f in entity.fields
+                      if f.name in texts and f.kind in DATE_KINDS]
+        file_numbers = [(self.column_label(f), number_evidence(texts[f.name])) for f in entity.fields
+                        if f.name in texts and f.kind in NUMBER_KINDS]
         out: dict[str, pl.Series] = {ROW: self.table.rows}
         for f in entity.fields:
             if f.name not in texts or f.kind is Kind.ID:
@@ -173,7 +173,7 @@ class _Reader:
                                  {"limit": limit, "field": f.name}, row, label, value)
             return text
         if f.kind in DATE_KINDS:
-            fmt, why = decide_date_format(f.name, text, file_dates, options.date_order, options.date_format)
+            fmt, why = decide_date_format(label, text, file_dates, options.date_order, options.date_format)
             if fmt is None:
                 assert why is not None
                 self.problem(why[0], why[1], column=label)
@@ -188,7 +188,8 @@ class _Reader:
                 return parsed.dt.truncate("1mo").dt.date()
             return parsed
         if f.kind in NUMBER_KINDS:
-            decimal, reason, why = decide_decimal(f.name, text, file_numbers, options.decimal, self.table.excel)
+            decimal, reason, why = decide_decimal(label, text, file_numbers, options.decimal, self.table.excel,
+                                                  whole=f.kind is Kind.INTEGER)
             if decimal is None:
                 assert why is not None
                 self.problem(why[0], why[1], column=label)

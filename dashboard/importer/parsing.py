@@ -22,7 +22,7 @@ from functools import cache
 import polars as pl
 import pycountry
 from babel.dates import get_month_names
-from babel.numbers import get_currency_symbol, list_currencies
+from babel.numbers import get_currency_name, get_currency_symbol, list_currencies
 
 from dashboard.i18n import N_
 
@@ -231,8 +231,10 @@ def number_evidence(values: pl.Series) -> NumberEvidence:
 
 
 def decide_decimal(column: str, values: pl.Series, file_evidence: Iterable[tuple[str, NumberEvidence]],
-                   stated: str | None, excel: bool) -> tuple[str | None, str, tuple[str, dict[str, object]] | None]:
-    """The decimal separator of a column, how it was decided, or why it cannot be."""
+                   stated: str | None, excel: bool, whole: bool = False,
+                   ) -> tuple[str | None, str, tuple[str, dict[str, object]] | None]:
+    """The decimal separator of a column, how it was decided, or why it cannot be. In a column of whole
+    numbers (`whole`), "1,200" can only have a thousands separator."""
     evidence = number_evidence(values)
     if evidence.decimal_comma and evidence.decimal_point:
         return None, "", (N_("Numbers are written both with a decimal comma ({comma}) and a decimal point "
@@ -250,6 +252,8 @@ def decide_decimal(column: str, values: pl.Series, file_evidence: Iterable[tuple
             f"decided by {other_column!r}: {other.decimal_comma or other.decimal_point!r}", None
     if stated:
         return stated, "stated", None
+    if whole:
+        return ("." if "," in evidence.ambiguous else ","), "whole numbers", None
     if excel:
         return ".", "Excel numbers", None
     return None, "", (N_("Numbers like {value} read both as thousands and as decimals, and no number in this "
@@ -309,8 +313,16 @@ def ambiguous_symbol(values: pl.Series) -> str | None:
 
 
 def currency_code(text: str) -> str | None:
-    """An ISO 4217 code from a code or a currency's English name ("EUR", "Euro", "US Dollar")."""
+    """An ISO 4217 code from a code, a symbol that stands for one currency, or its English name as ISO
+    4217 or CLDR (Dynamics 365, for one) writes it: "EUR", "€", "Euro", "US Dollar", "Japanese Yen"."""
+    value = text.strip()
     try:
-        return pycountry.currencies.lookup(text.strip()).alpha_3
+        return pycountry.currencies.lookup(value).alpha_3
     except LookupError:
-        return currency_symbols().get(text.strip())
+        return currency_symbols().get(value) or currency_names().get(value.casefold())
+
+
+@cache
+def currency_names() -> dict[str, str]:
+    current = {c.alpha_3 for c in pycountry.currencies}
+    return {get_currency_name(code, locale="en").casefold(): code for code in list_currencies() if code in current}

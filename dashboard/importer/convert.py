@@ -34,11 +34,10 @@ from dashboard.importer.parsing import (
     decide_date_format,
     decide_decimal,
     number_evidence,
-    number_label,
     parse_datetimes,
     parse_numbers,
 )
-from dashboard.importer.report import CountryFinding, Note, Problem, SourceSummary, Unmapped
+from dashboard.importer.report import CountryFinding, FormatFound, Note, Problem, SourceSummary, Unmapped
 from dashboard.importer.vocabularies import CLOSED, VOCABULARIES, size_band, spelling
 
 ROW = "_row"
@@ -85,7 +84,8 @@ class _Reader:
         self.unmapped: list[Unmapped] = []
         self.notes: list[Note] = []
         self.countries: dict[str, CountryFinding] = {}
-        self.summary = SourceSummary(table.name, mapping.entity, mapping.origin, table.frame.height)
+        self.summary = SourceSummary(table.name, mapping.entity, mapping.read_by, mapping.by_preset,
+                                     table.frame.height)
         # Rows that lack a required value, by spreadsheet row.
         self.incomplete: set[int] = set()
 
@@ -178,25 +178,26 @@ class _Reader:
                 assert why is not None
                 self.problem(why[0], why[1], column=label)
                 return None
-            self.summary.formats.append((label, fmt.label))
+            self.summary.formats.append(FormatFound(label, fmt.pattern, fmt.why, fmt.values))
             parsed = parse_datetimes(text, fmt)
             self.unreadable(f, text, parsed, N_("Not a date in the column's format ({format})."),
-                            {"format": fmt.label})
+                            {"format": fmt.pattern})
             if f.kind is Kind.DATE:
                 return parsed.dt.date()
             if f.kind is Kind.MONTH:
                 return parsed.dt.truncate("1mo").dt.date()
-            return parsed
+            # Kept to the second: MariaDB's DATETIME drops fractions, and a re-import must compare equal.
+            return parsed.dt.truncate("1s")
         if f.kind in NUMBER_KINDS:
-            decimal, reason, why = decide_decimal(label, text, file_numbers, options.decimal, self.table.excel,
-                                                  whole=f.kind is Kind.INTEGER)
-            if decimal is None:
+            number, why = decide_decimal(label, text, file_numbers, options.decimal, self.table.excel,
+                                         whole=f.kind is Kind.INTEGER)
+            if number is None:
                 assert why is not None
                 self.problem(why[0], why[1], column=label)
                 return None
             if text.drop_nulls().str.contains(r"[.,]").any():
-                self.summary.formats.append((label, number_label(decimal, reason)))
-            parsed = parse_numbers(text, decimal)
+                self.summary.formats.append(FormatFound(label, number.pattern, number.why, number.values))
+            parsed = parse_numbers(text, number.decimal)
             self.unreadable(f, text, parsed, N_("Not a number."), {})
             if f.kind is Kind.INTEGER:
                 fractional = parsed.is_not_null() & (parsed != parsed.round(0))

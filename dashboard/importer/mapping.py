@@ -45,7 +45,9 @@ class SourceMapping:
     file: str
     entity: str
     columns: Mapping[str, tuple[str, ...]]
-    origin: str
+    # The preset's name, or the mapping file's.
+    read_by: str
+    by_preset: bool = False
     sheet: str | None = None
     constants: Mapping[str, str] = field(default_factory=dict)
     values: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
@@ -168,4 +170,4 @@ def _source(name: str, index: int, raw: Mapping[str, object], problem) -> Source
                     entity=entity_name, field=field_name, fields=", ".join(f.name for f in entity.fields))
     options = _options(raw, where, problem)
     sheet = str(raw["sheet"]) if "sheet" in raw else None
-    return SourceMapping(file, entity_name, columns, f"mapping file {name}", sheet, constants, values, options)
+    return SourceMapping(file, entity_name, columns, name, False, sheet, constants, values, options)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 import polars as pl
@@ -50,15 +50,18 @@ class DateEvidence:
     day_first: str | None
     month_first: str | None
     ambiguous: str | None
-    labels: tuple[str, ...]
+    patterns: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class DateFormat:
-    """How a column is read, and why (shown in the report)."""
+    """How a column is read (`pattern`, e.g. "DD/MM/YYYY hh:mm"), and why: a message template and its
+    values, shown in the report."""
 
     order: str | None
-    label: str
+    pattern: str
+    why: str = ""
+    values: dict[str, object] = field(default_factory=dict)
     explicit: str | None = None
 
 
@@ -71,18 +74,20 @@ def date_evidence(values: pl.Series) -> DateEvidence:
     month_first = numeric.filter((pl.col("b") > 12) & (pl.col("a") <= 12))["text"]
     ambiguous = numeric.filter((pl.col("a") <= 12) & (pl.col("b") <= 12) & (pl.col("a") != pl.col("b"))
                                & (pl.col("sep") != "."))["text"]
-    labels = []
+    patterns = []
     if text.str.contains(r"^\d{4}-\d{1,2}-\d{1,2}").any():
-        labels.append("YYYY-MM-DD")
+        patterns.append("YYYY-MM-DD")
     if text.str.contains(r"^\d{4}[/.年]").any():
-        labels.append("YYYY/MM/DD")
-    if text.str.contains(DAY_MONTH_NAME_RE).any() or text.str.contains(MONTH_NAME_DAY_RE).any():
-        labels.append("named month")
+        patterns.append("YYYY/MM/DD")
+    if text.str.contains(DAY_MONTH_NAME_RE).any():
+        patterns.append("DD MMM YYYY")
+    if text.str.contains(MONTH_NAME_DAY_RE).any():
+        patterns.append("MMM DD, YYYY")
     return DateEvidence(day_first[0] if len(day_first) else None, month_first[0] if len(month_first) else None,
-                        ambiguous[0] if len(ambiguous) else None, tuple(labels))
+                        ambiguous[0] if len(ambiguous) else None, tuple(patterns))
 
 
-def numeric_label(values: pl.Series, order: str) -> str:
+def numeric_pattern(values: pl.Series, order: str) -> str:
     """The numeric format as a person reads it: DD/MM/YYYY, MM/DD/YYYY, DD.MM.YYYY, with time if any."""
     sample = values.drop_nulls().str.strip_chars().str.extract_groups(NUMERIC_RE).struct.unnest().drop_nulls("1")
     if sample.is_empty():
@@ -102,35 +107,34 @@ def decide_date_format(column: str, values: pl.Series, file_evidence: Iterable[t
     The column's own values decide first, then another date column of the same file (one export uses
     one convention), then the stated order."""
     if stated_format:
-        return DateFormat(None, f"{stated_format} (stated)", stated_format), None
+        return DateFormat(None, stated_format, N_("stated"), explicit=stated_format), None
     evidence = date_evidence(values)
     if evidence.day_first and evidence.month_first:
         return None, (N_("Dates are written both day first ({day_first}) and month first ({month_first}): "
                          "correct the export or state date_format for this file."),
                       {"day_first": evidence.day_first, "month_first": evidence.month_first})
-    labels = list(evidence.labels)
+    why, why_values = "", {}
     if evidence.day_first or evidence.month_first:
         order = DAY_FIRST if evidence.day_first else MONTH_FIRST
-        reason = f"decided by {evidence.day_first or evidence.month_first!r}"
+        why, why_values = N_("decided by {value}"), {"value": evidence.day_first or evidence.month_first}
     elif evidence.ambiguous is None:
         order = stated_order or DAY_FIRST
-        reason = ""
     else:
         others = [(c, e) for c, e in file_evidence if c != column and bool(e.day_first) != bool(e.month_first)]
         if others:
             other_column, other = others[0]
             order = DAY_FIRST if other.day_first else MONTH_FIRST
-            reason = f"decided by {other_column!r}: {other.day_first or other.month_first!r}"
+            why, why_values = (N_("decided by column {column}: {value}"),
+                               {"column": other_column, "value": other.day_first or other.month_first})
         elif stated_order:
-            order, reason = stated_order, "stated"
+            order, why = stated_order, N_("order stated")
         else:
             return None, (N_("Dates like {value} read both day first and month first, and no date in this file "
                              "decides: state the order with --date-order day-first|month-first or date_order "
                              "in the mapping."), {"value": evidence.ambiguous})
-    numeric = numeric_label(values, order)
-    if numeric:
-        labels.insert(0, f"{numeric} ({order}{', ' + reason if reason else ''})")
-    return DateFormat(order, ", ".join(labels) or "no dates"), None
+    numeric = numeric_pattern(values, order)
+    patterns = [p for p in (numeric, *evidence.patterns) if p]
+    return DateFormat(order, ", ".join(patterns), why if numeric else "", why_values if numeric else {}), None
 
 
 def parse_datetimes(values: pl.Series, fmt: DateFormat) -> pl.Series:
@@ -230,40 +234,47 @@ def number_evidence(values: pl.Series) -> NumberEvidence:
                           ambiguous[0] if len(ambiguous) else None)
 
 
+@dataclass(frozen=True)
+class NumberFormat:
+    decimal: str
+    why: str = ""
+    values: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def pattern(self) -> str:
+        return "1,234.56" if self.decimal == "." else "1.234,56"
+
+
 def decide_decimal(column: str, values: pl.Series, file_evidence: Iterable[tuple[str, NumberEvidence]],
                    stated: str | None, excel: bool, whole: bool = False,
-                   ) -> tuple[str | None, str, tuple[str, dict[str, object]] | None]:
-    """The decimal separator of a column, how it was decided, or why it cannot be. In a column of whole
+                   ) -> tuple[NumberFormat | None, tuple[str, dict[str, object]] | None]:
+    """The decimal separator of a column and why, or why it cannot be decided. In a column of whole
     numbers (`whole`), "1,200" can only have a thousands separator."""
     evidence = number_evidence(values)
     if evidence.decimal_comma and evidence.decimal_point:
-        return None, "", (N_("Numbers are written both with a decimal comma ({comma}) and a decimal point "
-                             "({point}): correct the export."),
-                          {"comma": evidence.decimal_comma, "point": evidence.decimal_point})
+        return None, (N_("Numbers are written both with a decimal comma ({comma}) and a decimal point "
+                         "({point}): correct the export."),
+                      {"comma": evidence.decimal_comma, "point": evidence.decimal_point})
     if evidence.decimal_comma or evidence.decimal_point:
-        example = evidence.decimal_comma or evidence.decimal_point
-        return ("," if evidence.decimal_comma else "."), f"decided by {example!r}", None
+        return NumberFormat("," if evidence.decimal_comma else ".", N_("decided by {value}"),
+                            {"value": evidence.decimal_comma or evidence.decimal_point}), None
     if evidence.ambiguous is None:
-        return stated or ".", "", None
+        return NumberFormat(stated or "."), None
     others = [(c, e) for c, e in file_evidence if c != column and bool(e.decimal_comma) != bool(e.decimal_point)]
     if others:
         other_column, other = others[0]
-        return ("," if other.decimal_comma else "."), \
-            f"decided by {other_column!r}: {other.decimal_comma or other.decimal_point!r}", None
+        return NumberFormat("," if other.decimal_comma else ".", N_("decided by column {column}: {value}"),
+                            {"column": other_column, "value": other.decimal_comma or other.decimal_point}), None
     if stated:
-        return stated, "stated", None
+        return NumberFormat(stated, N_("stated")), None
     if whole:
-        return ("." if "," in evidence.ambiguous else ","), "whole numbers", None
+        return NumberFormat("." if "," in evidence.ambiguous else ",",
+                            N_("whole numbers: the separator groups thousands")), None
     if excel:
-        return ".", "Excel numbers", None
-    return None, "", (N_("Numbers like {value} read both as thousands and as decimals, and no number in this "
-                         "file decides: state decimal = \".\" or \",\" in the mapping."),
-                      {"value": evidence.ambiguous})
-
-
-def number_label(decimal: str, reason: str) -> str:
-    example = "1,234.56" if decimal == "." else "1.234,56"
-    return f"{example} (decimal {'point' if decimal == '.' else 'comma'}{', ' + reason if reason else ''})"
+        return NumberFormat(".", N_("Excel writes numbers with a decimal point")), None
+    return None, (N_("Numbers like {value} read both as thousands and as decimals, and no number in this "
+                     "file decides: state decimal = \".\" or \",\" in the mapping."),
+                  {"value": evidence.ambiguous})
 
 
 def parse_numbers(values: pl.Series, decimal: str) -> pl.Series:

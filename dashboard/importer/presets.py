@@ -56,7 +56,7 @@ class Preset:
                 if all(header_key(h) in real for h in headers):
                     columns[field_name] = tuple(real[header_key(h)] for h in headers)
                     break
-        return SourceMapping(table.file_name, self.entity, columns, f"{self.name} preset", table.sheet,
+        return SourceMapping(table.file_name, self.entity, columns, self.name, True, table.sheet,
                              values=self.values)
 
 

@@ -68,17 +68,32 @@ class CountryFinding:
     proposal_name: str | None
 
 
+@dataclass(frozen=True)
+class FormatFound:
+    """How a column's dates or numbers are read (`pattern`: "DD/MM/YYYY", "1.234,56") and why."""
+
+    column: str
+    pattern: str
+    why: str = ""
+    values: Mapping[str, object] = field(default_factory=dict)
+
+    def text(self, t: Translate = english) -> str:
+        return f"{self.pattern} ({t(self.why, **self.values)})" if self.why else self.pattern
+
+
 @dataclass
 class SourceSummary:
-    """How one source table is read: who recognised it, which column fills which field, the formats
-    detected, the values mapped and the columns left out."""
+    """How one source table is read: the preset or mapping file that reads it, which column fills which
+    field, the formats detected, the values mapped and the columns left out."""
 
     file: str
     entity: str
-    recognised_as: str
+    # A preset's name ("Salesforce Accounts") or the mapping file's.
+    read_by: str
+    by_preset: bool
     rows: int
     columns: list[tuple[str, str]] = field(default_factory=list)
-    formats: list[tuple[str, str]] = field(default_factory=list)
+    formats: list[FormatFound] = field(default_factory=list)
     values: dict[str, dict[str, str]] = field(default_factory=dict)
     skipped_columns: list[str] = field(default_factory=list)
 
@@ -114,9 +129,10 @@ class Report:
         """The report in English, for the command line."""
         lines = [f"{'Dry run: nothing written. ' if self.dry_run else ''}Target {self.target}: {self.action}"]
         for source in self.sources:
-            lines += ["", f"{source.file} -> {source.entity} ({source.recognised_as}), {source.rows:,} rows"]
+            read_by = f"{source.read_by} preset" if source.by_preset else f"mapping file {source.read_by}"
+            lines += ["", f"{source.file} -> {source.entity} ({read_by}), {source.rows:,} rows"]
             lines += [f"  {name:<18} <- {column}" for name, column in source.columns]
-            lines += [f"  format of {column}: {what}" for column, what in source.formats]
+            lines += [f"  format of {found.column}: {found.text()}" for found in source.formats]
             for name, mapped in source.values.items():
                 pairs = ", ".join(f"{k!r} -> {v or '(empty)'}" for k, v in mapped.items())
                 lines.append(f"  values of {name}: {pairs}")

@@ -39,6 +39,7 @@ PAGES: tuple[PageSpec, ...] = (
     # Record-level compliance data is not for a shared screen.
     PageSpec("data_quality", "data_quality.py", N_("Data quality & compliance"), N_("Data & compliance"),
              ALL_ROLES - {"team_screen"}),
+    PageSpec("import_data", "import_data.py", N_("Import data"), N_("Data & compliance"), frozenset({"admin"})),
 )
 GROUPS = ("Overview", "Markets & map", "Satisfaction", "Teams", "Partners", "Customers", "Data & compliance")
 

@@ -222,3 +222,20 @@ def test_the_command_line(sqlite_url: str, tmp_path: Path, capsys: pytest.Captur
                  str(B2B)]) == 1
     assert problems.read_text().splitlines() == [
         "file,row,column,value,why", "sales_pipeline.csv,12,engage_date,,opened_at is required and empty."]
+
+
+def test_a_company_in_one_currency_sees_its_own_amounts(sqlite_url: str, tmp_path: Path) -> None:
+    folder = Path(__file__).parent / "fixtures" / "imports" / "eur_company"
+    report = run(Request([folder], sqlite_url, folder / "mapping.toml"))
+    assert report.ok, report.text()
+    # No USD amounts, so no base rate: only the company's own two EUR rates.
+    assert rows(sqlite_url, "fx_rates", "currency") == [("EUR",), ("EUR",)]
+    src = snapshot_of(sqlite_url, tmp_path / "snapshot")
+    q1 = Filters(start=dt.date(2024, 1, 1), end=dt.date(2024, 3, 31))
+    # Won: 1.000,00 EUR on 15.01.2024 at 1.10 USD and 500,00 EUR on 20.02.2024 at 1.20 USD.
+    assert revenue_by_country(src, q1).select("country_iso2", "revenue").rows() == [
+        ("DE", pytest.approx(1100.0)), ("AT", pytest.approx(600.0))]
+    # In euros, each amount goes to USD and back at its own day's rate: the books' own amounts.
+    in_euros = Filters(start=q1.start, end=q1.end, currency="EUR")
+    assert revenue_by_country(src, in_euros).select("country_iso2", "revenue").rows() == [
+        ("DE", pytest.approx(1000.0)), ("AT", pytest.approx(500.0))]

@@ -66,10 +66,6 @@ class Converted:
     # Spreadsheet rows left out for lacking a required value (--skip-incomplete).
     skipped_rows: int = 0
 
-    @property
-    def columns(self) -> list[str]:
-        return [c for c in self.frame.columns if c not in (ROW, KEY) and not c.startswith(REF)]
-
 
 class _Reader:
     """Reads one source table as one entity, collecting problems as it goes."""

@@ -66,7 +66,7 @@ VOCABULARIES: dict[str, Vocabulary] = {v.name: v for v in (
         "refunded": ("returned", "refund"),
     }),
     Vocabulary("channel", CHANNELS, {
-        "email": ("e-mail", "mail", "inbound email"), "phone": ("call", "telephone", "voice", "phone call"),
+        "email": ("mail", "inbound email"), "phone": ("call", "telephone", "voice", "phone call"),
         "chat": ("live chat", "web chat", "chatbot"), "visit": ("meeting", "in person", "on-site"),
         "WeChat": ("weixin", "微信"),
     }),
@@ -96,7 +96,7 @@ VOCABULARIES: dict[str, Vocabulary] = {v.name: v for v in (
     Vocabulary("size_band", SIZE_BANDS, {}),
     Vocabulary("scope_kind", ("team", "region"), {}),
     Vocabulary("target_metric", ("revenue_usd", "new_customers", "sla_attainment", "first_response_median_hours"),
-               {"revenue_usd": ("revenue",), "new_customers": ("new customers",)}),
+               {"revenue_usd": ("revenue",)}),
     Vocabulary("boolean", ("true", "false"), {"true": ("yes", "y", "1", "x", "checked", "opted in", "granted"),
                                               "false": ("no", "n", "0", "unchecked", "opted out", "withdrawn")}),
 )}

@@ -63,8 +63,6 @@ class Converted:
     notes: list[Note] = field(default_factory=list)
     unmapped: list[Unmapped] = field(default_factory=list)
     countries: dict[str, CountryFinding] = field(default_factory=dict)
-    # Spreadsheet rows left out for lacking a required value (--skip-incomplete).
-    skipped_rows: int = 0
 
 
 class _Reader:
@@ -139,7 +137,7 @@ class _Reader:
         for f in entity.fields:
             if f.name not in texts or f.kind is Kind.ID:
                 continue
-            value = self.field_value(f, texts[f.name], texts, file_dates, file_numbers, out)
+            value = self.field_value(f, texts[f.name], file_dates, file_numbers, out)
             if value is None:
                 continue
             if f.kind is Kind.REFERENCE:
@@ -155,7 +153,7 @@ class _Reader:
         return Converted(entity, self.mapping, self.table, frame, self.summary, self.problems, self.notes,
                          self.unmapped, self.countries)
 
-    def field_value(self, f: Field, text: pl.Series, texts: dict[str, pl.Series],
+    def field_value(self, f: Field, text: pl.Series,
                     file_dates: list[tuple[str, DateEvidence]], file_numbers: list[tuple[str, NumberEvidence]],
                     out: dict[str, pl.Series]) -> pl.Series | None:
         options = self.mapping.options
@@ -201,6 +199,7 @@ class _Reader:
                     self.problem(N_("Not a whole number."), {}, row, label, value)
                 return parsed.round(0).cast(pl.Int64, strict=False)
             if f.kind is Kind.MONEY:
+                # The currency an amount names itself ("€ 1 234"); `currencies` weighs it with the others.
                 out["_currency_in_value"] = currency_in_values(text)
                 return parsed.round(MONEY_DECIMALS)
             return parsed.round(RATE_DECIMALS)
@@ -254,6 +253,8 @@ class _Reader:
     def required(self, texts: dict[str, pl.Series], out: dict[str, pl.Series]) -> None:
         """Every required field has a column, and a value in every row."""
         for f in self.entity.fields:
+            # A missing customer goes to Unassigned, a customer's missing creation date is its first
+            # activity: both are decided in link, where all sources are known.
             if not self.entity.required(f) or f.kind is Kind.REFERENCE or (
                     self.entity.name == "customers" and f.name == "created_at"):
                 continue
@@ -337,7 +338,6 @@ def convert(table: SourceTable, mapping: SourceMapping, confirmed_countries: dic
         required_problem = {N_("{field} is required and empty.")}
         converted.problems = [p for p in converted.problems if p.why not in required_problem]
         converted.frame = converted.frame.filter(~pl.col(ROW).is_in(sorted(reader.incomplete)))
-        converted.skipped_rows = len(reader.incomplete)
         converted.notes.append(Note(table.name, N_("{n} rows lacking a required value left out (--skip-incomplete)."),
                                     {"n": len(reader.incomplete)}))
     converted.problems += duplicates(converted)

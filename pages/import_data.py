@@ -25,7 +25,7 @@ components.header(ctx, t("Import data"))
 ENTITIES = {"regions": N_("Regions"), "countries": N_("Countries"), "fx_rates": N_("Exchange rates"),
             "teams": N_("Teams"), "reps": N_("Reps"), "partners": N_("Partners"), "customers": N_("Customers"),
             "contacts": N_("Contacts"), "orders": N_("Orders"), "opportunities": N_("Opportunities"),
-            "interactions": N_("Interactions"), "tickets": N_("Tickets"), "surveys": N_("Surveys"),
+            "interactions": N_("Interactions"), "tickets": N_("Service tickets"), "surveys": N_("Surveys"),
             "targets": N_("Targets")}
 DATE_ORDER_LABELS = {None: N_("Decided by the values"), DAY_FIRST: N_("Day first (31/01/2024)"),
                      MONTH_FIRST: N_("Month first (01/31/2024)")}
@@ -38,7 +38,8 @@ def entity(name: str) -> str:
 
 
 def show(report: Report) -> None:
-    st.caption(t("Target {target}: this import {action}", target=report.target, action=t(report.action)))
+    # Text from the files and the URL is shown as plain text, never as Markdown.
+    st.text(t("Target {target}: this import {action}", target=report.target, action=t(report.action)))
     if report.sources:
         st.subheader(t("What each file holds"))
         st.dataframe(pl.DataFrame({
@@ -52,13 +53,18 @@ def show(report: Report) -> None:
             with st.expander(t("{file}: columns, formats and values", file=source.file)):
                 st.dataframe(pl.DataFrame(source.columns, schema=["field", "column"], orient="row"),
                              hide_index=True, column_config={"field": t("Meridian field"), "column": t("Column")})
-                for found in source.formats:
-                    st.write(t("Format of {column}: {format}", column=found.column, format=found.text(t)))
-                for name, mapped in source.values.items():
-                    st.write(t("Values of {field}: {pairs}", field=name,
-                               pairs=", ".join(f"{k} → {v or '∅'}" for k, v in mapped.items())))
+                if source.formats:
+                    st.dataframe(pl.DataFrame([(f.column, f.text(t)) for f in source.formats],
+                                              schema=["column", "format"], orient="row"), hide_index=True,
+                                 column_config={"column": t("Column"), "format": t("Format")})
+                mapped = [(name, value, meridian) for name, values in source.values.items()
+                          for value, meridian in values.items()]
+                if mapped:
+                    st.dataframe(pl.DataFrame(mapped, schema=["field", "value", "meridian"], orient="row"),
+                                 hide_index=True, column_config={"field": t("Meridian field"), "value": t("Value"),
+                                                                 "meridian": t("Stored as")})
                 if source.skipped_columns:
-                    st.write(t("Columns not used: {columns}", columns=", ".join(source.skipped_columns)))
+                    st.text(t("Columns not used: {columns}", columns=", ".join(source.skipped_columns)))
     if report.problems:
         st.error(t("{n} problems: nothing is imported until they are fixed.", n=len(report.problems)))
         st.dataframe(pl.DataFrame({"file": [p.file for p in report.problems], "row": [p.row for p in report.problems],
@@ -93,7 +99,7 @@ def show(report: Report) -> None:
                      column_config={"file": t("File"), "field": t("Meridian field"), "value": t("Value"),
                                     "rows": t("Rows")})
     for note in report.notes:
-        st.caption(f"{note.file}: {note.text(t)}" if note.file else note.text(t))
+        st.text(f"{note.file}: {note.text(t)}" if note.file else note.text(t))
     if report.preview:
         st.subheader(t("First rows as Meridian will store them"))
         for tab, frame in zip(st.tabs([entity(n) for n in report.preview]), report.preview.values(), strict=True):

@@ -75,7 +75,7 @@ def test_check_then_import_then_refresh(app: tuple[AppTest, str]) -> None:
     at.file_uploader(key="import_files").set_value(uploads("salesforce")).run()
     assert not at.exception, at.exception
     # Checked, not written: the store still holds the 8 customers of the B2B import.
-    assert any("updates this Meridian import store." in c.value for c in at.caption)
+    assert any("updates this Meridian import store." in x.value for x in at.text)
     assert customers(url) == 8
     at.button(key="import_confirm").click().run()
     assert not at.exception, at.exception

@@ -1,4 +1,4 @@
-"""The `meridian` command: generate, refresh, check, serve, bench, hash-password."""
+"""The `meridian` command: generate, refresh, check, serve, bench, hash-password, import."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from dashboard.db import (
     sqlite_path,
 )
 from dashboard.demo import DEFAULT_CUSTOMERS, DEFAULT_SEED, default_as_of
+from dashboard.importer import cli as importer_cli
 from dashboard.paths import PROJECT_ROOT
 from dashboard.schema import TABLE_ORDER
 from dashboard.snapshot import SnapshotError
@@ -49,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--customers", type=int, default=DEFAULT_CUSTOMERS)
     bench.add_argument("--output", type=Path, help="write the result table (Markdown) here too")
     sub.add_parser("hash-password", help="hash a password for .streamlit/users.toml")
+    importer_cli.add_parser(sub)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
@@ -130,7 +132,7 @@ def _hash_password(_args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"generate": _generate, "refresh": _refresh, "check": _check, "serve": _serve, "bench": _bench,
-            "hash-password": _hash_password}
+            "hash-password": _hash_password, "import": importer_cli.run_command}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -43,6 +43,7 @@ PAGES: tuple[PageSpec, ...] = (
     # Record-level compliance data is for roles with the compliance right (never a shared screen).
     PageSpec("data_quality", "data_quality.py", N_("Data quality & compliance"), N_("Data & compliance"),
              right="compliance"),
+    PageSpec("import_data", "import_data.py", N_("Import data"), N_("Data & compliance"), right="admin"),
 )
 GROUPS = ("Overview", "Markets & map", "Satisfaction", "Teams", "Partners", "Customers", "Data & compliance")
 

@@ -31,6 +31,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.types import TypeEngine
 
@@ -293,6 +294,17 @@ meridian_meta = Table(
     store_metadata,
     Column("key", String(64), primary_key=True),
     Column("value", String(400), nullable=False),
+)
+
+# An import store's stable ids: the integer id Meridian gave each source record (an entity and the
+# source's own id, or its name or content where it has none), so a re-import updates, never duplicates.
+meridian_keys = Table(
+    "meridian_keys",
+    store_metadata,
+    Column("entity", String(32), primary_key=True),
+    Column("source_id", String(255), primary_key=True),
+    Column("id", Integer, nullable=False),
+    UniqueConstraint("entity", "id"),
 )
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import nav
+from dashboard import nav, roles
 from dashboard.db import read_only_engine
 from dashboard.paths import PROJECT_ROOT
 from dashboard.snapshot import refresh, snapshot_root
@@ -71,6 +71,8 @@ def shown(markdown: str) -> str:
 def test_page_renders(app: AppTest, spec: nav.PageSpec, lang: str) -> None:
     app.query_params["lang"] = lang
     app.run()
+    if spec.right:  # a page that needs a right: as the administrator, who has them all
+        app.selectbox(key="role").set_value("admin").run()
     app.switch_page(page_path(spec)).run()
     assert not app.exception, app.exception
     assert not app.error, [e.value for e in app.error]
@@ -127,6 +129,7 @@ def test_regional_lead_sees_only_their_region(app: AppTest) -> None:
 
 
 def test_shared_screen_cannot_open_compliance(app: AppTest) -> None:
+    assert nav.page("data_quality") not in nav.pages_for(roles.roles()["team_screen"])
     app.run()
     app.selectbox(key="role").set_value("team_screen").run()
     with pytest.raises(ValueError, match="Could not find a navigation page"):

@@ -46,10 +46,14 @@ def main(argv: list[str] | None = None) -> int:
     serve = sub.add_parser("serve", help="serve the dashboard (builds the demo data on first run)")
     serve.add_argument("--port", type=int, default=8501)
     serve.add_argument("--address", default="127.0.0.1")
+    serve.add_argument("--demo", action="store_true",
+                       help="offer the demo sign-in (pick any role) without a users file: for demo data only")
     bench = sub.add_parser("bench", help="time snapshot builds and every query against pandas and DuckDB")
     bench.add_argument("--customers", type=int, default=DEFAULT_CUSTOMERS)
     bench.add_argument("--output", type=Path, help="write the result table (Markdown) here too")
     sub.add_parser("hash-password", help="hash a password for .streamlit/users.toml")
+    trail = sub.add_parser("audit", help="verify the audit trail and export it as CSV")
+    trail.add_argument("--output", type=Path, help="write the trail here (CSV; default: standard output)")
     importer_cli.add_parser(sub)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -88,6 +92,11 @@ def _update_snapshot(url: str, full: bool = False) -> dict[str, int]:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from dashboard.roles import check_files
+
+    access = check_files()
+    for problem in access:
+        print(f"meridian: {problem}", file=sys.stderr)
     url = args.url or resolve_url()
     problems = schema_problems(read_only_engine(url))
     if problems:
@@ -96,7 +105,7 @@ def _check(args: argparse.Namespace) -> int:
             print(f"  - {problem}", file=sys.stderr)
         return 1
     print(f"{redact(url)} matches the CRM schema.")
-    return 0
+    return 1 if access else 0
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -106,7 +115,7 @@ def _serve(args: argparse.Namespace) -> int:
         with tqdm(total=DEFAULT_CUSTOMERS, unit=" customers", desc="generating") as bar:
             bootstrap.ensure_demo(url, bar.update)
     _update_snapshot(url)
-    env = dict(os.environ, CRM_DATABASE_URL=url)
+    env = dict(os.environ, CRM_DATABASE_URL=url) | ({"MERIDIAN_DEMO": "1"} if args.demo else {})
     command = [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "dashboard" / "app.py"),
                "--server.port", str(args.port), "--server.address", args.address]
     print(f"Serving Meridian on http://{args.address}:{args.port}", flush=True)
@@ -124,6 +133,23 @@ def _bench(args: argparse.Namespace) -> int:
                       + (["--output", str(args.output)] if args.output else []))
 
 
+def _audit(args: argparse.Namespace) -> int:
+    from dashboard import audit
+
+    broken = audit.verify()
+    trail = audit.entries().sort("id")
+    if args.output:
+        trail.write_csv(args.output)
+    else:
+        sys.stdout.write(trail.write_csv())
+    if broken is not None:
+        print(f"meridian: the audit trail is broken at entry {broken}: it was changed after it was written.",
+              file=sys.stderr)
+        return 1
+    print(f"audit trail intact: {trail.height:,} entries", file=sys.stderr)
+    return 0
+
+
 def _hash_password(_args: argparse.Namespace) -> int:
     from dashboard.roles import hash_password
 
@@ -132,7 +158,7 @@ def _hash_password(_args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"generate": _generate, "refresh": _refresh, "check": _check, "serve": _serve, "bench": _bench,
-            "hash-password": _hash_password, "import": importer_cli.run_command}
+            "hash-password": _hash_password, "audit": _audit, "import": importer_cli.run_command}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -44,6 +44,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("data_quality", "data_quality.py", N_("Data quality & compliance"), N_("Data & compliance"),
              right="compliance"),
     PageSpec("import_data", "import_data.py", N_("Import data"), N_("Data & compliance"), right="admin"),
+    PageSpec("audit", "audit_trail.py", N_("Audit trail"), N_("Data & compliance"), right="admin"),
 )
 GROUPS = ("Overview", "Markets & map", "Satisfaction", "Teams", "Partners", "Customers", "Data & compliance")
 

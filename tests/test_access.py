@@ -237,3 +237,32 @@ def test_the_audit_trail_is_a_chain_that_shows_tampering(data: Path) -> None:
         connection.execute(update(audit.audit_log).where(audit.audit_log.c.action == "view")
                            .values(detail='{"page": "overview"}'))
     assert audit.verify() == int(entries.filter(entries["action"] == "view")["id"][0])
+
+
+def test_meridian_audit_exports_and_checks_the_trail(data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from dashboard import cli
+
+    audit.record("li.wei", "sign_in", role="lead_emea")
+    audit.record("li.wei", "export", what="partners", rows=12)
+    out = data / "trail.csv"
+    assert cli.main(["audit", "--output", str(out)]) == 0
+    lines = out.read_text().splitlines()
+    assert lines[0].startswith("id,at,user,action,detail") and len(lines) == 3
+    with store.engine().begin() as connection:
+        connection.execute(update(audit.audit_log).where(audit.audit_log.c.action == "sign_in").values(user="x"))
+    assert cli.main(["audit", "--output", str(out)]) == 1
+    assert "broken at entry 1" in capsys.readouterr().err
+
+
+def test_administrators_read_the_trail(data: Path, crm: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dashboard import nav
+
+    monkeypatch.setenv("MERIDIAN_DEMO", "1")
+    at = app_for(crm, monkeypatch).run()
+    at.selectbox(key="role").set_value("admin").run()
+    at.switch_page(nav.page("audit").path).run()
+    assert not at.exception
+    assert any("intact" in s.value for s in at.success)
+    at.selectbox(key="role").set_value("executive").run()
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page(nav.page("audit").path)

@@ -11,9 +11,9 @@ import polars as pl
 import streamlit as st
 from babel import dates
 
-from dashboard import fmt, sidebar, text, tiles
+from dashboard import audit, fmt, sidebar, text, tiles
 from dashboard.cache import cached
-from dashboard.context import Context
+from dashboard.context import Context, current
 from dashboard.freshness import refresh_now
 from dashboard.i18n import Translate, babel_locale
 from queries import kpis, markets
@@ -222,18 +222,36 @@ def apply_style(shared_screen: bool) -> None:
 ROW_PX, HEADER_PX, MAX_ROWS = 35, 38, 25
 
 
-def table(t: Translate, frame: pl.DataFrame, column_config: dict, key: str) -> None:
-    """A table sized to its rows (no inner scrollbar) up to MAX_ROWS, then paged."""
+def table(t: Translate, frame: pl.DataFrame, column_config: dict, key: str, export: str | None = None) -> None:
+    """A table sized to its rows (no inner scrollbar) up to MAX_ROWS, then paged. With `export` (a file
+    name), roles with the export right may download all of its rows as CSV."""
     pages = max(1, -(-frame.height // MAX_ROWS))
     place = st.container()
     page = 1
+    left, right = st.columns([5, 1], vertical_alignment="bottom")
     if pages > 1:
-        _, right = st.columns([5, 1])
         page = int(right.number_input(t("Page (of {pages})", pages=pages), min_value=1, max_value=pages, value=1,
                                       key=f"{key}-page"))
+    ctx = current()
+    if export and ctx.user.role.can("export"):
+        left.download_button(t("Download (CSV)"), csv_bytes(frame, column_config), f"{export}.csv", "text/csv",
+                             key=f"{key}-export", on_click=audit.record, args=(ctx.user.name, "export"),
+                             kwargs={"what": export, "rows": frame.height, "filters": ctx.filters.to_params()})
     shown = frame.slice((page - 1) * MAX_ROWS, MAX_ROWS)
     place.dataframe(shown, hide_index=True, width="stretch", column_config=column_config,
                     height=HEADER_PX + ROW_PX * max(shown.height, 1) + 2, key=key)
+
+
+def csv_bytes(frame: pl.DataFrame, column_config: dict) -> bytes:
+    """The table as a spreadsheet would open it: the columns' own labels, and no cell a spreadsheet
+    would run as a formula."""
+    def label(column: str) -> str:
+        config = column_config.get(column)
+        return config if isinstance(config, str) else (config or {}).get("label") or column
+
+    safe = frame.with_columns(pl.col(c).map_elements(text.spreadsheet_safe, return_dtype=pl.String)
+                              for c in frame.columns if frame.schema[c] == pl.String)
+    return safe.rename({c: label(c) for c in frame.columns}).write_csv().encode("utf-8-sig")
 
 
 def number_column(label: str, help_text: str | None = None) -> Any:

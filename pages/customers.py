@@ -47,4 +47,5 @@ else:
         "customer_id": st.column_config.NumberColumn(t("ID"), format="plain"), "name": t("Customer"),
         "country": t("Country"), "city": t("City"), "segment": t("Segment"), "email": t("E-mail"),
         "revenue": components.number_column(t("Revenue ({currency})", currency=f.currency)),
-        "orders": st.column_config.NumberColumn(t("Orders"), format="localized")}, key="top_customers")
+        "orders": st.column_config.NumberColumn(t("Orders"), format="localized")},
+        key="top_customers", export="top-customers")

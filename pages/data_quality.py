@@ -32,4 +32,5 @@ else:
         "regime": t("Regime"), "received": count(t("Received"), format="localized"),
         "closed": count(t("Closed"), format="localized"), "open": count(t("Open"), format="localized"),
         "overdue": count(t("Overdue"), format="localized"), "closed_late": count(t("Closed late"), format="localized"),
-        "median_days": components.number_column(t("Median time to close"))}, key="requests")
+        "median_days": components.number_column(t("Median time to close"))},
+        key="requests", export="data-subject-requests")

@@ -40,4 +40,4 @@ else:
         "win_rate": components.kpi_column(win, t), "deal_cycle_days": components.kpi_column(cycle, t),
         "responses": count(t("Responses"), format="localized"),
         "nps": components.kpi_column(nps, t),
-    }, key="partners")
+    }, key="partners", export="partners")

@@ -47,4 +47,4 @@ else:
         "promoters": count(t("Promoters"), format="localized"), "passives": count(t("Passives"), format="localized"),
         "detractors": count(t("Detractors"), format="localized"),
         "nps": components.kpi_column(nps_kpi, t),
-    }, key="nps_by_country")
+    }, key="nps_by_country", export="nps-by-country")

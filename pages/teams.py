@@ -43,7 +43,7 @@ else:
         "actual": components.number_column(t("Actual")),
         "attainment": components.number_column(t("Attainment"), t("Actual over target; not given where lower "
                                                                   "is better: compare target and actual.")),
-        "status": t("Status")}, key="targets")
+        "status": t("Status")}, key="targets", export="targets")
     thresholds = load().targets
     st.caption(t("Money in {currency}. Monthly targets are prorated to the days of the period in each month. On "
                  "track: at least {on_track} of target; at risk: at least {at_risk}; where lower is better, "

@@ -266,3 +266,26 @@ def test_administrators_read_the_trail(data: Path, crm: str, monkeypatch: pytest
     at.selectbox(key="role").set_value("executive").run()
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page(nav.page("audit").path)
+
+
+def test_exports_are_neutralised_and_recorded(data: Path, crm: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import polars as pl
+    import streamlit as st
+
+    from dashboard.components import csv_bytes
+
+    frame = pl.DataFrame({"name": ["=HYPERLINK(\"https://evil.example\")", "Acme", "+1", "\u202eevil"],
+                          "orders": [1, 2, 3, 4]})
+    exported = csv_bytes(frame, {"name": st.column_config.TextColumn("Customer"), "orders": "Orders"})
+    assert exported.decode("utf-8-sig").splitlines() == [
+        "Customer,Orders", "\"'=HYPERLINK(\"\"https://evil.example\"\")\",1", "Acme,2", "'+1,3", "evil,4"]
+    monkeypatch.setenv("MERIDIAN_DEMO", "1")
+    at = app_for(crm, monkeypatch).run()
+    at.selectbox(key="role").set_value("admin").run()
+    from dashboard import nav
+
+    at.switch_page(nav.page("partners").path).run()
+    assert any(b.label == "Download (CSV)" for b in at.get("download_button"))
+    at.selectbox(key="role").set_value("team_screen").run()
+    at.switch_page(nav.page("partners").path).run()
+    assert not at.get("download_button")  # the shared screen has no export right

@@ -13,12 +13,16 @@ from queries import markets, revenue
 def market_movers(src: Snapshot, f: Filters) -> pl.DataFrame:
     """country_iso2, name, revenue, previous (comparison period), change, change_pct (null where the
     market had no revenue before). Sorted by change, largest rise first. Customers whose country code
-    is not a known country are one market named by `markets.UNKNOWN` (a translation key)."""
-    now = revenue.revenue_by_country(src, f).select("country_iso2", "revenue")
+    is not a known country are one market named by `markets.UNKNOWN` (a translation key). A market
+    whose revenue is not shown to the viewer in either period (too few customers) is left out."""
+    now = revenue.revenue_by_country(src, f).select("country_iso2", "revenue", "customers")
     before = revenue.revenue_by_country(src, f.comparison()).select(
-        "country_iso2", pl.col("revenue").alias("previous"))
+        "country_iso2", pl.col("revenue").alias("previous"), pl.col("customers").alias("customers_before"))
     names = markets.countries(src, f).select("country_iso2", "name")
+    hidden = ((pl.col("revenue").is_null() & pl.col("customers").is_not_null())
+              | (pl.col("previous").is_null() & pl.col("customers_before").is_not_null()))
     return (now.join(before, on="country_iso2", how="full", coalesce=True)
+            .filter(~hidden)
             .with_columns(pl.col("revenue", "previous").fill_null(0.0))
             .with_columns((pl.col("revenue") - pl.col("previous")).alias("change"),
                           pl.when(pl.col("previous") > 0)

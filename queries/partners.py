@@ -7,6 +7,7 @@ import polars as pl
 from dashboard.filters import Filters
 from dashboard.snapshot import Snapshot
 from queries.common import between, in_reporting_currency, rows
+from queries.privacy import suppress_small
 from queries.revenue import won_orders
 from queries.satisfaction import NPS, nps_columns
 
@@ -90,7 +91,9 @@ def partner_revenue_by(src: Snapshot, f: Filters, by: str | pl.Expr) -> pl.DataF
 def partner_scorecard(src: Snapshot, f: Filters) -> pl.DataFrame:
     """One row per partner with activity in the period: partner_id, name, kind, country_iso2, tier,
     status, revenue (sourced, reporting currency), orders, customers, closed, won, win_rate,
-    deal_cycle_days, responses, nps (of the partner's customers). Sorted by revenue."""
+    deal_cycle_days, responses, nps (of the partner's customers). Sorted by revenue. Without
+    personal-data rights, the revenue, orders and NPS of a partner with fewer than `privacy.MIN_GROUP`
+    customers are empty."""
     sourced = (won_orders(src, f).filter(pl.col("partner_id").is_not_null()).group_by("partner_id")
                .agg(pl.col("amount").sum().alias("revenue"), pl.len().alias("orders"),
                     pl.col("customer_id").n_unique().alias("customers")))
@@ -108,4 +111,5 @@ def partner_scorecard(src: Snapshot, f: Filters) -> pl.DataFrame:
             .with_columns(pl.col("revenue", "orders", "customers", "closed", "won").fill_null(0))
             .select("partner_id", "name", "kind", "country_iso2", "tier", "status", "revenue", "orders",
                     "customers", "closed", "won", "win_rate", "deal_cycle_days", "responses", "nps")
-            .sort("revenue", "partner_id", descending=[True, False]).collect())
+            .sort("revenue", "partner_id", descending=[True, False]).collect()
+            .pipe(suppress_small, f.personal_data, "partner_id", ["revenue", "orders", "nps"]))

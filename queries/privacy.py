@@ -23,3 +23,21 @@ def masked_email(column: str) -> pl.Expr:
 
 def masked_text(column: str) -> pl.Expr:
     return pl.col(column).map_elements(mask_text, return_dtype=pl.String).alias(column)
+
+
+# A group of fewer customers than this, in a breakdown by something that can single people out (a
+# country, a city, a segment, a language, a partner), is not shown to roles without personal-data
+# rights: two customers in a town are two people.
+MIN_GROUP = 5
+PERSONAL_DIMENSIONS = frozenset({"country_iso2", "city", "segment", "industry", "preferred_language",
+                                 "preferred_channel", "language", "customer_partner_id", "partner_id"})
+
+
+def suppress_small(frame: pl.DataFrame, personal_data: bool, by: object, values: list[str],
+                   customers: str = "customers") -> pl.DataFrame:
+    """`frame` with the `values` of groups of fewer than MIN_GROUP `customers` emptied, when grouped by a
+    personal dimension for a role without personal-data rights."""
+    if personal_data or not isinstance(by, str) or by not in PERSONAL_DIMENSIONS:
+        return frame
+    small = pl.col(customers) < MIN_GROUP
+    return frame.with_columns(pl.when(~small).then(pl.col(c)).alias(c) for c in values)

@@ -7,6 +7,7 @@ import polars as pl
 from dashboard.filters import Filters
 from dashboard.snapshot import Snapshot
 from queries.common import in_reporting_currency, rows
+from queries.privacy import suppress_small
 
 WON = pl.col("status") == "won"
 
@@ -34,8 +35,12 @@ def revenue_by(src: Snapshot, f: Filters, by: str | pl.Expr) -> pl.DataFrame:
 
 
 def revenue_by_country(src: Snapshot, f: Filters) -> pl.DataFrame:
-    """country_iso2, revenue, orders, customers; sorted by revenue, largest first."""
-    return (won_orders(src, f).group_by("country_iso2")
-            .agg(pl.col("amount").sum().alias("revenue"), pl.len().alias("orders"),
-                 pl.col("customer_id").n_unique().alias("customers"))
-            .sort("revenue", "country_iso2", descending=[True, False]).collect())
+    """country_iso2, revenue, orders, customers (who bought); sorted by revenue, largest first. Without
+    personal-data rights, a country's revenue and orders from fewer than `privacy.MIN_GROUP` customers
+    are empty."""
+    frame = (won_orders(src, f).group_by("country_iso2")
+             .agg(pl.col("amount").sum().alias("revenue"), pl.len().alias("orders"),
+                  pl.col("master_id").n_unique().alias("customers"))
+             .sort("revenue", "country_iso2", descending=[True, False], nulls_last=True).collect())
+    return suppress_small(frame, f.personal_data, "country_iso2", ["revenue", "orders"]).sort(
+        "revenue", "country_iso2", descending=[True, False], nulls_last=True)

@@ -40,9 +40,12 @@ def test_revenue_in_reporting_currency_uses_rate_of_each_date(tiny_src: Snapshot
 
 
 def test_revenue_by_country_and_comparison(tiny_src: Snapshot) -> None:
-    by_country = revenue.revenue_by_country(tiny_src, PERIOD)
-    assert by_country.select("country_iso2", "revenue", "orders").rows() == [("US", 1500.0, 2),
-                                                                               ("DE", pytest.approx(290.0), 3)]
+    by_country = revenue.revenue_by_country(tiny_src, replace(PERIOD, personal_data=True))
+    # US: orders 1 and 2 of customer 1; DE: orders 4 and 5 of customer 3, 10 of customer 4.
+    assert by_country.select("country_iso2", "revenue", "orders", "customers").rows() == [
+        ("US", 1500.0, 2, 1), ("DE", pytest.approx(290.0), 3, 2)]
+    # Without personal-data rights, one or two customers are too few to show a country's revenue.
+    assert revenue.revenue_by_country(tiny_src, PERIOD)["revenue"].to_list() == [None, None]
     # Comparison period: order 7, 800 USD.
     assert revenue.revenue(tiny_src, PERIOD.comparison())["revenue"][0] == pytest.approx(800)
 
@@ -124,8 +127,10 @@ def test_win_rate_deal_cycle_partners(tiny_src: Snapshot) -> None:
     assert row["win_rate"] == pytest.approx(2 / 3)
     assert row["deal_cycle_days"] == pytest.approx(42.5)
     assert partners.active_partners(tiny_src, PERIOD)["active_partners"][0] == 1
-    card = partners.partner_scorecard(tiny_src, PERIOD).row(0, named=True)
+    card = partners.partner_scorecard(tiny_src, replace(PERIOD, personal_data=True)).row(0, named=True)
     assert (card["partner_id"], card["revenue"], card["orders"], card["customers"]) == (1, 1500.0, 2, 1)
+    # Partner 1's single customer is too few to show its revenue without personal-data rights.
+    assert partners.partner_scorecard(tiny_src, PERIOD)["revenue"].to_list() == [None]
     assert (card["closed"], card["won"], card["win_rate"], card["deal_cycle_days"]) == (2, 1, 0.5, 45.0)
     # Customer 1's NPS answers: 10 and 9.
     assert (card["responses"], card["nps"]) == (2, 100.0)
@@ -184,10 +189,12 @@ def test_headline_kpis_and_movers(tiny_src: Snapshot) -> None:
     assert (measured["nps"]["sample"], measured["nps"]["previous_sample"]) == (6, 0)
     # Partner 1 is active and sourced orders 1 and 2.
     assert (measured["active_partners"]["value"], measured["partner_revenue"]["value"]) == (1, 1500.0)
-    movers = overview.market_movers(tiny_src, PERIOD)
+    movers = overview.market_movers(tiny_src, replace(PERIOD, personal_data=True))
     # US: 1500 now against 800 before; DE: 290 against nothing.
     assert movers.select("country_iso2", "change").rows() == [("US", 700.0), ("DE", pytest.approx(290.0))]
     assert movers["change_pct"].to_list() == [pytest.approx(87.5), None]
+    # Without personal-data rights, both markets are too small to show.
+    assert overview.market_movers(tiny_src, PERIOD).is_empty()
 
 
 def test_monthly_trends_cover_twelve_months(tiny_src: Snapshot) -> None:

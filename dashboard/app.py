@@ -21,5 +21,11 @@ pages = {
     for group in nav.GROUPS
 }
 page = st.navigation({group: items for group, items in pages.items() if items})
+wanted = st.session_state.pop("wanted_page", None)
+if wanted is not None and wanted != page.url_path:  # back to the page a link asked for before sign-in
+    target = next((p for items in pages.values() for p in items if p.url_path == wanted), None)
+    if target is not None:
+        st.switch_page(target, query_params=st.query_params.to_dict())
+auth.write_cookie()
 activity.viewed(user, page.url_path or nav.PAGES[0].key, filters)
 page.run()

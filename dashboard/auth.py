@@ -19,6 +19,8 @@ import hashlib
 import json
 import logging
 import os
+import secrets
+from urllib.parse import urlparse
 
 import streamlit as st
 import streamlit.components.v1 as components
@@ -54,6 +56,11 @@ sign_in_failures = Table(
     "sign_in_failures", store.state_metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("key", String(300), nullable=False, index=True),
+    Column("at", DateTime, nullable=False),
+)
+ended_sessions = Table(
+    "ended_sessions", store.state_metadata,
+    Column("session", String(64), primary_key=True),
     Column("at", DateTime, nullable=False),
 )
 rehashed_passwords = Table(
@@ -165,7 +172,9 @@ def _set_cookie(value: str | None) -> None:
     st.session_state["pending_cookie"] = value
 
 
-def _flush_cookie() -> None:
+def write_cookie() -> None:
+    """Sends a pending cookie change to the browser. Called where the run goes on to draw a page: an
+    element of a run that switches page never reaches the browser."""
     if "pending_cookie" not in st.session_state:
         return
     value = st.session_state.pop("pending_cookie")
@@ -178,9 +187,12 @@ def _flush_cookie() -> None:
 
 
 def _start(account: Account, role: Role, method: str) -> User:
+    session = secrets.token_urlsafe(24)
     st.session_state["session"] = {"user": account.name, "fingerprint": _fingerprint(account),
-                                   "since": _now().isoformat()}
-    _set_cookie(signing.dumps({"user": account.name, "fingerprint": _fingerprint(account)}, "session"))
+                                   "since": _now().isoformat(), "id": session}
+    st.session_state.pop("signed_out", None)
+    _set_cookie(signing.dumps({"user": account.name, "fingerprint": _fingerprint(account), "id": session},
+                              "session"))
     audit.record(account.name, "sign_in", role=role.key, method=method)
     return User(account.name, role)
 
@@ -190,12 +202,13 @@ def _resumed(users: dict[str, Account], known: dict[str, Role]) -> User | None:
     expired, removed from the users file, or changed there since."""
     session = st.session_state.get("session")
     if session is None:
-        token = st.context.cookies.get(SESSION_COOKIE)
+        # Right after signing out, the browser still holds the cookie until the page tells it to forget it.
+        token = None if st.session_state.get("signed_out") else st.context.cookies.get(SESSION_COOKIE)
         payload = signing.loads(token, "session", SESSION_HOURS * 3600) if token else None
-        if payload is None:
+        if payload is None or _ended(str(payload.get("id"))):
             return None
         session = {"user": payload.get("user"), "fingerprint": payload.get("fingerprint"),
-                   "since": _now().isoformat()}
+                   "since": _now().isoformat(), "id": payload.get("id")}
         st.session_state["session"] = session
     account = users.get(session["user"])
     expired = _now() - dt.datetime.fromisoformat(session["since"]) > dt.timedelta(hours=SESSION_HOURS)
@@ -205,10 +218,21 @@ def _resumed(users: dict[str, Account], known: dict[str, Role]) -> User | None:
     return User(account.name, known[account.role])
 
 
+def _ended(session: str) -> bool:
+    with store.engine().connect() as connection:
+        return connection.execute(select(ended_sessions.c.session).where(
+            ended_sessions.c.session == session)).first() is not None
+
+
 def sign_out() -> None:
+    """Ends the session here and everywhere its cookie went: its id is recorded as ended."""
     session = st.session_state.pop("session", None)
     if session:
+        with store.engine().begin() as connection:
+            connection.execute(insert(ended_sessions).prefix_with("OR IGNORE"),
+                               {"session": str(session.get("id")), "at": _now()})
         audit.record(session["user"], "sign_out")
+    st.session_state["signed_out"] = True
     _set_cookie(None)
 
 
@@ -219,8 +243,8 @@ def client() -> str:
 # --- the gate ---------------------------------------------------------------------------------------
 
 def sign_in(t: Translate, url: str) -> User:
-    """The signed-in user, or the sign-in form (and nothing else) until there is one."""
-    _flush_cookie()
+    """The signed-in user, or the sign-in form (and nothing else) until there is one. Once the page to
+    show is settled, `write_cookie` sends the session cookie."""
     try:
         known = roles()
         users = accounts()
@@ -238,6 +262,9 @@ def sign_in(t: Translate, url: str) -> User:
         return _demo(t, known)
     user = _resumed(users, known) or _provider_user(t, users, known)
     if user is None:
+        # The page the link asked for, to go on to once signed in (the query parameters stay by themselves).
+        st.session_state.setdefault("wanted_page", urlparse(st.context.url or "/").path.rstrip("/").rsplit("/")[-1])
+        write_cookie()
         _form(t, users, known)
         st.stop()
     _signed_in_box(t, user)

@@ -18,6 +18,10 @@ BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
 # Markdown's punctuation, plus ":" (Streamlit's :icon: and :colour[…] directives, and bare links) and "$"
 # (formulas).
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=\"'&])")
+# Streamlit turns bare addresses into links after Markdown's escapes are read, so escaping cannot stop
+# it: an invisible word joiner inside "://", "www." and before "@" does.
+WORD_JOINER = "\u2060"
+LINK_STARTS = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?=@)", re.IGNORECASE)
 # OWASP: a cell starting with one of these is a formula to a spreadsheet.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -29,8 +33,9 @@ def clean(value: object) -> str:
 
 def markdown(value: object) -> str:
     """The value for a place that renders Markdown (st.title, st.caption, st.warning, labels, help):
-    every Markdown character escaped, so it shows literally."""
-    return MARKDOWN_SPECIAL.sub(r"\\\1", clean(value))
+    every Markdown character escaped and every address broken by a word joiner, so it shows literally
+    and links nowhere."""
+    return MARKDOWN_SPECIAL.sub(r"\\\1", LINK_STARTS.sub(WORD_JOINER, clean(value)))
 
 
 def html_safe(value: object) -> str:

@@ -18,7 +18,14 @@ def test_markdown_shows_the_characters(hostile: str) -> None:
     at = AppTest.from_string(f"import streamlit as st\nst.markdown({shown!r})").run()
     assert at.markdown[0].value == shown
     assert "](" not in shown and "![" not in shown
-    assert all(ch == "\\" or ch in hostile for ch in shown)
+    assert all(ch in ("\\", text.WORD_JOINER) or ch in hostile for ch in shown)
+
+
+def test_addresses_link_nowhere() -> None:
+    # Streamlit links bare addresses after reading escapes: a word joiner breaks them, invisibly.
+    assert text.markdown("https://evil.example") == "https\\:\u2060//evil\\.example"
+    assert text.markdown("www.evil.example") == "www\u2060\\.evil\\.example"
+    assert text.markdown("x@evil.example") == "x\u2060@evil\\.example"
 
 
 def test_bidi_overrides_are_removed() -> None:

@@ -15,6 +15,7 @@ import polars as pl
 
 from dashboard import fmt, theme
 from dashboard.i18n import translator
+from dashboard.text import html_safe
 
 PARTIAL_OPACITY = 0.4
 
@@ -29,9 +30,10 @@ def month_labels(months: pl.Series, partial: Sequence[bool] | None, lang: str) -
 
 
 def _labels(values: pl.Series, lang: str) -> list:
+    """Category labels: plotly reads HTML in them, so names from the data are escaped."""
     if values.dtype == pl.Date:
         return month_labels(values, None, lang)
-    return values.to_list()
+    return [html_safe(v) for v in values.to_list()]
 
 
 def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
@@ -117,7 +119,7 @@ def movers(frame: pl.DataFrame, currency: str, lang: str, title: str, limit: flo
     ticks = nice_ticks(0, largest, 4)
     signed_ticks = sorted({-v for v in ticks} | set(ticks))
     fig = go.Figure(go.Bar(
-        y=frame["name"].to_list(), x=frame["change"].to_list(), orientation="h", marker_color=colours,
+        y=_labels(frame["name"], lang), x=frame["change"].to_list(), orientation="h", marker_color=colours,
         text=texts, textposition="auto", customdata=texts, hovertemplate="%{y}: %{customdata}<extra></extra>",
     ))
     negative = any(v < 0 for v in frame["change"])

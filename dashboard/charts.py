@@ -93,7 +93,7 @@ def monthly_line(frame: pl.DataFrame, title: str, unit: str, lang: str, y_range:
         values = part["value"].to_list()
         texts = [value_text(v, unit, lang, digits=digits) for v in values]
         whole = [None if p else v for v, p in zip(values, partial, strict=True)]
-        fig.add_trace(go.Scatter(x=labels, y=whole, mode="lines+markers", name=str(key[0]), line_color=colour,
+        fig.add_trace(go.Scatter(x=labels, y=whole, mode="lines+markers", name=html_safe(key[0]), line_color=colour,
                                  customdata=texts, hovertemplate="%{x}: %{customdata}<extra>%{fullData.name}</extra>"))
         if any(partial) and len(values) > 1:
             tail = [v if (i >= len(values) - 2) else None for i, v in enumerate(values)]

@@ -390,7 +390,7 @@ def _build_facts(root: Path, changed: set[str]) -> None:
                     .join(customers.select("customer_id", "master_id", "region_id", "country_iso2", "segment",
                                            "customer_team_id", "customer_office"),
                           on="customer_id", how="left")
-                    .sort("at"))
+                    .sort("at", "customer_id"))
         _write_atomic_frame(facts / "activity.parquet", activity)
         # Per master record: a customer entered twice is one customer, active through either record.
         last = pl.scan_parquet(facts / "activity.parquet").group_by("master_id").agg(

@@ -25,8 +25,14 @@ AT_RISK_MIN_DAYS = 90
 
 
 def customers_in_view(src: Snapshot, f: Filters, *, in_period: bool = False) -> pl.LazyFrame:
-    """The customer records the viewer may see, each customer once (duplicates left out)."""
-    return rows(src, f, "customers", in_period=in_period).filter(~pl.col("duplicate"))
+    """The customer records the viewer may see, each customer once (duplicates left out); without
+    personal-data rights, consumers' names, e-mails and phones masked (computed only where selected)."""
+    frame = rows(src, f, "customers", in_period=in_period).filter(~pl.col("duplicate"))
+    if f.personal_data:
+        return frame
+    # Consumers are people: their names are personal data; companies' names are not.
+    return frame.with_columns(pl.when(pl.col("kind") == "B2C").then(masked_text("name")).otherwise(pl.col("name"))
+                              .alias("name"), masked_email("email"), masked_text("phone"))
 
 
 def activity(src: Snapshot, f: Filters) -> pl.LazyFrame:
@@ -204,19 +210,13 @@ def lifecycle(src: Snapshot, f: Filters) -> pl.DataFrame:
 
 def top_customers(src: Snapshot, f: Filters, limit: int = 20) -> pl.DataFrame:
     """customer_id, name, country_iso2, city, segment, email, revenue, orders — the customers with the
-    most revenue in the period (a customer entered twice under its master record). Name and e-mail
-    are masked unless the filters carry personal-data rights."""
+    most revenue in the period (a customer entered twice under its master record). Consumers' names
+    and e-mails are masked unless the filters carry personal-data rights (`customers_in_view`)."""
     best = (won_orders(src, f).group_by(pl.col("master_id").alias("customer_id"))
             .agg(pl.col("amount").sum().alias("revenue"), pl.len().cast(pl.Int64).alias("orders"))
             .sort("revenue", "customer_id", descending=[True, False]).head(limit))
     people = customers_in_view(src, f).select(
         pl.col("id").alias("customer_id"), "name", "country_iso2", "city", "segment", "kind", "email")
-    frame = best.join(people, on="customer_id", how="inner").sort("revenue", "customer_id",
-                                                                   descending=[True, False]).collect()
-    if not f.personal_data:
-        # Consumers are people: their names are personal data; companies' names are not.
-        frame = frame.with_columns(
-            pl.when(pl.col("kind") == "B2C").then(masked_text("name")).otherwise(pl.col("name")).alias("name"),
-            masked_email("email"),
-        )
-    return frame.select("customer_id", "name", "country_iso2", "city", "segment", "email", "revenue", "orders")
+    return (best.join(people, on="customer_id", how="inner")
+            .select("customer_id", "name", "country_iso2", "city", "segment", "email", "revenue", "orders")
+            .sort("revenue", "customer_id", descending=[True, False]).collect())

@@ -147,4 +147,6 @@ def active_people(src: Snapshot, f: Filters) -> pl.DataFrame:
                .join(src.scan("partners").select(pl.col("id").alias("partner_id"), "name"), on="partner_id")
                .select(pl.lit("partner").alias("kind"), pl.col("partner_id").alias("id"), "name",
                        pl.col("count").cast(pl.UInt32), "revenue"))
-    return pl.concat([reps.with_columns(pl.col("count").cast(pl.UInt32)), sourced]).collect()
+    return (pl.concat([reps.with_columns(pl.col("count").cast(pl.UInt32)), sourced])
+            .sort(pl.col("kind") == "partner", pl.col("revenue").fill_null(0), "count", "id",
+                  descending=[False, True, True, False]).collect())

@@ -21,11 +21,13 @@ pages = {
     for group in nav.GROUPS
 }
 page = st.navigation({group: items for group, items in pages.items() if items})
-wanted = st.session_state.pop("wanted_page", None)
-if wanted is not None and wanted != page.url_path:  # back to the page a link asked for before sign-in
+wanted, wanted_params = st.session_state.pop("wanted_page", None), st.session_state.pop("wanted_params", None)
+if wanted is not None and (wanted != page.url_path or wanted_params):  # the page a link asked for before sign-in
     target = next((p for items in pages.values() for p in items if p.url_path == wanted), None)
     if target is not None:
-        st.switch_page(target, query_params=st.query_params.to_dict())
+        if wanted_params:
+            st.session_state.pop("filters_seeded", None)  # the link's filters, not the start page's
+        st.switch_page(target, query_params=wanted_params or st.query_params.to_dict())
 auth.write_cookie()
 activity.viewed(user, page.url_path or nav.PAGES[0].key, filters)
 page.run()

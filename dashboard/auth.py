@@ -20,7 +20,7 @@ import json
 import logging
 import os
 import secrets
-from urllib.parse import urlparse
+from urllib.parse import parse_qsl, unquote, urlparse
 
 import streamlit as st
 import streamlit.components.v1 as components
@@ -46,6 +46,7 @@ from dashboard.text import markdown
 log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "meridian_session"
+RETURN_COOKIE = "meridian_return"
 SESSION_HOURS = 12
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
@@ -172,18 +173,43 @@ def _set_cookie(value: str | None) -> None:
     st.session_state["pending_cookie"] = value
 
 
+def _cookie_script(name: str, value: str | None, hours: int, same_site: str) -> str:
+    if value is None:
+        return f"document.cookie = '{name}=; Path=/; Max-Age=0; SameSite={same_site}';"
+    return (f"document.cookie = '{name}=' + {value} + '; Path=/; Max-Age={hours * 3600}; SameSite={same_site}'"
+            " + (location.protocol === 'https:' ? '; Secure' : '');")
+
+
 def write_cookie() -> None:
     """Sends a pending cookie change to the browser. Called where the run goes on to draw a page: an
     element of a run that switches page never reaches the browser."""
     if "pending_cookie" not in st.session_state:
         return
     value = st.session_state.pop("pending_cookie")
-    if value is None:
-        script = f"document.cookie = '{SESSION_COOKIE}=; Path=/; Max-Age=0; SameSite=Strict';"
-    else:
-        script = (f"document.cookie = '{SESSION_COOKIE}={value}; Path=/; Max-Age={SESSION_HOURS * 3600}; "
-                  "SameSite=Strict' + (location.protocol === 'https:' ? '; Secure' : '');")
+    script = _cookie_script(SESSION_COOKIE, None if value is None else f"'{value}'", SESSION_HOURS, "Strict")
+    if st.session_state.pop("forget_return", False):
+        script += _cookie_script(RETURN_COOKIE, None, 0, "Lax")
     components.html(f"<script>{script}</script>", height=0)
+
+
+def _remember_return() -> None:
+    """Keeps the page and filters a link asked for in a cookie: signing in at the identity provider
+    comes back to the start page, in a new session."""
+    components.html("<script>" + _cookie_script(
+        RETURN_COOKIE, "encodeURIComponent(parent.location.pathname + parent.location.search)", 1, "Lax")
+        + "</script>", height=0)
+
+
+def _returned() -> None:
+    """After signing in at the identity provider: where the link had asked to go, for the app to go on
+    to (`wanted_page`, `wanted_params`). Only a path of this site is taken."""
+    remembered = unquote(st.context.cookies.get(RETURN_COOKIE) or "")
+    if not remembered.startswith("/") or remembered.startswith("//"):
+        return
+    target = urlparse(remembered)
+    st.session_state["wanted_page"] = target.path.rstrip("/").rsplit("/")[-1]
+    st.session_state["wanted_params"] = dict(parse_qsl(target.query))
+    st.session_state["forget_return"] = True
 
 
 def _start(account: Account, role: Role, method: str) -> User:
@@ -265,6 +291,8 @@ def sign_in(t: Translate, url: str) -> User:
         # The page the link asked for, to go on to once signed in (the query parameters stay by themselves).
         st.session_state.setdefault("wanted_page", urlparse(st.context.url or "/").path.rstrip("/").rsplit("/")[-1])
         write_cookie()
+        if any(a.provider for a in users.values()):
+            _remember_return()
         _form(t, users, known)
         st.stop()
     _signed_in_box(t, user)
@@ -316,6 +344,7 @@ def _provider_user(t: Translate, users: dict[str, Account], known: dict[str, Rol
         if st.button(t("Sign out")):
             st.logout()
         st.stop()
+    _returned()
     return _start(account, known[account.role], "provider")  # type: ignore[union-attr]
 
 

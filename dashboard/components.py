@@ -11,7 +11,7 @@ import polars as pl
 import streamlit as st
 from babel import dates
 
-from dashboard import fmt, sidebar, text, tiles
+from dashboard import fmt, labels, layout, sidebar, text, tiles
 from dashboard.cache import cached
 from dashboard.context import Context
 from dashboard.freshness import refresh_now
@@ -57,6 +57,9 @@ def scope_text(ctx: Context, money: bool = True) -> str:
     else:
         where += " · " + t("{n} countries", n=fmt.count(in_view.height, f.lang))
     parts = [where]
+    city = getattr(f, "city", None)  # a map drilled to a city narrows every number to it
+    if city:
+        parts.append(labels.label(city, t, f.lang))
     if f.segments:
         parts.append(", ".join(t(s) for s in f.segments))
     if f.channels:
@@ -214,6 +217,7 @@ def apply_style(shared_screen: bool) -> None:
     """Type scale: bigger on a shared screen (TV, projector), where the sidebar is collapsed."""
     base = 20 if shared_screen else 16
     st.html(f"""<style>{tiles.STYLE}
+        {layout.STYLE}
         .mer-tiles {{ --mer-value-size: {base * 1.9 / 16:.2f}rem; --mer-label-size: {base * 0.95 / 16:.2f}rem; }}
         .block-container {{ padding-top: 2.2rem; max-width: 100%; }}
     </style>""")
@@ -222,8 +226,51 @@ def apply_style(shared_screen: bool) -> None:
 ROW_PX, HEADER_PX, MAX_ROWS = 35, 38, 25
 
 
+def readable(frame: pl.DataFrame, column_config: dict, lang: str, currency: str) -> tuple[pl.DataFrame, dict]:
+    """The table's numbers as text in the page's language (st.dataframe's own formats follow the
+    browser's locale, not the UI language), right-aligned, and "–" for every empty value, never "None".
+
+    A number column configured "compact" is money in the reporting currency (`revenue_column`); "plain"
+    (identifiers) stays as it is; any other number column shows counts with thousands separators, or
+    decimals with the digits of its printf format."""
+    columns, config = [], dict(column_config)
+    for name in frame.columns:
+        spec = config.get(name)
+        dtype = frame.schema[name]
+        kind = spec.get("type_config", {}).get("type") if isinstance(spec, dict) else None
+        if spec is None and name in config:  # hidden
+            continue
+        if dtype.is_numeric() and kind in (None, "number"):
+            number_format = (spec or {}).get("type_config", {}).get("format") if isinstance(spec, dict) else None
+            if number_format == "plain":
+                continue
+            label = spec.get("label") if isinstance(spec, dict) else (spec if isinstance(spec, str) else name)
+            help_text = spec.get("help") if isinstance(spec, dict) else None
+            if number_format == "compact":
+                def show(v: Any) -> str:
+                    return fmt.money(v, currency, lang)
+            elif dtype.is_integer():
+                def show(v: Any) -> str:
+                    return fmt.count(v, lang)
+            else:
+                digits = 1
+                if isinstance(number_format, str) and number_format.startswith("%."):
+                    digits = int(number_format[2]) if number_format[2].isdigit() else 1
+                def show(v: Any, digits: int = digits) -> str:
+                    return fmt.decimal(v, lang, digits)
+            columns.append(text_column(name, show))
+            config[name] = number_column(label or name, help_text)
+        elif dtype == pl.String:
+            columns.append(pl.col(name).fill_null(fmt.MISSING))
+    return (frame.with_columns(columns) if columns else frame), config
+
+
 def table(t: Translate, frame: pl.DataFrame, column_config: dict, key: str) -> None:
-    """A table sized to its rows (no inner scrollbar) up to MAX_ROWS, then paged."""
+    """A table sized to its rows (no inner scrollbar) up to MAX_ROWS, then paged; its numbers as text
+    in the page's number style, right-aligned (`readable`)."""
+    ctx = st.session_state.get("context")
+    lang, currency = (ctx.filters.lang, ctx.filters.currency) if ctx is not None else ("en", "USD")
+    frame, column_config = readable(frame, column_config, lang, currency)
     pages = max(1, -(-frame.height // MAX_ROWS))
     place = st.container()
     page = 1
@@ -239,3 +286,17 @@ def table(t: Translate, frame: pl.DataFrame, column_config: dict, key: str) -> N
 def number_column(label: str, help_text: str | None = None) -> Any:
     """A column of numbers already formatted in the page's language: right-aligned like numbers."""
     return st.column_config.TextColumn(label, help=help_text, alignment="right")
+
+
+# --- breadcrumb --------------------------------------------------------------------------------------
+
+def breadcrumb(levels: Sequence[tuple[str, Callable[[], None] | None]]) -> None:
+    """A trail of levels, each above the current one a link that calls its function; the last one, the
+    current level, in bold."""
+    crumbs = st.container(horizontal=True, vertical_alignment="center", gap="small", key="mer-crumbs")
+    for i, (label, go) in enumerate(levels):
+        if i == len(levels) - 1 or go is None:
+            crumbs.markdown(f"**{text.markdown(label)}**", width="content")
+        else:
+            crumbs.button(text.markdown(label), key=f"mer-crumb-{i}", type="tertiary", on_click=go)
+            crumbs.markdown("›", width="content")

@@ -233,9 +233,10 @@ def choropleth(values: pl.DataFrame, scale: Scale, metric: str, view: dict, them
 
 
 def legend_html(title: str, scale: Scale, show: Callable[[float], str], no_data: str,
-                theme_type: ThemeType = "light") -> str:
+                theme_type: ThemeType = "light", fitted: str = "") -> str:
     """The legend beside a map, as HTML for st.html: the metric and its unit, the colour bar with its ends
-    (and its centre on a diverging scale), and the grey of places without data."""
+    (and its centre on a diverging scale), and the grey of places without data. `fitted` (data
+    attributes) records the box and bounds the map's view was fitted to, for checks in the browser."""
     e = html_safe
     if scale.kind == "diverging":
         ticks = [show(scale.low), show(scale.centre), show(scale.high)]
@@ -243,7 +244,7 @@ def legend_html(title: str, scale: Scale, show: Callable[[float], str], no_data:
         ticks = [show(scale.low), show(scale.high)]
     marks = "".join(f"<span>{e(t)}</span>" for t in ticks)
     grey = theme.MAP_SCALES[theme_type]["no_data"]
-    return (f'<div class="mer-legend" data-scale="{scale.kind}"><div class="mer-legend-title">{e(title)}</div>'
+    return (f'<div class="mer-legend" data-scale="{scale.kind}" {fitted}><div class="mer-legend-title">{e(title)}</div>'
             f'<div class="mer-legend-bar" style="background:linear-gradient(to right, {scale.gradient(theme_type)})">'
             f'</div><div class="mer-legend-ticks">{marks}</div>'
             f'<div class="mer-legend-none"><span class="mer-swatch" style="background:{grey}"></span>{e(no_data)}'
@@ -329,7 +330,10 @@ def draw(slot: str, values: pl.DataFrame, scale: Scale, title: str, show: Callab
         st.pydeck_chart(deck, height=height, key=key)
     else:
         st.pydeck_chart(deck, height=height, key=key, on_select=on_select, selection_mode="single-object")
-    st.html(legend_html(title, scale, show, no_data, box.theme))
+    shown = bounds or WORLD_BOUNDS
+    fitted = (f'data-fit-width="{box.width}" data-fit-height="{height}" '
+              f'data-bounds="{",".join(f"{v:.2f}" for v in shown)}" data-theme="{box.theme}"')
+    st.html(legend_html(title, scale, show, no_data, box.theme, fitted))
 
 
 def picked(key: str, layer: str) -> dict | None:

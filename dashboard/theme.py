@@ -19,7 +19,7 @@ DIVERGING = (BAD, "#EDB48F", "#F6EEDC", "#8FD0BC", GOOD)
 # Map colours per theme type ("light", "dark"): a country without data is grey in both, set apart from
 # every colour of the scales; on a dark page "more" is brighter, the way the eye reads light on dark.
 MAP_SCALES = {
-    "light": {"sequential": SEQUENTIAL, "diverging": DIVERGING, "no_data": "#E1E1E1", "border": "#FFFFFF"},
+    "light": {"sequential": SEQUENTIAL, "diverging": DIVERGING, "no_data": "#CFCFCF", "border": "#FFFFFF"},
     "dark": {"sequential": ("#173B5C", "#1F5F91", "#2F86C2", "#63B0E3", "#B3DDF8"),
              "diverging": (BAD, "#8A4B2A", "#5B5750", "#2A6E5A", GOOD), "no_data": "#343944",
              "border": "#0E1117"},

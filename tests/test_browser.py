@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import nav
+from dashboard import maps, nav
 from dashboard.paths import PROJECT_ROOT
 
 pytestmark = pytest.mark.browser
@@ -142,12 +142,17 @@ def test_invalid_link_parameter_shows_a_notice(page: object, server: str) -> Non
 def test_click_on_a_country_drills_in_and_the_breadcrumb_leads_back(page: object, server: str) -> None:
     page.goto(f"{server}/map")  # type: ignore[attr-defined]
     settle(page)
-    canvas = page.locator("#deckgl-overlay, canvas").first  # type: ignore[attr-defined]
+    canvas = page.locator("[data-testid='stDeckGlJsonChart'] canvas").first  # type: ignore[attr-defined]
     box = canvas.bounding_box()
-    # The map is centred on 15°E 20°N at zoom 1.9 (2^1.9 px per degree); the US centre is 98°W 39°N.
-    scale = 2 ** 1.9
-    x = box["width"] / 2 + (-98 - 15) * scale
-    y = box["height"] / 2 - (39 - 20) * scale
+    # The view is fitted to the countries in view for the box it is drawn in; the legend records both.
+    legend = page.locator(".mer-legend")  # type: ignore[attr-defined]
+    bounds = tuple(float(v) for v in legend.get_attribute("data-bounds").split(","))
+    view = maps.fit_view(bounds, float(legend.get_attribute("data-fit-width")),
+                         float(legend.get_attribute("data-fit-height")))
+    # The US centre is 98°W 39°N.
+    scale = 2 ** view["zoom"]
+    x = box["width"] / 2 + (-98 - view["target"][0]) * scale
+    y = box["height"] / 2 - (39 - view["target"][1]) * scale
     # A person's click: move, press, release (deck.gl ignores a bare synthetic click).
     page.mouse.move(box["x"] + x, box["y"] + y)  # type: ignore[attr-defined]
     page.wait_for_timeout(300)  # type: ignore[attr-defined]

@@ -11,7 +11,7 @@ import polars as pl
 import streamlit as st
 from babel import dates
 
-from dashboard import fmt, labels, layout, sidebar, text, tiles
+from dashboard import fmt, labels, layout, maps, sidebar, text, tiles
 from dashboard.cache import cached
 from dashboard.context import Context
 from dashboard.freshness import refresh_now
@@ -85,6 +85,15 @@ def header(ctx: Context, title: str, money: bool = True) -> None:
     if left_out:
         st.caption(t("{n} customers with an unknown country code have no region: the region and country filters "
                      "leave them out.", n=fmt.count(left_out, f.lang)))
+    # A notice is shown once, on the run the viewer started; a rerun the map's probe starts (the page's
+    # width, measured after the first drawing) shows it again.
+    pending = st.session_state.get("dropped_params")
+    if pending:
+        st.session_state["mer_shown_notice"] = pending
+    elif maps.probe_rerun() and st.session_state.get("mer_shown_notice"):
+        st.session_state["dropped_params"] = st.session_state["mer_shown_notice"]
+    else:
+        st.session_state.pop("mer_shown_notice", None)
     sidebar.dropped_params_notice(t)
 
 

@@ -31,6 +31,12 @@ STYLE = f"""
 .st-key-mer-crumbs button {{ padding-left: 0; padding-right: 0; min-height: 1.6rem; }}
 .st-key-mer-crumbs button p {{ text-decoration: underline; text-underline-offset: 0.2em; }}
 
+/* Up to 1500 px the page's side margins shrink, so that tables of ten columns fit a 1280 px screen
+   beside the sidebar. */
+@media (max-width: 1500px) {{
+  [data-testid="stMainBlockContainer"] {{ padding-left: 2rem !important; padding-right: 2rem !important; }}
+}}
+
 /* Nothing is wider than the page: long words in headers and captions wrap. */
 [data-testid="stHeading"] h1, [data-testid="stCaptionContainer"] {{ overflow-wrap: anywhere; }}
 

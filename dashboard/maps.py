@@ -297,6 +297,18 @@ class Box:
     theme: ThemeType
 
 
+def probe_rerun() -> bool:
+    """Whether this run was started by a probe reporting a new width or theme (not by the viewer): a
+    notice shown on the run before is shown again."""
+    known: dict[str, dict] = st.session_state.get(KNOWN_BOXES, {})
+    for key, state in st.session_state.items():
+        if isinstance(key, str) and key.startswith("mer-probe-"):
+            reported = (state or {}).get("box") if isinstance(state, dict) else getattr(state, "box", None)
+            if isinstance(reported, dict) and reported != known.get(key.removeprefix("mer-probe-")):
+                return True
+    return False
+
+
 def probe(slot: str, default_width: int = DEFAULT_WIDTH) -> Box:
     """The width of the column this is called in and the page's theme, as last reported by the browser
     for this `slot` (remembered for the session, so a page opened again draws at once at its size); the

@@ -61,11 +61,15 @@ def set_drill(target: Drill) -> None:
 
 
 if not valid:
-    # Once: the link is corrected to the level shown.
+    # Once: the link is corrected to the level shown (and the notice kept through the probe's rerun).
     place = country_names.get(drill.country or "", region_names.get(drill.region, t("World")))
-    st.warning(t("The map link pointed outside what you may see; showing {place} instead.",
-                 place=text.markdown(place)))
+    st.session_state["mer_map_notice"] = t("The map link pointed outside what you may see; showing {place} "
+                                           "instead.", place=text.markdown(place))
     set_drill(drill)
+elif not maps.probe_rerun():
+    st.session_state.pop("mer_map_notice", None)
+if st.session_state.get("mer_map_notice"):
+    st.warning(st.session_state["mer_map_notice"])
 
 view = drill.narrow(f)
 if drill.city is not None:

@@ -224,9 +224,9 @@ def test_a_lead_starts_at_their_region(context: object, server: str) -> None:  #
     tab.set_viewport_size({"width": 1280, "height": 720})
     tab.goto(f"{server}/map?lang=en")
     quiet(tab)
-    role = tab.get_by_test_id("stSidebar").get_by_role("combobox", name="Viewing as (demo sign-in)")
-    role.click()
-    tab.get_by_role("option", name="Regional lead · Asia Pacific").click()
+    tab.get_by_test_id("stSidebar").get_by_role("combobox", name="Viewing as (demo sign-in)").click()
+    tab.keyboard.type("Asia Pacific")
+    tab.keyboard.press("Enter")
     quiet(tab)
     assert heading(tab) == "Asia Pacific"
     # Its first view is fitted to the region's countries: Asia and Oceania, not the world.

@@ -9,7 +9,7 @@ from typing import Any
 
 import polars as pl
 import streamlit as st
-from babel import dates
+from babel import dates, numbers
 
 from dashboard import fmt, labels, layout, maps, sidebar, text, tiles
 from dashboard.cache import cached
@@ -235,6 +235,14 @@ def apply_style(shared_screen: bool) -> None:
 ROW_PX, HEADER_PX, MAX_ROWS = 35, 38, 25
 
 
+def money_text(value: float | None, currency: str, lang: str) -> str:
+    """An amount in a table: compact from 10,000 (like tiles and axes), whole units below (no cents)."""
+    if value is None or abs(value) >= 10_000:
+        return fmt.money(value, currency, lang)
+    return numbers.format_currency(round(value), currency, format="¤#,##0", currency_digits=False,
+                                   locale=babel_locale(lang))
+
+
 def readable(frame: pl.DataFrame, column_config: dict, lang: str, currency: str) -> tuple[pl.DataFrame, dict]:
     """The table's numbers as text in the page's language (st.dataframe's own formats follow the
     browser's locale, not the UI language), right-aligned, and "–" for every empty value, never "None".
@@ -251,13 +259,15 @@ def readable(frame: pl.DataFrame, column_config: dict, lang: str, currency: str)
             continue
         if dtype.is_numeric() and kind in (None, "number"):
             number_format = (spec or {}).get("type_config", {}).get("format") if isinstance(spec, dict) else None
-            if number_format == "plain":
+            if number_format == "plain":  # identifiers: as they are, right-aligned
+                columns.append(pl.col(name).cast(pl.Int64, strict=False).cast(pl.String).fill_null(fmt.MISSING))
+                config[name] = number_column(spec.get("label") or name, spec.get("help"))
                 continue
             label = spec.get("label") if isinstance(spec, dict) else (spec if isinstance(spec, str) else name)
             help_text = spec.get("help") if isinstance(spec, dict) else None
             if number_format == "compact":
                 def show(v: Any) -> str:
-                    return fmt.money(v, currency, lang)
+                    return money_text(v, currency, lang)
             elif dtype.is_integer():
                 def show(v: Any) -> str:
                     return fmt.count(v, lang)

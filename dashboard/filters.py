@@ -300,7 +300,10 @@ class Filters:
 @dataclass(frozen=True)
 class Drill:
     """Where the map is drilled to: world (all None) › region › country › city. In the URL as
-    `drill=2`, `drill=2/DE` or `drill=2/DE/Berlin`."""
+    `drill=2`, `drill=2/DE` or `drill=2/DE/Chengdu`; no `drill` is the viewer's starting level (`start`).
+
+    Every level is a URL of its own, so the browser's Back and Forward move between levels. The city
+    level narrows everything on the page to the city's customers (`queries.geo.in_city`)."""
 
     region: int | None = None
     country: str | None = None
@@ -309,32 +312,56 @@ class Drill:
     def to_param(self) -> str:
         return "/".join(str(p) for p in (self.region, self.country, self.city) if p is not None)
 
+    @property
+    def depth(self) -> int:
+        return sum(p is not None for p in (self.region, self.country, self.city))
+
+    @classmethod
+    def start(cls, f: Filters, country_region: Mapping[str, int]) -> Drill:
+        """Where the map opens: what the viewer may see and chose. One country chosen: that country;
+        one region visible (a regional lead, or one region chosen): that region; else the world."""
+        known = [c for c in f.countries if c in country_region]
+        if len(known) == 1:
+            return cls(country_region[known[0]], known[0])
+        visible = f.visible_regions
+        if visible is not None and len(visible) == 1:
+            return cls(visible[0])
+        return cls()
+
     @classmethod
     def from_param(cls, value: str | None, f: Filters, country_region: Mapping[str, int]) -> tuple[Drill, bool]:
-        """The drill level from the URL, within the viewer's scope; False when the value was invalid."""
+        """The drill level from the URL, within the viewer's scope and chosen countries, never above their
+        starting level; False when the value was invalid (the starting level, or the valid part of the
+        value, is returned)."""
+        start = cls.start(f, country_region)
         if not value:
-            return cls(), True
+            return start, True
         parts = value.split("/", 2)
         try:
             region = int(parts[0])
         except ValueError:
-            return cls(), False
+            return start, False
         visible = f.visible_regions
         if region not in set(country_region.values()) or (visible is not None and region not in visible):
-            return cls(), False
-        country = parts[1] if len(parts) > 1 else None
+            return start, False
+        if start.region is not None and region != start.region:
+            return start, False
+        country = parts[1] if len(parts) > 1 and parts[1] else None
         countries = f.visible_countries
         if country is not None and (country_region.get(country) != region
                                     or (countries is not None and country not in countries)):
-            return cls(region), False
+            return (start if start.depth > 1 else cls(region)), False
+        if country is None and start.country is not None:
+            return start, True
         city = parts[2] if len(parts) > 2 and parts[2] else None
         return cls(region, country, city), True
 
     def narrow(self, f: Filters) -> Filters:
-        """The filters restricted to the drilled region and country (never wider than the scope)."""
+        """The filters restricted to the drilled region and country (never wider than the scope or the
+        chosen countries). The city is applied by `queries.geo.in_city`, which needs the data."""
         if self.region is None:
             return f
-        return replace(f, regions=(self.region,), countries=(self.country,) if self.country else ())
+        return replace(f, regions=(self.region,), countries=(self.country,) if self.country else f.countries)
 
     def up(self) -> Drill:
         if self.city is not None:
@@ -342,3 +369,10 @@ class Drill:
         if self.country is not None:
             return Drill(self.region)
         return Drill()
+
+    def trail(self, start: Drill) -> list[Drill]:
+        """The levels from `start` down to this one, for the breadcrumb."""
+        levels = [self]
+        while levels[-1].depth > start.depth:
+            levels.append(levels[-1].up())
+        return levels[::-1]

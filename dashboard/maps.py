@@ -1,5 +1,14 @@
 """World maps drawn with pydeck from country shapes shipped in the repository: no tiles, no CDN, no token.
 
+Rules every map follows:
+- its view fits the shapes in view (the countries the viewer may see and chose) to its box, whatever
+  the box's width: a small probe beside the map reports the width of the column it sits in, and the
+  view is computed from the shapes' bounds and that width (`fit_view`);
+- its colours come from a scale with a legend beside it (metric name, unit, ends, and the grey of
+  "no data"): sequential for volumes, diverging around a meaningful centre (0) for changes and NPS;
+- countries without data are grey on the light and the dark theme alike, set apart from the scale;
+- tooltips name the metric and its unit.
+
 Shapes: Natural Earth (public domain) via world-atlas (ISC), see data/world/README.md.
 """
 
@@ -8,21 +17,34 @@ from __future__ import annotations
 import copy
 import json
 import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import cache
+from typing import Literal
 
 import polars as pl
 import pydeck as pdk
+import streamlit as st
 
-from dashboard import fmt, theme
+from dashboard import theme
 from dashboard.paths import PROJECT_ROOT
+from dashboard.text import html_safe
 
 WORLD_FILE = PROJECT_ROOT / "data" / "world" / "countries.geojson"
-BASE_FILL = [229, 229, 229, 255]
-LINE = [255, 255, 255, 255]
 # An orthographic view of longitude/latitude (an equirectangular map): Streamlit puts a tiled basemap
 # under every MapView without a style, and tiles would leave the machine.
 WORLD_VIEW = pdk.View(type="OrthographicView", controller=True, flipY=False)
-WORLD_TARGET = {"target": [15, 20, 0], "zoom": 1.9, "minZoom": 0.8, "maxZoom": 9}
+# What the whole world is when nothing narrows it: every inhabited continent, no Antarctica.
+WORLD_BOUNDS = (-170.0, -56.0, 180.0, 75.0)
+MIN_SPAN = 4.0  # degrees: a city-state is shown with some land around it
+MAX_ZOOM = 8.0
+PADDING_PX = 16
+# Polygons of a country smaller than this share of its largest one (overseas islands, Alaska's
+# Aleutians, Chatham Islands) do not count when a view is fitted to the country.
+MAIN_PART_SHARE = 0.2
+
+ThemeType = Literal["light", "dark"]
+ScaleKind = Literal["sequential", "diverging"]
 
 
 @cache
@@ -34,19 +56,126 @@ def country_codes() -> set[str]:
     return {f["properties"]["iso2"] for f in world()["features"]}
 
 
+# --- bounds and views ------------------------------------------------------------------------------
+
+Bounds = tuple[float, float, float, float]  # west, south, east, north in degrees
+
+
+def _polygons(geometry: dict) -> list[list[list[float]]]:
+    """The outer ring of each polygon of a Polygon or MultiPolygon."""
+    if geometry["type"] == "Polygon":
+        return [geometry["coordinates"][0]]
+    return [polygon[0] for polygon in geometry["coordinates"]]
+
+
+def _area(ring: list[list[float]]) -> float:
+    return abs(sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(ring, ring[1:] + ring[:1], strict=True))) / 2
+
+
+@cache
+def country_bounds() -> dict[str, Bounds]:
+    """iso2 -> the bounds of the country's main parts (polygons at least MAIN_PART_SHARE of its largest)."""
+    result = {}
+    for feature in world()["features"]:
+        rings = _polygons(feature["geometry"])
+        areas = [_area(r) for r in rings]
+        largest = max(areas, default=0.0)
+        kept = [r for r, a in zip(rings, areas, strict=True) if a >= MAIN_PART_SHARE * largest] or rings
+        xs = [x for r in kept for x, _ in r]
+        ys = [y for r in kept for _, y in r]
+        result[feature["properties"]["iso2"]] = (min(xs), min(ys), max(xs), max(ys))
+    return result
+
+
+def bounds_of(codes: Iterable[str]) -> Bounds | None:
+    """The bounds of these countries' main parts; None when none of them has a shape."""
+    known = country_bounds()
+    boxes = [known[c] for c in codes if c in known]
+    if not boxes:
+        return None
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+def fit_view(bounds: Bounds | None, width: float, height: float, padding: float = PADDING_PX) -> dict:
+    """The view state that shows `bounds` whole and as large as it fits in a box of width × height
+    pixels (an orthographic view: 2**zoom pixels per degree). The viewer may zoom out to the world."""
+    west, south, east, north = bounds or WORLD_BOUNDS
+    lon_span, lat_span = max(east - west, MIN_SPAN), max(north - south, MIN_SPAN)
+    usable_w, usable_h = max(width - 2 * padding, 60.0), max(height - 2 * padding, 60.0)
+    zoom = min(math.log2(min(usable_w / lon_span, usable_h / lat_span)), MAX_ZOOM)
+    world_zoom = math.log2(min(usable_w / 360, usable_h / 180))
+    return {"target": [round((west + east) / 2, 4), round((south + north) / 2, 4), 0], "zoom": round(zoom, 4),
+            "minZoom": round(min(world_zoom, zoom) - 0.5, 4), "maxZoom": MAX_ZOOM + 1}
+
+
+def visible_box(view: dict, width: float, height: float) -> Bounds:
+    """The degrees a view shows in a box of width × height pixels (for tests and checks)."""
+    scale = 2 ** view["zoom"]
+    x, y = view["target"][0], view["target"][1]
+    return (x - width / 2 / scale, y - height / 2 / scale, x + width / 2 / scale, y + height / 2 / scale)
+
+
+def map_height(width: float, bounds: Bounds | None, tallest: int, shortest: int = 240) -> int:
+    """A map's height from its width and the shape of what it shows: the height at which `bounds` fill
+    the width, between `shortest` (a phone) and `tallest`."""
+    west, south, east, north = bounds or WORLD_BOUNDS
+    aspect = max(north - south, MIN_SPAN) / max(east - west, MIN_SPAN)
+    return int(min(max((width - 2 * PADDING_PX) * aspect + 2 * PADDING_PX, shortest), tallest))
+
+
+# --- colour scales ---------------------------------------------------------------------------------
+
 def _rgb(hex_colour: str) -> list[int]:
     return [int(hex_colour[i:i + 2], 16) for i in (1, 3, 5)]
 
 
-def sequential_colour(share: float) -> list[int]:
-    """Colour for a value at `share` (0..1) of the scale, interpolated along theme.SEQUENTIAL."""
-    stops = [_rgb(c) for c in theme.SEQUENTIAL]
-    position = min(max(share, 0.0), 1.0) * (len(stops) - 1)
+def _along(stops: tuple[str, ...], share: float) -> list[int]:
+    colours = [_rgb(c) for c in stops]
+    position = min(max(share, 0.0), 1.0) * (len(colours) - 1)
     low = int(position)
-    high = min(low + 1, len(stops) - 1)
+    high = min(low + 1, len(colours) - 1)
     frac = position - low
-    return [*(round(a + (b - a) * frac) for a, b in zip(stops[low], stops[high], strict=True)), 235]
+    return [round(a + (b - a) * frac) for a, b in zip(colours[low], colours[high], strict=True)]
 
+
+def sequential_colour(share: float, theme_type: ThemeType = "light") -> list[int]:
+    """Colour for a value at `share` (0..1) of the sequential scale of the theme."""
+    return [*_along(theme.MAP_SCALES[theme_type]["sequential"], share), 235]
+
+
+@dataclass(frozen=True)
+class Scale:
+    """How values become colours. Sequential: low..high, more is darker (brighter on a dark page).
+    Diverging: symmetric around `centre`, the bad side in orange, the good side in green."""
+
+    kind: ScaleKind
+    low: float
+    high: float
+    centre: float = 0.0
+
+    @classmethod
+    def of(cls, values: Iterable[float | None], kind: ScaleKind, centre: float = 0.0) -> Scale:
+        finite = [v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
+        if kind == "diverging":
+            reach = max((abs(v - centre) for v in finite), default=1.0) or 1.0
+            return cls(kind, centre - reach, centre + reach, centre)
+        low, high = (min(finite), max(finite)) if finite else (0.0, 1.0)
+        return cls(kind, low, high if high > low else low + 1.0)
+
+    def share(self, value: float) -> float:
+        return (value - self.low) / ((self.high - self.low) or 1.0)
+
+    def colour(self, value: float | None, theme_type: ThemeType = "light") -> list[int]:
+        palette = theme.MAP_SCALES[theme_type]
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return [*_rgb(palette["no_data"]), 255]
+        return [*_along(palette[self.kind], self.share(value)), 235]
+
+    def gradient(self, theme_type: ThemeType = "light") -> str:
+        return ", ".join(theme.MAP_SCALES[theme_type][self.kind])
+
+
+# --- the deck ---------------------------------------------------------------------------------------
 
 class CompactDeck(pdk.Deck):
     """A Deck whose JSON has no indentation: pydeck indents by two spaces per level, which for map
@@ -56,72 +185,175 @@ class CompactDeck(pdk.Deck):
         return json.dumps(json.loads(super().to_json()), separators=(",", ":"))
 
 
-def choropleth(values: pl.DataFrame, labels: dict[str, str], tooltip_html: str,
-               cities: pl.DataFrame | None = None, view: dict | None = None) -> pdk.Deck:
-    """Countries coloured by `value` (column `country_iso2`, `value`, plus any tooltip fields in `labels`),
-    and optionally city points (`lon`, `lat`, `radius`, `tooltip`) on top.
+TOOLTIP = "<b>{label}</b><br/>{metric}: {amount}"
 
-    `labels` maps property names shown in the tooltip to column names of `values`.
-    """
+
+def choropleth(values: pl.DataFrame, scale: Scale, metric: str, view: dict, theme_type: ThemeType = "light",
+               cities: pl.DataFrame | None = None, city_metric: str = "") -> pdk.Deck:
+    """Countries coloured by `value` on `scale` (columns `country_iso2`, `value`, `label` and `amount`, the
+    value as text), every other country grey; optionally city points (`lon`, `lat`, `radius`, `label`,
+    `amount`) on top. The tooltip names the place, the metric with its unit (`metric`, `city_metric`)
+    and the value."""
+    palette = theme.MAP_SCALES[theme_type]
+    border = [*_rgb(palette["border"]), 255]
     data = {r["country_iso2"]: r for r in values.iter_rows(named=True)}
-    finite = [r["value"] for r in data.values() if r["value"] is not None]
-    low, high = (min(finite), max(finite)) if finite else (0.0, 1.0)
-    span = (high - low) or 1.0
     shaded = []
     for feature in world()["features"]:
         row = data.get(feature["properties"]["iso2"])
-        if row is None or row["value"] is None:
+        if row is None:
             continue
         item = copy.copy(feature)
-        item["properties"] = {"iso2": feature["properties"]["iso2"],
-                              "fill": sequential_colour((row["value"] - low) / span),
-                              **{name: row[column] for name, column in labels.items()}}
+        item["properties"] = {"iso2": feature["properties"]["iso2"], "fill": scale.colour(row["value"], theme_type),
+                              "label": html_safe(row["label"]), "amount": html_safe(row["amount"]),
+                              "metric": html_safe(metric)}
         shaded.append(item)
     # The grey base map is a layer of its own that cannot be picked: with every country pickable in
     # one layer, deck.gl's click picking in Streamlit stops reporting the country clicked.
     # Line widths in pixels: in an orthographic view a "metre" would be a whole degree. Quoted, because
     # pydeck reads a bare string as an accessor expression.
-    base = pdk.Layer("GeoJsonLayer", world(), id="world", stroked=True, filled=True, get_fill_color=BASE_FILL,
-                     get_line_color=LINE, line_width_units='"pixels"', get_line_width=0.6, pickable=False)
+    base = pdk.Layer("GeoJsonLayer", world(), id="world", stroked=True, filled=True,
+                     get_fill_color=[*_rgb(palette["no_data"]), 255], get_line_color=border,
+                     line_width_units='"pixels"', get_line_width=0.6, pickable=False)
     layer = pdk.Layer("GeoJsonLayer", {"type": "FeatureCollection", "features": shaded}, id="countries",
-                      stroked=True, filled=True, get_fill_color="properties.fill", get_line_color=LINE,
+                      stroked=True, filled=True, get_fill_color="properties.fill", get_line_color=border,
                       line_width_units='"pixels"', get_line_width=0.6, pickable=True, auto_highlight=True)
     layers = [base, layer]
     if cities is not None and not cities.is_empty():
+        points = cities.select("lon", "lat", "radius", "label", "amount", "city").with_columns(
+            pl.col("label").map_elements(html_safe, return_dtype=pl.String),
+            pl.col("amount").map_elements(html_safe, return_dtype=pl.String),
+            pl.lit(html_safe(city_metric)).alias("metric"))
         layers.append(pdk.Layer(
-            "ScatterplotLayer", cities.select("lon", "lat", "radius", "label", "amount").to_dicts(), id="cities",
+            "ScatterplotLayer", points.to_dicts(), id="cities",
             get_position=["lon", "lat"], get_radius="radius", radius_units='"pixels"', radius_min_pixels=2,
-            radius_max_pixels=14, get_fill_color=[*_rgb(theme.PALETTE[1]), 170], get_line_color=[255, 255, 255],
+            radius_max_pixels=14, get_fill_color=[*_rgb(theme.PALETTE[1]), 170], get_line_color=border[:3],
             stroked=True, line_width_units='"pixels"', get_line_width=1, pickable=True))
-    return CompactDeck(layers=layers, views=[WORLD_VIEW], initial_view_state=view or WORLD_TARGET,
-                    map_provider=None, tooltip={"html": tooltip_html, "style": {"fontFamily": theme.FONT}})
+    return CompactDeck(layers=layers, views=[WORLD_VIEW], initial_view_state=view, map_provider=None,
+                       tooltip={"html": TOOLTIP, "style": {"fontFamily": theme.FONT}})
 
 
-def view_of(points: pl.DataFrame) -> dict:
-    """A view centred on the points (`lon`, `lat`), zoomed to show them all."""
-    if points.is_empty():
-        return WORLD_TARGET
-    lon_span = max(float(points["lon"].max() - points["lon"].min()), 4.0)
-    lat_span = max(float(points["lat"].max() - points["lat"].min()), 4.0)
-    zoom = max(1.2, min(7.0, 8.6 - math.log2(max(lon_span, lat_span * 2))))
-    return {"target": [float(points["lon"].mean()), float(points["lat"].mean()), 0], "zoom": zoom,
-            "minZoom": 0.8, "maxZoom": 9}
+def legend_html(title: str, scale: Scale, show: Callable[[float], str], no_data: str,
+                theme_type: ThemeType = "light", fitted: str = "") -> str:
+    """The legend beside a map, as HTML for st.html: the metric and its unit, the colour bar with its ends
+    (and its centre on a diverging scale), and the grey of places without data. `fitted` (data
+    attributes) records the box and bounds the map's view was fitted to, for checks in the browser."""
+    e = html_safe
+    if scale.kind == "diverging":
+        ticks = [show(scale.low), show(scale.centre), show(scale.high)]
+    else:
+        ticks = [show(scale.low), show(scale.high)]
+    marks = "".join(f"<span>{e(t)}</span>" for t in ticks)
+    grey = theme.MAP_SCALES[theme_type]["no_data"]
+    return (f'<div class="mer-legend" data-scale="{scale.kind}" {fitted}><div class="mer-legend-title">{e(title)}</div>'
+            f'<div class="mer-legend-bar" style="background:linear-gradient(to right, {scale.gradient(theme_type)})">'
+            f'</div><div class="mer-legend-ticks">{marks}</div>'
+            f'<div class="mer-legend-none"><span class="mer-swatch" style="background:{grey}"></span>{e(no_data)}'
+            f'</div></div>')
 
 
-def legend_html(low: str, high: str) -> str:
-    """A colour bar for the sequential scale with its end values, as HTML for st.html."""
-    gradient = ", ".join(theme.SEQUENTIAL)
-    return (f'<div style="display:flex;align-items:center;gap:8px;font-size:13px;font-family:{theme.FONT}">'
-            f'<span>{low}</span><div style="flex:0 0 220px;height:10px;border-radius:5px;'
-            f'background:linear-gradient(to right, {gradient})"></div><span>{high}</span></div>')
+# --- the probe: the width of the map's column and the page's theme -----------------------------------
+
+PROBE_JS = """
+export default function(component) {
+  const { data, setStateValue, parentElement } = component;
+  const known = { width: data.width, theme: data.theme };
+  const column = () => parentElement.closest('[data-testid="stVerticalBlock"]');
+  const themeType = () => {
+    const app = document.querySelector('.stApp') || document.body;
+    const rgb = (getComputedStyle(app).backgroundColor.match(/[0-9.]+/g) || ['255', '255', '255']).map(Number);
+    return 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2] < 128 ? 'dark' : 'light';
+  };
+  const report = () => {
+    const box = column();
+    if (!box) return;
+    const width = Math.round(box.getBoundingClientRect().width);
+    const theme = themeType();
+    if (width > 0 && (Math.abs(width - known.width) > 8 || theme !== known.theme)) {
+      known.width = width;
+      known.theme = theme;
+      setStateValue('box', { width, theme });
+    }
+  };
+  let timer = null;
+  const soon = () => { clearTimeout(timer); timer = setTimeout(report, 120); };
+  const observer = new ResizeObserver(soon);
+  const box = column();
+  if (box) observer.observe(box);
+  const themeWatch = setInterval(report, 1000);
+  report();
+  return () => { observer.disconnect(); clearInterval(themeWatch); clearTimeout(timer); };
+}
+"""
+_probe = st.components.v2.component("meridian_map_probe", js=PROBE_JS, isolate_styles=False)
+DEFAULT_WIDTH = 900
+KNOWN_BOXES = "mer_map_boxes"
 
 
-def revenue_map(frame: pl.DataFrame, currency: str, lang: str, zoom: float = 1.2) -> pdk.Deck:
-    """Countries coloured by revenue (`country_iso2`, `name`, `revenue`)."""
-    shown = frame.with_columns(
-        pl.col("revenue").alias("value"),
-        pl.col("revenue").map_elements(lambda v: fmt.money(v, currency, lang), return_dtype=pl.String)
-        .alias("revenue_text"),
-    )
-    return choropleth(shown, {"label": "name", "amount": "revenue_text"},
-                      "<b>{label}</b><br/>{amount}", view=WORLD_TARGET | {"target": [5, 20, 0], "zoom": zoom})
+@dataclass(frozen=True)
+class Box:
+    """Where a map is drawn: its column's width in pixels and the page's theme type."""
+
+    width: int
+    theme: ThemeType
+
+
+def probe_rerun() -> bool:
+    """Whether this run was started by a probe reporting a new width or theme (not by the viewer): a
+    notice shown on the run before is shown again."""
+    known: dict[str, dict] = st.session_state.get(KNOWN_BOXES, {})
+    for key, state in st.session_state.items():
+        if isinstance(key, str) and key.startswith("mer-probe-"):
+            reported = (state or {}).get("box") if isinstance(state, dict) else getattr(state, "box", None)
+            if isinstance(reported, dict) and reported != known.get(key.removeprefix("mer-probe-")):
+                return True
+    return False
+
+
+def probe(slot: str, default_width: int = DEFAULT_WIDTH) -> Box:
+    """The width of the column this is called in and the page's theme, as last reported by the browser
+    for this `slot` (remembered for the session, so a page opened again draws at once at its size); the
+    browser reports again, and the page reruns, whenever either changes."""
+    known: dict[str, dict] = st.session_state.setdefault(KNOWN_BOXES, {})
+    key = f"mer-probe-{slot}"
+    reported = (st.session_state.get(key) or {}).get("box")
+    if isinstance(reported, dict) and reported.get("width"):
+        known[slot] = reported
+    last = known.get(slot) or {}
+    context_theme = getattr(st.context.theme, "type", None)
+    box = Box(int(last.get("width") or default_width),
+              "dark" if (last.get("theme") or context_theme) == "dark" else "light")
+    _probe(key=key, data={"width": box.width, "theme": box.theme}, on_box_change=lambda: None,
+           width="stretch", height="content")
+    return box
+
+
+def draw(slot: str, values: pl.DataFrame, scale: Scale, title: str, show: Callable[[float], str], no_data: str,
+         bounds: Bounds | None, tallest: int, key: str | None = None,
+         on_select: Callable[[], None] | None = None, cities: pl.DataFrame | None = None,
+         city_metric: str = "") -> None:
+    """A map in the current column: fitted to `bounds` at the column's width (its height follows from the
+    width, at most `tallest`), coloured on `scale`, with its legend below. `values`: country_iso2, label,
+    value, amount (the value as text). `on_select` makes countries and cities clickable; the callback reads
+    the selection from st.session_state[key]."""
+    box = probe(slot)
+    height = map_height(box.width, bounds, tallest)
+    deck = choropleth(values, scale, title, fit_view(bounds, box.width, height), box.theme, cities, city_metric)
+    if on_select is None:
+        st.pydeck_chart(deck, height=height, key=key)
+    else:
+        st.pydeck_chart(deck, height=height, key=key, on_select=on_select, selection_mode="single-object")
+    shown = bounds or WORLD_BOUNDS
+    fitted = (f'data-fit-width="{box.width}" data-fit-height="{height}" '
+              f'data-bounds="{",".join(f"{v:.2f}" for v in shown)}" data-theme="{box.theme}"')
+    st.html(legend_html(title, scale, show, no_data, box.theme, fitted))
+
+
+def picked(key: str, layer: str) -> dict | None:
+    """The object last clicked in `layer` of the map with this key (its properties for a country)."""
+    state = st.session_state.get(key)
+    selection = getattr(state, "selection", None) or (state or {}).get("selection") or {}
+    objects = (selection.get("objects") or {}).get(layer) or []
+    if not objects:
+        return None
+    chosen = objects[0]
+    return chosen.get("properties", chosen) if isinstance(chosen, dict) else None

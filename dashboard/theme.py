@@ -13,9 +13,17 @@ GOOD = "#009E73"
 BAD = "#D55E00"
 NEUTRAL = "#7F7F7F"
 PRIMARY = PALETTE[0]
-# Sequential scale for maps and heat: light to the primary blue.
-SEQUENTIAL = ("#EAF3FA", "#9CC9E8", "#4A9BD1", "#0072B2", "#00406A")
-DIVERGING = (BAD, "#F3D9C9", "#F7F7F7", "#CBE8DD", GOOD)
+# Sequential scale for maps and heat: light to the primary blue ("more" is darker on a light page).
+SEQUENTIAL = ("#D4E8F5", "#9CC9E8", "#4A9BD1", "#0072B2", "#00406A")
+DIVERGING = (BAD, "#EDB48F", "#F6EEDC", "#8FD0BC", GOOD)
+# Map colours per theme type ("light", "dark"): a country without data is grey in both, set apart from
+# every colour of the scales; on a dark page "more" is brighter, the way the eye reads light on dark.
+MAP_SCALES = {
+    "light": {"sequential": SEQUENTIAL, "diverging": DIVERGING, "no_data": "#CFCFCF", "border": "#FFFFFF"},
+    "dark": {"sequential": ("#173B5C", "#1F5F91", "#2F86C2", "#63B0E3", "#B3DDF8"),
+             "diverging": (BAD, "#8A4B2A", "#5B5750", "#2A6E5A", GOOD), "no_data": "#343944",
+             "border": "#0E1117"},
+}
 FONT = "Source Sans Pro, Noto Sans CJK SC, Microsoft YaHei, sans-serif"
 TEMPLATE = "meridian"
 

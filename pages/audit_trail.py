@@ -41,5 +41,5 @@ else:
                                       return_dtype=pl.String))
     components.table(t, shown.select("id", "at", "user", "action", "detail"), {
         "id": st.column_config.NumberColumn("#", format="plain"), "at": t("When (UTC)"), "user": t("User"),
-        "action": t("Action"), "detail": t("Details")}, key="audit")
+        "action": t("Event"), "detail": t("Details")}, key="audit")
 st.caption(markdown(t("Newest first; at most 5,000 entries. `meridian audit` exports the whole trail and checks it.")))

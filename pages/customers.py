@@ -39,12 +39,12 @@ else:
     names = cached(markets.countries)(src, f).select("country_iso2", pl.col("name").alias("country"))
     frame = (top.join(names, on="country_iso2", how="left")
              .with_columns(pl.col("country").fill_null(t(markets.UNKNOWN)),
-                           labels.labelled("segment", t, f.lang),
+                           labels.labelled("segment", t, f.lang), labels.labelled("city", t, f.lang),
                            pl.col("revenue").map_elements(lambda v: fmt.money(v, f.currency, f.lang),
                                                           return_dtype=pl.String)))
     components.table(t, frame.select("customer_id", "name", "country", "city", "segment", "email", "revenue",
                                      "orders"), {
-        "customer_id": st.column_config.NumberColumn(t("ID"), format="plain"), "name": t("Customer"),
+        "customer_id": st.column_config.NumberColumn(t("ID"), format="plain", width="small"), "name": t("Customer"),
         "country": t("Country"), "city": t("City"), "segment": t("Segment"), "email": t("E-mail"),
         "revenue": components.number_column(t("Revenue ({currency})", currency=f.currency)),
         "orders": st.column_config.NumberColumn(t("Orders"), format="localized")},

@@ -4,7 +4,7 @@ falling markets."""
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, components, context, maps, nav
+from dashboard import charts, components, context, fmt, maps, nav
 from dashboard.cache import cached
 from queries import kpis, markets
 from queries.overview import market_movers
@@ -24,10 +24,15 @@ with left:
     if by_country.is_empty():
         components.empty_state(t, t("revenue"))
     else:
+        # The map frames what the numbers cover: the viewer's regions, the chosen regions and countries.
         countries = cached(markets.countries)(src, f)
-        st.pydeck_chart(maps.revenue_map(by_country.join(countries, on="country_iso2"), f.currency, f.lang),
-                        height=380)
-        st.caption(t("Revenue by country ({currency}); darker is more.", currency=f.currency))
+        shown = by_country.join(countries, on="country_iso2").select(
+            "country_iso2", pl.col("name").alias("label"), pl.col("revenue").alias("value"),
+            pl.col("revenue").map_elements(lambda v: fmt.money(v, f.currency, f.lang), return_dtype=pl.String)
+            .alias("amount"))
+        maps.draw("overview-map", shown, maps.Scale.of(shown["value"].to_list(), "sequential"),
+                  t("Revenue ({currency})", currency=f.currency), lambda v: fmt.money(v, f.currency, f.lang),
+                  t("No data or not in view"), maps.bounds_of(shown["country_iso2"]), tallest=400)
 with right:
     revenue = kpis.KPIS["revenue"]
     trend = cached(kpis.monthly)(src, f, ("revenue",))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, fields, replace
 
 import polars as pl
 
@@ -16,6 +16,45 @@ from queries.kpis import KPIS, measure
 # rights: a handful of customers in one place can identify them.
 MIN_CUSTOMERS_SHOWN = 5
 MAP_METRICS = ("customers", "revenue", "growth", "nps", "churn_rate", "partner_share")
+
+
+@dataclass(frozen=True, repr=False)
+class CityFilters(Filters):
+    """The filters narrowed to the customers of one city: every query that takes them (tiles, trends,
+    mixes, lists) counts only rows of customers whose record is in `city` — in the customers table by
+    its city, in every other table by the customer's id (`customer_ids`: every record in the city)."""
+
+    city: str | None = None
+    customer_ids: tuple[int, ...] = ()
+
+    def predicate(self, columns: list[str], time_column: str | None) -> pl.Expr:
+        base = super().predicate(columns, time_column)
+        if self.city is None:
+            return base
+        if "city" in columns:
+            return base & (pl.col("city") == self.city)
+        if "customer_id" in columns:
+            return base & pl.col("customer_id").is_in(self.customer_ids)
+        return base
+
+    def __repr__(self) -> str:
+        # The cache key: the ids follow from the city, the scope and the snapshot (keyed apart).
+        shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self) if f.name != "customer_ids")
+        return f"CityFilters({shown})"
+
+
+def in_city(src: Snapshot, base: Filters, city: str) -> CityFilters:
+    """`base` narrowed to the customers of `city` (within its countries and the viewer's scope: the ids
+    are read through `rows`, like every query's)."""
+    ids = (rows(src, base, "customers", in_period=False).filter(pl.col("city") == city)
+           .select(pl.col("id").sort()).collect()["id"].to_list())
+    return CityFilters(**{f_.name: getattr(base, f_.name) for f_ in fields(Filters)}, city=city,
+                       customer_ids=tuple(ids))
+
+
+def without_city(f: Filters) -> Filters:
+    """The same filters for the whole of their countries."""
+    return Filters(**{f_.name: getattr(f, f_.name) for f_ in fields(Filters)})
 
 
 def country_metrics(src: Snapshot, f: Filters) -> pl.DataFrame:
@@ -123,7 +162,7 @@ def market_vs_world(src: Snapshot, f: Filters) -> pl.DataFrame:
     """measure (a registry KPI), market, world — NPS, CSAT, median first response and SLA attainment of
     the market in view (the filters' regions and countries) against every region the viewer may see;
     null where either rests on fewer observations than the KPI's minimum sample."""
-    world = replace(f, regions=(), countries=())
+    world = replace(without_city(f), regions=(), countries=())
     market, everywhere = measure(src, f, VERSUS_WORLD), measure(src, world, VERSUS_WORLD)
     shown = [(KPIS[k].enough(s) and v is not None) for k, v, s in market.select("kpi", "value", "sample").rows()]
     return pl.DataFrame({
@@ -134,8 +173,9 @@ def market_vs_world(src: Snapshot, f: Filters) -> pl.DataFrame:
 
 
 def active_people(src: Snapshot, f: Filters) -> pl.DataFrame:
-    """kind ("rep" or "partner"), id, name, interactions (reps) or orders (partners), revenue — the reps
-    with most interactions and the partners with most sourced revenue in the market and period."""
+    """kind ("rep" or "partner"), id, name, count (interactions of a rep, orders of a partner), revenue —
+    the ten reps with most interactions, most first, then the ten partners with most sourced revenue,
+    most first, in the market and period."""
     reps = (rows(src, f, "interactions").filter(pl.col("rep_id").is_not_null()).group_by("rep_id")
             .agg(pl.len().alias("count")).sort("count", "rep_id", descending=[True, False]).head(10)
             .join(src.scan("reps").select(pl.col("id").alias("rep_id"), "name"), on="rep_id")
@@ -147,6 +187,6 @@ def active_people(src: Snapshot, f: Filters) -> pl.DataFrame:
                .join(src.scan("partners").select(pl.col("id").alias("partner_id"), "name"), on="partner_id")
                .select(pl.lit("partner").alias("kind"), pl.col("partner_id").alias("id"), "name",
                        pl.col("count").cast(pl.UInt32), "revenue"))
-    return (pl.concat([reps.with_columns(pl.col("count").cast(pl.UInt32)), sourced])
-            .sort(pl.col("kind") == "partner", pl.col("revenue").fill_null(0), "count", "id",
-                  descending=[False, True, True, False]).collect())
+    # A join does not keep row order: each list is sorted by the measure it is named after.
+    return pl.concat([reps.with_columns(pl.col("count").cast(pl.UInt32)).sort("count", "id", descending=[True, False]),
+                      sourced.sort("revenue", "id", descending=[True, False])]).collect()

@@ -106,11 +106,53 @@ def test_drill_from_the_url(value: str | None, drill: Drill, valid: bool) -> Non
 
 def test_drill_never_leaves_the_scope() -> None:
     emea_lead = replace(PERIOD, scope=Scope(regions=frozenset({2})))
-    assert Drill.from_param("1/US", emea_lead, COUNTRY_REGION) == (Drill(), False)
+    # A lead's map starts at their region, and a link outside it falls back there.
+    assert Drill.from_param("1/US", emea_lead, COUNTRY_REGION) == (Drill(2), False)
+    assert Drill.from_param(None, emea_lead, COUNTRY_REGION) == (Drill(2), True)
     narrowed = Drill(2, "DE").narrow(emea_lead)
     assert (narrowed.visible_regions, narrowed.countries) == ((2,), ("DE",))
     assert Drill(2, "DE", "Berlin").up() == Drill(2, "DE")
     assert Drill(2, "DE").up().up() == Drill()
+
+
+def test_drill_starts_at_what_the_viewer_chose() -> None:
+    assert Drill.start(PERIOD, COUNTRY_REGION) == Drill()
+    assert Drill.start(replace(PERIOD, regions=(1,)), COUNTRY_REGION) == Drill(1)
+    assert Drill.start(replace(PERIOD, countries=("DE",)), COUNTRY_REGION) == Drill(2, "DE")
+    assert Drill.start(replace(PERIOD, countries=("DE", "US")), COUNTRY_REGION) == Drill()
+    # Never above the start, never outside the chosen countries.
+    germany = replace(PERIOD, countries=("DE",))
+    assert Drill.from_param("2", germany, COUNTRY_REGION) == (Drill(2, "DE"), True)
+    assert Drill.from_param("1/US", germany, COUNTRY_REGION) == (Drill(2, "DE"), False)
+    assert Drill(2, "DE", "Berlin").trail(Drill()) == [Drill(), Drill(2), Drill(2, "DE"), Drill(2, "DE", "Berlin")]
+    assert Drill(2, "DE").trail(Drill(2)) == [Drill(2), Drill(2, "DE")]
+
+
+def test_the_city_level_narrows_every_query(tiny_src: Snapshot) -> None:
+    from queries import revenue
+
+    everyone = replace(PERIOD, personal_data=True)
+    # Every tiny customer lives in "City": the city holds the whole country.
+    us = replace(everyone, countries=("US",))
+    city = geo.in_city(tiny_src, us, "City")
+    assert city.city == "City" and "customer_ids" not in repr(city)
+    assert revenue.revenue(tiny_src, city)["revenue"][0] == revenue.revenue(tiny_src, us)["revenue"][0] == 1500.0
+    assert geo.mix(tiny_src, city, "segment").equals(geo.mix(tiny_src, us, "segment"))
+    # A city where nobody lives has no rows, in any table, in the period or before it.
+    nowhere = geo.in_city(tiny_src, us, "Nowhere")
+    assert revenue.revenue(tiny_src, nowhere)["orders"][0] == 0
+    assert revenue.revenue(tiny_src, nowhere.comparison())["orders"][0] == 0
+    assert geo.mix(tiny_src, nowhere, "segment").is_empty()
+    assert geo.active_people(tiny_src, nowhere).is_empty()
+    # The market is compared with every market the viewer may see, not with the city.
+    assert geo.without_city(nowhere) == us
+
+
+def test_top_lists_are_sorted_by_their_measure(tiny_src: Snapshot) -> None:
+    people = geo.active_people(tiny_src, PERIOD)
+    for kind, measure in (("rep", "count"), ("partner", "revenue")):
+        values = people.filter(people["kind"] == kind)[measure].to_list()
+        assert values == sorted(values, reverse=True)
 
 
 def test_every_served_country_has_a_shape() -> None:

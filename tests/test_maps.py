@@ -1,0 +1,117 @@
+"""Map rules without a browser: views fitted to the shapes in view at any width, colour scales and their
+legends, grey for no data in both themes, and the generated Chinese city names."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import polars as pl
+import pytest
+
+from dashboard import maps, theme
+from dashboard.demo import MARKETS
+from dashboard.paths import PROJECT_ROOT
+
+REGIONS = {region: [c for c, m in MARKETS.items() if m.region_id == region] for region in (1, 2, 3, 4)}
+
+
+def contains(outer: maps.Bounds, inner: maps.Bounds) -> bool:
+    return outer[0] <= inner[0] and outer[1] <= inner[1] and outer[2] >= inner[2] and outer[3] >= inner[3]
+
+
+@pytest.mark.parametrize("width", [330, 480, 560, 700, 900, 1200, 1600])
+@pytest.mark.parametrize("codes", [list(MARKETS), *REGIONS.values(), ["US"], ["JP"], ["SG"], ["NZ"]],
+                         ids=["world", "amer", "emea", "apac", "gchn", "us", "jp", "sg", "nz"])
+def test_the_view_shows_the_shapes_in_view_whole_at_any_width(codes: list[str], width: int) -> None:
+    bounds = maps.bounds_of(codes)
+    assert bounds is not None
+    height = maps.map_height(width, bounds, tallest=560)
+    view = maps.fit_view(bounds, width, height)
+    shown = maps.visible_box(view, width, height)
+    assert contains(shown, bounds), (shown, bounds)
+    # ... and as large as it fits: the shapes fill the width or the height, less the padding.
+    fill = max((bounds[2] - bounds[0]) / (shown[2] - shown[0]), (bounds[3] - bounds[1]) / (shown[3] - shown[1]))
+    assert fill > 0.8 or max(bounds[2] - bounds[0], bounds[3] - bounds[1]) < maps.MIN_SPAN
+    assert view["minZoom"] < view["zoom"] <= view["maxZoom"]
+
+
+def test_a_wider_box_zooms_in_and_a_region_zooms_in_from_the_world() -> None:
+    world, apac = maps.bounds_of(MARKETS), maps.bounds_of(REGIONS[3])
+    assert maps.fit_view(world, 1200, 400)["zoom"] > maps.fit_view(world, 560, 400)["zoom"]
+    assert maps.fit_view(apac, 700, 500)["zoom"] > maps.fit_view(world, 700, 500)["zoom"]
+    assert maps.fit_view(None, 700, 300) == maps.fit_view(maps.WORLD_BOUNDS, 700, 300)
+
+
+def test_a_country_is_framed_by_its_main_parts() -> None:
+    # The contiguous United States and Alaska, not the Aleutians across the antimeridian; mainland
+    # France, not French Guiana.
+    west, south, east, north = maps.country_bounds()["US"]
+    assert -170 < west < -150 and east < -60 and south > 20 and north < 72
+    assert maps.country_bounds()["FR"][0] > -10
+    assert maps.bounds_of(["XX"]) is None
+
+
+def test_map_height_follows_the_shape_and_stays_on_a_phone_screen() -> None:
+    world, apac = maps.bounds_of(MARKETS), maps.bounds_of(REGIONS[3])
+    assert maps.map_height(700, world, 560) < maps.map_height(700, apac, 560) <= 560
+    assert maps.map_height(350, apac, 560) <= 350 and maps.map_height(350, world, 560) >= 240
+
+
+def test_scales() -> None:
+    volume = maps.Scale.of([10.0, 30.0, None], "sequential")
+    assert (volume.low, volume.high) == (10.0, 30.0)
+    assert volume.colour(10.0)[:3] == maps._rgb(theme.SEQUENTIAL[0])
+    assert volume.colour(30.0)[:3] == maps._rgb(theme.SEQUENTIAL[-1])
+    change = maps.Scale.of([-20.0, 5.0], "diverging")
+    # Centred on 0: no change is the middle colour, the scale reaches as far on both sides.
+    assert (change.low, change.centre, change.high) == (-20.0, 0.0, 20.0)
+    assert change.colour(0.0)[:3] == maps._rgb(theme.DIVERGING[2])
+    assert change.colour(-20.0)[:3] == maps._rgb(theme.BAD)
+    assert maps.Scale.of([], "sequential").high > maps.Scale.of([], "sequential").low
+
+
+@pytest.mark.parametrize("theme_type", ["light", "dark"])
+def test_no_data_is_grey_and_apart_from_every_scale_colour(theme_type: maps.ThemeType) -> None:
+    palette = theme.MAP_SCALES[theme_type]
+    r, g, b = maps._rgb(palette["no_data"])
+    assert max(r, g, b) - min(r, g, b) < 24  # grey
+    for kind in ("sequential", "diverging"):
+        scale = maps.Scale.of([-1.0, 1.0], kind)  # type: ignore[arg-type]
+        for share in (0.0, 0.25, 0.5, 0.75, 1.0):
+            colour = scale.colour(scale.low + share * (scale.high - scale.low), theme_type)[:3]
+            assert sum(abs(a - b) for a, b in zip(colour, (r, g, b), strict=True)) > 40, (kind, share)
+    assert maps.Scale.of([1.0], "sequential").colour(None, theme_type)[:3] == [r, g, b]
+    # On a dark page "more" is brighter; on a light one, darker.
+    low, high = (sum(maps.Scale(kind="sequential", low=0, high=1).colour(v, theme_type)[:3]) for v in (0.0, 1.0))
+    assert (high > low) == (theme_type == "dark")
+
+
+def test_legend_names_metric_unit_ends_and_no_data() -> None:
+    html = maps.legend_html("Revenue growth (%)", maps.Scale.of([-10.0, 30.0], "diverging"),
+                            lambda v: f"{v:+.0f}%", "No data", "dark", 'data-fit-width="640"')
+    assert "Revenue growth (%)" in html and "−" not in html
+    assert [part in html for part in ("-30%", "+0%", "+30%", "No data", 'data-fit-width="640"')] == [True] * 5
+    assert "<script" not in maps.legend_html("<script>", maps.Scale.of([1.0], "sequential"), str, "x")
+
+
+def test_tooltips_name_metric_and_unit_and_escape_names() -> None:
+    values = pl.DataFrame({"country_iso2": ["DE"], "label": ["<b>Germany</b>"], "value": [1.0], "amount": ["$1"]})
+    deck = maps.choropleth(values, maps.Scale.of([1.0], "sequential"), "Revenue (USD)",
+                           maps.fit_view(None, 700, 300))
+    text = deck.to_json()
+    assert "Revenue (USD)" in text and "<b>Germany</b>" not in text and "&lt;b&gt;Germany" in text
+    assert "{metric}: {amount}" in deck._tooltip["html"]
+
+
+def test_chinese_city_names_are_what_the_generator_gives() -> None:
+    spec = importlib.util.spec_from_file_location("cities", PROJECT_ROOT / "data" / "labels" / "cities.py")
+    cities = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(cities)  # type: ignore[union-attr]
+    assert cities.main(["--check"]) == 0, "data/labels/zh_CN.toml: run python data/labels/cities.py"
+    assert cities.from_alternate_names(["天府", "成都", "成都市", "Chengdu"]) == "成都"
+    assert cities.from_alternate_names(["東京", "東京都"]) is None  # Japanese forms are not Chinese
+    from dashboard.labels import company_names
+
+    names = company_names("zh-CN")
+    assert (names["Tokyo"], names["Shanghai"], names["Chengdu"]) == ("东京", "上海", "成都")
+    assert names["AMER Sales"] == "美洲销售部"  # the hand-written part is kept

@@ -16,7 +16,7 @@ from dashboard.cache import cached
 from dashboard.context import Context, current
 from dashboard.freshness import refresh_now
 from dashboard.i18n import Translate, babel_locale
-from queries import kpis, markets
+from queries import inputs, kpis, markets
 from queries.kpis import KPIS, Kpi
 
 PRESET_LABELS = sidebar.PRESET_LABELS
@@ -122,7 +122,7 @@ def sample_text(kpi: Kpi, sample: float | None, ctx: Context) -> str:
 def tile_for(kpi: Kpi, row: dict, trend: pl.DataFrame | None, ctx: Context) -> tiles.Tile:
     """The tile of one KPI from its measured row (`kpis.measure`) and monthly series (`kpis.monthly`)."""
     t, f = ctx.t, ctx.filters
-    missing = kpis.missing_inputs(kpi, ctx.src.absent_tables, ctx.src.absent_columns)
+    missing = inputs.unmet(ctx.src, kpi.needs)
     help_text = t(kpi.definition)
     if missing:
         return tiles.Tile(kpi.key, t(kpi.label), fmt.MISSING, help_text,

@@ -307,7 +307,7 @@ def monthly(src: Snapshot, f: Filters, keys: Iterable[str], months: int = TREND_
 
 # --- what a KPI needs ----------------------------------------------------------------------------------
 
-# Each need in words, for "Needs …" notes.
+# Each need in words, for "Needs …" notes (queries/inputs.py says which are met).
 NEEDS_TEXT = {
     "orders": N_("orders"), "orders|interactions": N_("orders or interactions"), "surveys": N_("survey responses"),
     "tickets.first_response_at": N_("tickets with a first response time"),
@@ -316,18 +316,6 @@ NEEDS_TEXT = {
     "opportunities.outcome": N_("deals with an outcome (won or lost)"),
     "opportunities.closed_at": N_("deals with a close date"), "opportunities.amount": N_("deals with an amount"),
 }
-
-
-def missing_inputs(kpi: Kpi, absent_tables: Iterable[str], absent_columns: dict[str, Iterable[str]]) -> list[str]:
-    """The needs of `kpi` that the CRM does not meet, as written in `Kpi.needs` (see NEEDS_TEXT)."""
-    tables = set(absent_tables)
-    columns = {t: set(c) for t, c in absent_columns.items()}
-
-    def met(need: str) -> bool:
-        table, _, column = need.partition(".")
-        return table not in tables and (not column or column not in columns.get(table, set()))
-
-    return [need for need in kpi.needs if not any(met(option) for option in need.split("|"))]
 
 
 # --- the documentation ---------------------------------------------------------------------------------

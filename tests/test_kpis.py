@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 
+import polars as pl
 import pytest
 
 from dashboard.filters import Filters
 from dashboard.paths import PROJECT_ROOT
 from dashboard.snapshot import Snapshot
-from queries import kpis
+from queries import inputs, kpis
 from queries.kpis import KPIS
+from tests import tiny
+from tests.conftest import snapshot_of
 
 PERIOD = Filters(start=dt.date(2026, 1, 1), end=dt.date(2026, 3, 31))
 
@@ -65,12 +69,23 @@ def test_every_kpi_computes_its_columns(tiny_src: Snapshot) -> None:
             assert {"month", kpi.column} <= set(monthly.columns), kpi.key
 
 
-def test_missing_inputs() -> None:
-    nps, first = KPIS["nps"], KPIS["first_response"]
-    assert kpis.missing_inputs(nps, {"surveys"}, {}) == ["surveys"]
-    assert kpis.missing_inputs(first, set(), {"tickets": {"first_response_at"}}) == ["tickets.first_response_at"]
-    assert kpis.missing_inputs(KPIS["active_customers"], {"orders"}, {}) == []  # interactions will do
-    assert kpis.missing_inputs(KPIS["active_customers"], {"orders", "interactions"}, {}) == ["orders|interactions"]
+def test_needs_unmet_by_a_crm_without_them(tmp_path: Path) -> None:
+    # The tiny CRM without surveys, and with tickets never answered.
+    frames = tiny.tables()
+    frames["surveys"] = frames["surveys"].clear()
+    frames["tickets"] = frames["tickets"].with_columns(pl.lit(None, pl.Datetime("us")).alias("first_response_at"))
+    url = f"sqlite:///{tmp_path / 'crm.sqlite'}"
+    tiny.write(url, frames)
+    src = snapshot_of(url, tmp_path / "snapshot")
+    assert inputs.unmet(src, KPIS["nps"].needs) == ["surveys"]
+    assert inputs.unmet(src, KPIS["first_response"].needs) == ["tickets.first_response_at"]
+    assert inputs.unmet(src, KPIS["resolution"].needs) == []
+    assert inputs.unmet(src, ("orders|interactions", "partners.no_such_column")) == ["partners.no_such_column"]
+    frames["orders"] = frames["orders"].clear()
+    tiny.write(url, frames)
+    without_orders = snapshot_of(url, tmp_path / "snapshot-2")
+    assert inputs.unmet(without_orders, KPIS["active_customers"].needs) == []  # interactions will do
+    assert inputs.unmet(without_orders, KPIS["revenue"].needs) == ["orders"]
     assert all(need in kpis.NEEDS_TEXT for kpi in kpis.KPI_LIST for need in kpi.needs)
 
 

@@ -155,7 +155,7 @@ TEAMS: tuple[TeamSpec, ...] = (
     TeamSpec("Mexico & Andean", "sales", "Mexico City", "America/Mexico_City", ("MX", "CO"),
              {"es": 1, "en": 0.7}),
     TeamSpec("Brazil & Southern Cone", "sales", "São Paulo", "America/Sao_Paulo", ("BR", "AR", "CL"),
-             {"pt": 0.9, "es": 0.6, "en": 0.7}, quota_growth=0.05),
+             {"pt": 1, "es": 0.6, "en": 0.7}, quota_growth=0.05),
     TeamSpec("DACH", "sales", "Munich", "Europe/Berlin", ("DE", "CH"),
              {"de": 1, "en": 0.9, "fr": 0.3, "it": 0.1}),
     TeamSpec("UK, Benelux & Nordics", "sales", "London", "Europe/London", ("GB", "NL", "SE"),
@@ -472,7 +472,7 @@ def _hire_days(rng: np.random.Generator, size: int, sales: bool) -> np.ndarray:
     """Hire days relative to the history start: most reps were there before it, some joined during it
     (they own only customers won since), and a sales team of five or more has one recent hire with
     too little business yet to rank."""
-    days = np.where(rng.random(size) < 0.7, -rng.uniform(30, 8 * 365, size),
+    days = np.where(rng.random(size) < 0.85, -rng.uniform(30, 8 * 365, size),
                     rng.uniform(0, HISTORY_DAYS - 150, size))
     days[0] = -rng.uniform(365, 8 * 365)  # someone is always there
     if sales and size >= 5:
@@ -614,10 +614,12 @@ class Base:
     begin: np.ndarray  # first moment of activity in the history
     end: np.ndarray  # last moment of activity (the horizon, or when the customer stopped)
     size: np.ndarray  # how much the customer buys, against the segment's median
-    frequency: np.ndarray  # how often the customer does anything, against the segment's rate
+    engagement: np.ndarray  # how often the customer talks to the company, against the segment's rate
 
     def rate(self, column: str) -> np.ndarray:
-        return np.array([getattr(SEGMENTS[s], column) for s in self.segment]) * self.frequency
+        """The segment's yearly rate of `column` for each customer; contact (not buying) varies by customer."""
+        rate = np.array([getattr(SEGMENTS[s], column) for s in self.segment])
+        return rate if column == "orders" else rate * self.engagement
 
 
 def _lifetimes(rng: np.random.Generator, country: np.ndarray, segment: np.ndarray,
@@ -686,11 +688,12 @@ def _batch(plan: Plan, world: World, rng: np.random.Generator, first: int, n: in
     for region_id in np.unique(region):
         pool = world.partners_by_region[int(region_id)]
         has = (region == region_id) & (rng.random(n) < 0.25)
-        partner[has] = rng.choice(pool, size=has.sum())
+        if pool.size:  # a small demo may have no partner in a region
+            partner[has] = rng.choice(pool, size=has.sum())
 
     ids = np.arange(first, first + n, dtype=np.int64)
     base = Base(ids, country, region, segment, language, owner, partner, created, begin,
-                np.minimum(stop, HORIZON), rng.lognormal(0, 0.5, n), rng.gamma(3.0, 1 / 3, n))
+                np.minimum(stop, HORIZON), rng.lognormal(0, 0.6, n), rng.gamma(3.0, 1 / 3, n))
     nps, base = _relationship_surveys(plan, world, rng, base)
 
     customers = _customers(plan, rng, base, city, lat, lon)
@@ -815,7 +818,7 @@ def _opportunities(plan: Plan, world: World, rng: np.random.Generator, base: Bas
     is_open = closed >= HORIZON
     partner = np.where(rng.random(q.shape[0]) < 0.7, base.partner[q], 0)
     win_p = np.array([SEGMENTS[s].win_rate for s in base.segment])[q] + np.where(partner > 0, 0.07, 0)
-    win_p = np.where((partner == world.troubled_partner_id) & (opened > HORIZON - 400 * SECONDS_PER_DAY), 0.12, win_p)
+    win_p = np.where((partner == world.troubled_partner_id) & (closed > HORIZON - 400 * SECONDS_PER_DAY), 0.12, win_p)
     won = (rng.random(q.shape[0]) < win_p) & (closed <= base.end[q])
     age = (HORIZON - opened) / (closed - opened)
     stage = np.array(DEAL_STAGES)[np.searchsorted((0.35, 0.7), age)]
@@ -1110,7 +1113,7 @@ def targets_frame(plan: Plan, world: World, monthly: pl.DataFrame) -> pl.DataFra
     for team in world.teams.iter_rows(named=True):
         spec = TEAMS[team["id"] - 1]
         # Each plan year's ask is negotiated per team: the quota growth, give or take.
-        asks = spec.quota_growth + rng.normal(0, 0.08, len(targeted) // 12 + 1)
+        asks = spec.quota_growth + rng.normal(0, 0.05, len(targeted) // 12 + 1)
         for i, month in enumerate(targeted, start=13):
             if spec.kind == "sales":
                 before = [actual.get((team["id"], m), {}) for m in months[i - 13:i - 10]]

@@ -12,6 +12,7 @@ rate, which is what its revenue does too. Survey comments come from `data/demo/c
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import tomllib
 from collections.abc import Callable, Iterator, Mapping
@@ -351,8 +352,8 @@ class Season:
         return cls(np.arange(HISTORY_DAYS + 1) * float(SECONDS_PER_DAY),
                    np.concatenate([[0.0], np.cumsum(pace)]) * SECONDS_PER_DAY)
 
-    def to_business(self, t: np.ndarray) -> np.ndarray:
-        return np.interp(t, self.calendar, self.business)
+    def to_business(self, at: np.ndarray) -> np.ndarray:
+        return np.interp(at, self.calendar, self.business)
 
     def to_calendar(self, b: np.ndarray) -> np.ndarray:
         return np.interp(b, self.business, self.calendar)
@@ -532,12 +533,12 @@ def fx_frame(plan: Plan, fx: np.ndarray) -> pl.DataFrame:
                       for i, currency in enumerate(CURRENCIES)])
 
 
-def _to_local(world: World, usd: np.ndarray, currency: np.ndarray, t: np.ndarray) -> np.ndarray:
+def _to_local(world: World, usd: np.ndarray, currency: np.ndarray, at: np.ndarray) -> np.ndarray:
     """USD amounts in their currency at the rate of their day: prices follow the exchange rate, so a
     depreciating currency does not shrink revenue in USD."""
     index = {c: i for i, c in enumerate(CURRENCIES)}
     row = np.array([index[c] for c in currency], dtype=np.int64)
-    day = (t // SECONDS_PER_DAY).astype(np.int64) + FX_LEAD_DAYS
+    day = (at // SECONDS_PER_DAY).astype(np.int64) + FX_LEAD_DAYS
     return np.round(usd / world.fx[row, day], 2)
 
 
@@ -634,13 +635,12 @@ def _lifetimes(rng: np.random.Generator, country: np.ndarray, segment: np.ndarra
     k = np.log1p(np.array([MARKETS[c].growth for c in country]))
     h = np.array([SEGMENTS[s].churn for s in segment]) * np.array([MARKETS[c].churn for c in country])
     h = np.maximum(h, MIN_NET_CHURN - k)
+    k = np.where(np.abs(k) < 1e-9, 1e-9, k)  # a flat market: the limits below stay finite
     years = HORIZON / YEAR
-    won_during = np.where(np.abs(k) > 1e-9, (k + h) * np.expm1(k * years) / np.where(k == 0, 1, k), h * years)
-    existing = rng.random(country.shape[0]) < 1 / (1 + won_during)
+    existing = rng.random(country.shape[0]) < 1 / (1 + (k + h) * np.expm1(k * years) / k)
     tenure = np.minimum(rng.exponential(1 / (k + h)), MAX_TENURE_YEARS)
     # Inverse of the growing acquisition rate's distribution over the history.
-    u = rng.random(country.shape[0])
-    fraction = np.where(np.abs(k) > 1e-9, np.log1p(u * np.expm1(k * years)) / np.where(k == 0, 1, k) / years, u)
+    fraction = np.log1p(rng.random(country.shape[0]) * np.expm1(k * years)) / (k * years)
     created = np.where(existing, -tenure * YEAR, fraction * HORIZON)
     created = np.floor(np.minimum(created, HORIZON - HOUR))
     stop = np.maximum(created, 0) + rng.exponential(1 / h) * YEAR
@@ -696,9 +696,9 @@ def _batch(plan: Plan, world: World, rng: np.random.Generator, first: int, n: in
                 np.minimum(stop, HORIZON), rng.lognormal(0, 0.6, n), rng.gamma(3.0, 1 / 3, n))
     nps, base = _relationship_surveys(plan, world, rng, base)
 
-    customers = _customers(plan, rng, base, city, lat, lon)
-    frames: dict[str, pl.DataFrame] = {"customers": customers}
-    frames["contacts"] = _contacts(rng, customers.head(n).filter(pl.Series(is_b2b)), counters)
+    frames: dict[str, pl.DataFrame] = {"customers": _customers(plan, rng, base, city, lat, lon)}
+    originals = frames["customers"].head(n)  # the duplicates follow them
+    frames["contacts"] = _contacts(rng, originals.filter(pl.Series(is_b2b)), counters)
     currency_of = dict(zip(iso, countries["currency"], strict=True))
     currency = np.array([currency_of[c] for c in country])
     frames["orders"] = _orders(plan, world, rng, base, currency, counters)
@@ -706,7 +706,7 @@ def _batch(plan: Plan, world: World, rng: np.random.Generator, first: int, n: in
     frames["interactions"] = _interactions(plan, rng, base, counters)
     frames["tickets"], feedback = _tickets(plan, world, rng, base, counters)
     frames["surveys"] = _surveys(plan, world, rng, base, [nps, *feedback], counters)
-    frames["consents"], frames["data_requests"] = _compliance(plan, rng, base, customers["consent_email"].to_numpy(),
+    frames["consents"], frames["data_requests"] = _compliance(plan, rng, base, originals["consent_email"].to_numpy(),
                                                               counters)
     return frames
 
@@ -789,21 +789,21 @@ def _orders(plan: Plan, world: World, rng: np.random.Generator, base: Base, curr
     rate = base.rate("orders")
     o1, b1 = _cadence(rng, rate[regular], begin[regular], end[regular])
     o2, b2 = _spread(rng, rate[occasional], begin[occasional], end[occasional])
-    o, t = np.concatenate([regular[o1], occasional[o2]]), np.concatenate([b1, b2])
+    o, at = np.concatenate([regular[o1], occasional[o2]]), np.concatenate([b1, b2])
     for region_id in np.unique(base.region):
         mask = base.region[o] == region_id
-        t[mask] = world.seasons[int(region_id)].to_calendar(t[mask])
+        at[mask] = world.seasons[int(region_id)].to_calendar(at[mask])
     usd = (np.array([SEGMENTS[s].order_usd for s in base.segment])[o] * base.size[o]
            * rng.lognormal(0, 0.45, o.shape[0]))
     in_usd = (base.segment[o] == "Enterprise") & (rng.random(o.shape[0]) < 0.3)
     order_currency = np.where(in_usd, "USD", currency[o])
-    troubled = (base.partner[o] == world.troubled_partner_id) & (t > HORIZON - TROUBLE_WINDOW_DAYS * SECONDS_PER_DAY)
+    troubled = (base.partner[o] == world.troubled_partner_id) & (at > HORIZON - TROUBLE_WINDOW_DAYS * SECONDS_PER_DAY)
     sourced = rng.random(o.shape[0]) < np.where(troubled, 0.15, 0.85)
     return pl.DataFrame({
         "id": counters.take("orders", o.shape[0]), "customer_id": base.ids[o], "rep_id": base.owner[o],
         "partner_id": np.where(sourced, base.partner[o], 0),
-        "amount": _to_local(world, usd, order_currency, t), "currency": order_currency,
-        "ordered_at": _to_datetime(plan, t), "product_line": rng.choice(PRODUCT_LINES, size=o.shape[0]),
+        "amount": _to_local(world, usd, order_currency, at), "currency": order_currency,
+        "ordered_at": _to_datetime(plan, at), "product_line": rng.choice(PRODUCT_LINES, size=o.shape[0]),
         "status": rng.choice(("won", "cancelled", "refunded"), size=o.shape[0], p=(0.94, 0.04, 0.02)),
     }).with_columns(pl.col("partner_id").replace(0, None), pl.col("ordered_at").alias("updated_at"))
 
@@ -890,7 +890,7 @@ def _relationship_surveys(plan: Plan, world: World, rng: np.random.Generator, ba
     score = np.clip(np.round(rng.normal(mood, 1.4)), 0, 10)
     detractor = score <= 6
     team = np.array([world.success_team[c] for c in base.country])[who]
-    profile = np.array([TEAMS[t - 1].follow_up for t in team])
+    profile = np.array([TEAMS[i - 1].follow_up for i in team])  # team ids follow the order of TEAMS
     how = _pick_weighted(rng, profile)  # within 2 days, 7 days, 30 days, never
     low, high = np.array((2, 48, 168, 0)) * HOUR, np.array((48, 168, 720, 0)) * HOUR
     delay = np.where(how < 3, low[how] + rng.random(who.shape[0]) * (high[how] - low[how]), np.nan)
@@ -900,7 +900,7 @@ def _relationship_surveys(plan: Plan, world: World, rng: np.random.Generator, ba
     quit_at = at + rng.uniform(30, 240, who.shape[0]) * SECONDS_PER_DAY
     end = base.end.copy()
     np.minimum.at(end, who[quits], quit_at[quits])
-    base = Base(**{**base.__dict__, "end": end})
+    base = dataclasses.replace(base, end=end)
     sentiment = np.where(score >= 9, 0, np.where(score >= 7, 1, 2))
     brazil_now = (base.country[who] == FALLING_NPS_MARKET) & (at > HORIZON - YEAR)
     focus, pull = _focus(who.shape[0], (brazil_now, "support_speed", 0.7), (troubled[who], "delivery", 0.45),
@@ -917,11 +917,11 @@ def _tickets(plan: Plan, world: World, rng: np.random.Generator, base: Base, cou
     k, opened = _spread(rng, base.rate("tickets"), base.begin, base.end)
     team = np.array([world.service_team[c] for c in base.country])[k]
     rep = np.empty(k.shape[0], dtype=np.int64)
-    for t in np.unique(team):
-        mask = team == t
-        rep[mask] = world.pools[int(t)].pick(rng, opened[mask])
-    response = np.array([TEAMS[t - 1].response for t in team])  # team ids follow the order of TEAMS
-    work = np.array([TEAMS[t - 1].work for t in team])
+    for team_id in np.unique(team):
+        mask = team == team_id
+        rep[mask] = world.pools[int(team_id)].pick(rng, opened[mask])
+    response = np.array([TEAMS[i - 1].response for i in team])
+    work = np.array([TEAMS[i - 1].work for i in team])
     priority = rng.choice(4, size=k.shape[0], p=PRIORITY_P)
     slow = (base.country[k] == SLOW_SERVICE_MARKET) & (opened > HORIZON - 180 * SECONDS_PER_DAY)
     first_h = rng.lognormal(np.log(np.array(FIRST_RESPONSE_H)[priority] * response * np.where(slow, 5, 1)), 0.8)
@@ -1104,8 +1104,8 @@ def targets_frame(plan: Plan, world: World, monthly: pl.DataFrame) -> pl.DataFra
     for the team's quota growth over the same month a year before, averaged with its neighbours so
     that one lucky month does not set the bar; months without a full year of history before have none."""
     rng = plan.rng(3)
-    first_full = (plan.start + dt.timedelta(days=31)).date().replace(day=1) if plan.start.day > 1 \
-        else plan.start.date()
+    start = plan.start.date()
+    first_full = start if start.day == 1 else (start.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
     months = pl.date_range(first_full, plan.as_of, "1mo", eager=True).to_list()
     targeted = months[13:]
     actual = {(r["team_id"], r["month"]): r for r in monthly.iter_rows(named=True)}

@@ -203,8 +203,10 @@ TEAMS: tuple[TeamSpec, ...] = (
              follow_up=(0.22, 0.3, 0.18, 0.3)),
     TeamSpec("Greater China Success", "success", "Shanghai", "Asia/Shanghai", GCHN, {"zh": 1, "en": 0.6}),
 )
-# Customers (sales), customers (service) or customers (success) per rep.
-CUSTOMERS_PER_REP = {"sales": 150, "service": 350, "success": 900}
+# Customers a rep looks after: an account manager per segment (enterprise accounts need far more
+# attention), a service or success rep per customer served.
+ACCOUNTS_PER_REP = {"Enterprise": 40, "Mid-market": 120, "SMB": 250, "Consumer": 1_000}
+CUSTOMERS_PER_REP = {"service": 350, "success": 900}
 
 # The planted troubles (docs/demo-data.md).
 FALLING_NPS_MARKET = "BR"
@@ -403,7 +405,7 @@ def build_world(plan: Plan) -> World:
     sales_team, service_team, success_team = {}, {}, {}
     for spec in TEAMS:
         team_id = len(teams) + 1
-        served = 0.0
+        load = 0.0  # reps needed
         for iso2 in spec.countries:
             for name, segment in SEGMENTS.items():
                 if spec.kind == "sales" and ((spec.segments and name not in spec.segments)
@@ -411,10 +413,11 @@ def build_world(plan: Plan) -> World:
                     continue
                 if spec.kind == "sales":
                     sales_team[(iso2, name)] = team_id
-                served += plan.customers * MARKETS[iso2].weight / total_weight * segment.share
+                served = plan.customers * MARKETS[iso2].weight / total_weight * segment.share
+                load += served / (ACCOUNTS_PER_REP[name] if spec.kind == "sales" else CUSTOMERS_PER_REP[spec.kind])
             (service_team if spec.kind == "service" else success_team if spec.kind == "success"
              else {})[iso2] = team_id
-        size = max(3 if spec.kind != "success" else 2, round(served / CUSTOMERS_PER_REP[spec.kind]))
+        size = max(3 if spec.kind != "success" else 2, round(load))
         # The manager first, then the reps; a Chinese-speaking team has Chinese names.
         names = _people(rng, np.full(size + 1, next(iter(spec.languages)) == "zh"))
         teams.append({"id": team_id, "name": spec.name, "region_id": region_of[spec.countries[0]],
@@ -554,12 +557,15 @@ def _spread(rng: np.random.Generator, per_year: np.ndarray, begin: np.ndarray, e
 def _cadence(rng: np.random.Generator, per_year: np.ndarray, begin: np.ndarray, end: np.ndarray,
              ) -> tuple[np.ndarray, np.ndarray]:
     """Events at a regular rhythm per customer (its own phase, each event up to a fifth of an interval
-    early or late) between `begin` and `end`: how businesses reorder."""
+    early or late) between `begin` and `end`: how businesses reorder.
+
+    The rhythm runs from one interval before `begin` to one after `end` and only the events inside are
+    kept, so the edges of the history get as many orders as any other stretch of time."""
     interval = YEAR / per_year
     phase = rng.random(per_year.shape[0]) * interval
-    count = np.where(end - begin > phase, np.floor((end - begin - phase) / interval) + 1, 0).astype(np.int64)
+    count = np.floor((end - begin - phase) / interval).astype(np.int64) + 3  # from one before to one after
     who = np.repeat(np.arange(per_year.shape[0]), count)
-    nth = np.arange(who.shape[0]) - np.repeat(np.cumsum(count) - count, count)
+    nth = np.arange(who.shape[0]) - np.repeat(np.cumsum(count) - count, count) - 1
     at = begin[who] + phase[who] + (nth + rng.uniform(-0.2, 0.2, who.shape[0])) * interval[who]
     inside = (at >= begin[who]) & (at < end[who])
     return who[inside], at[inside]

@@ -112,26 +112,30 @@ def test_company_grows_moderately(demo: Snapshot) -> None:
 
 
 def _market_growth(demo: Snapshot) -> pl.DataFrame:
-    """country_iso2, change_pct and the market's share of last year's revenue, for served markets."""
+    """country_iso2, change_pct and the market's share of the year's revenue, for served markets."""
     movers = overview.market_movers(demo, LAST_YEAR)
     served = demo.scan("countries").select(pl.col("iso2").alias("country_iso2")).collect()
-    return movers.join(served, on="country_iso2").with_columns(share=pl.col("previous") / pl.col("previous").sum())
+    return movers.join(served, on="country_iso2").with_columns(share=pl.col("revenue") / pl.col("revenue").sum())
 
 
 def test_most_markets_grow_zero_to_twenty_percent(demo: Snapshot) -> None:
+    # At 20,000 customers a market of 1 % of revenue has a few dozen business accounts: one won or
+    # lost moves it by several points, so "most" is what a real company of this size would see.
     growth = _market_growth(demo)
     moderate = pl.col("change_pct").is_between(0, 20)
-    sizeable = growth.filter(~pl.col("country_iso2").is_in(PLANTED_MARKETS) & (pl.col("share") >= 0.01))
-    assert sizeable.height >= 15 and sizeable.select(moderate.mean()).item() >= 0.75
-    # Small markets (a few dozen accounts) swing more, but the typical market still grows modestly.
+    unplanted = growth.filter(~pl.col("country_iso2").is_in(PLANTED_MARKETS))
+    sizeable = unplanted.filter(pl.col("share") >= 0.01)
+    assert sizeable.height >= 20 and sizeable.select(moderate.mean()).item() >= 0.6
+    assert unplanted.select(moderate.mean()).item() >= 0.6
     assert 0 < growth["change_pct"].median() < 20
-    assert growth.select((pl.col("change_pct") > 30).mean()).item() < 0.25
+    assert growth.select((pl.col("change_pct") > 30).mean()).item() < 0.2
 
 
 def test_growing_and_shrinking_markets(demo: Snapshot) -> None:
     growth = _market_growth(demo).filter(pl.col("share") >= 0.01).sort("change_pct", descending=True)
     assert set(growth["country_iso2"].head(3)) == {"AE", "IN", "VN"}
     changes = dict(zip(growth["country_iso2"], growth["change_pct"], strict=True))
+    assert min(changes["AE"], changes["IN"], changes["VN"]) > 30
     assert changes["IT"] < 0 and changes["BR"] < 0
 
 

@@ -53,13 +53,14 @@ class Market:
     growth: float  # yearly growth of the customer base, and so of revenue (0.08: +8 % a year)
     languages: Mapping[str, float]  # the customers' languages and their shares
     churn: float = 1.0  # multiplies the segment's yearly churn
+    mood: float = 0.0  # shifts NPS scores (points on the 0-10 scale)
 
 
 MARKETS: dict[str, Market] = {
     "US": Market(30, 0.08, {"en": 0.88, "es": 0.12}),
     "CA": Market(5, 0.07, {"en": 0.75, "fr": 0.25}),
     "MX": Market(4, 0.10, {"es": 0.95, "en": 0.05}),
-    "BR": Market(6, -0.15, {"pt": 0.97, "en": 0.03}, churn=1.8),
+    "BR": Market(6, -0.20, {"pt": 0.97, "en": 0.03}, churn=1.8),
     "AR": Market(1.5, 0.06, {"es": 0.95, "en": 0.05}),
     "CL": Market(1.5, 0.08, {"es": 0.95, "en": 0.05}),
     "CO": Market(1.5, 0.10, {"es": 0.95, "en": 0.05}),
@@ -68,14 +69,15 @@ MARKETS: dict[str, Market] = {
     "FR": Market(7, 0.07, {"fr": 0.92, "en": 0.08}),
     "NL": Market(3, 0.08, {"nl": 0.7, "en": 0.3}),
     "ES": Market(4, 0.09, {"es": 0.92, "en": 0.08}),
-    "IT": Market(4, -0.12, {"it": 0.92, "en": 0.08}, churn=1.6),
+    "IT": Market(4, -0.15, {"it": 0.92, "en": 0.08}, churn=1.6),
     "SE": Market(2, 0.07, {"sv": 0.6, "en": 0.4}),
     "PL": Market(2.5, 0.12, {"pl": 0.85, "en": 0.15}),
     "CH": Market(2, 0.06, {"de": 0.6, "fr": 0.25, "it": 0.05, "en": 0.1}),
     "HU": Market(1, 0.09, {"hu": 0.8, "en": 0.2}),
     "RS": Market(0.5, 0.10, {"sr": 0.8, "en": 0.2}),
     "TR": Market(1.5, 0.12, {"tr": 0.9, "en": 0.1}),
-    "AE": Market(2.5, 0.55, {"en": 0.6, "ar": 0.4}),
+    # The growth markets: young customer bases, and happy ones.
+    "AE": Market(4, 0.65, {"en": 0.6, "ar": 0.4}, mood=0.4),
     "SA": Market(2, 0.14, {"ar": 0.6, "en": 0.4}),
     "ZA": Market(2, 0.06, {"en": 0.85, "af": 0.15}),
     "NG": Market(1, 0.12, {"en": 1.0}),
@@ -84,11 +86,11 @@ MARKETS: dict[str, Market] = {
     "SG": Market(3, 0.10, {"en": 0.75, "zh": 0.25}),
     "AU": Market(5, 0.07, {"en": 1.0}),
     "NZ": Market(1, 0.06, {"en": 1.0}),
-    "IN": Market(6, 0.50, {"en": 0.8, "hi": 0.2}),
+    "IN": Market(6, 0.55, {"en": 0.8, "hi": 0.2}, mood=0.4),
     "ID": Market(3, 0.13, {"id": 0.85, "en": 0.15}),
     "TH": Market(2.5, 0.10, {"th": 0.85, "en": 0.15}),
     "MY": Market(2, 0.09, {"ms": 0.5, "en": 0.35, "zh": 0.15}),
-    "VN": Market(2, 0.60, {"vi": 0.85, "en": 0.15}),
+    "VN": Market(3.5, 0.65, {"vi": 0.85, "en": 0.15}, mood=0.4),
     "PH": Market(1.5, 0.12, {"en": 0.6, "tl": 0.4}),
     "CN": Market(14, 0.11, {"zh": 0.97, "en": 0.03}),
     "HK": Market(3, 0.05, {"zh": 0.8, "en": 0.2}),
@@ -213,6 +215,7 @@ FALLING_NPS_MARKET = "BR"
 SLOW_SERVICE_MARKET = "BR"
 CHURNING_MARKET = "FR"
 TROUBLED_PARTNER_NAME = "Orion Distribution GmbH"
+TROUBLED_PARTNER_SHARE = 0.2  # of its region's customers with a partner: the region's largest distributor
 TROUBLE_WINDOW_DAYS = 270
 
 # USD for one unit, around the start of the history; the daily path is a seeded random walk.
@@ -279,9 +282,9 @@ NPS_PER_YEAR = 0.5
 CSAT_SHARE, CES_SHARE = 0.4, 0.25
 NPS_MOOD = 8.2  # mean score before planted troubles; about +25 NPS
 LANGUAGE_GAP_MOOD = 0.6  # points lost where the customer's rep does not speak their language
-# Chance that a detractor stops buying within months of the response: followed up within 2 days,
+# Chance that a detractor stops buying within weeks of the response: followed up within 2 days,
 # within 7 days, within 30 days, never.
-DETRACTOR_CHURN = (0.08, 0.15, 0.15, 0.32)
+DETRACTOR_CHURN = (0.06, 0.15, 0.2, 0.4)
 COMMENTS_FILE = PROJECT_ROOT / "data" / "demo" / "comments.toml"
 THEMES = ("price", "delivery", "support_speed", "product_quality", "communication", "billing", "onboarding")
 GOOD, BAD = 0, 1
@@ -695,7 +698,9 @@ def _batch(plan: Plan, world: World, rng: np.random.Generator, first: int, n: in
         pool = world.partners_by_region[int(region_id)]
         has = (region == region_id) & (rng.random(n) < 0.25)
         if pool.size:  # a small demo may have no partner in a region
-            partner[has] = rng.choice(pool, size=has.sum())
+            weights = np.where(pool == world.troubled_partner_id, TROUBLED_PARTNER_SHARE * (pool.size - 1)
+                               / (1 - TROUBLED_PARTNER_SHARE), 1.0)
+            partner[has] = rng.choice(pool, size=has.sum(), p=weights / weights.sum())
 
     ids = np.arange(first, first + n, dtype=np.int64)
     base = Base(ids, country, region, segment, language, owner, partner, created, begin,
@@ -891,8 +896,9 @@ def _relationship_surveys(plan: Plan, world: World, rng: np.random.Generator, ba
     last_year = np.clip((at - (HORIZON - YEAR)) / YEAR, 0, 1)
     gap = (base.language != "en") & ~world.speaks(base.owner, base.language)
     troubled = base.partner == world.troubled_partner_id
-    mood = (NPS_MOOD + rng.normal(0, 0.8, n)[who] - LANGUAGE_GAP_MOOD * gap[who] - 1.5 * troubled[who]
-            - np.where(base.country[who] == FALLING_NPS_MARKET, 2.5 * last_year, 0))
+    market_mood = np.array([MARKETS[c].mood for c in base.country])
+    mood = (NPS_MOOD + market_mood[who] + rng.normal(0, 0.8, n)[who] - LANGUAGE_GAP_MOOD * gap[who]
+            - 1.5 * troubled[who] - np.where(base.country[who] == FALLING_NPS_MARKET, 2.5 * last_year, 0))
     score = np.clip(np.round(rng.normal(mood, 1.4)), 0, 10)
     detractor = score <= 6
     team = np.array([world.success_team[c] for c in base.country])[who]
@@ -903,7 +909,7 @@ def _relationship_surveys(plan: Plan, world: World, rng: np.random.Generator, ba
     followed = np.where(detractor, at + delay, np.nan)
     followed[followed >= HORIZON] = np.nan
     quits = detractor & (rng.random(who.shape[0]) < np.array(DETRACTOR_CHURN)[how])
-    quit_at = at + rng.uniform(30, 240, who.shape[0]) * SECONDS_PER_DAY
+    quit_at = at + rng.uniform(14, 112, who.shape[0]) * SECONDS_PER_DAY
     end = base.end.copy()
     np.minimum.at(end, who[quits], quit_at[quits])
     base = dataclasses.replace(base, end=end)
@@ -1119,7 +1125,7 @@ def targets_frame(plan: Plan, world: World, monthly: pl.DataFrame) -> pl.DataFra
     for team in world.teams.iter_rows(named=True):
         spec = TEAMS[team["id"] - 1]
         # Each plan year's ask is negotiated per team: the quota growth, give or take.
-        asks = spec.quota_growth + rng.normal(0, 0.05, len(targeted) // 12 + 1)
+        asks = spec.quota_growth + rng.normal(0, 0.08, len(targeted) // 12 + 1)
         for i, month in enumerate(targeted, start=13):
             if spec.kind == "sales":
                 before = [actual.get((team["id"], m), {}) for m in months[i - 13:i - 10]]

@@ -393,15 +393,10 @@ class World:
         return out
 
 
-def countries_frame() -> tuple[pl.DataFrame, dict[str, pl.DataFrame]]:
-    """The served countries (reference geography) and their 25 largest cities."""
-    cities = cities_by_country()
-    return country_rows(MARKETS), {iso2: cities[iso2].head(25) for iso2 in MARKETS}
-
-
 def build_world(plan: Plan) -> World:
     rng = plan.rng(0)
-    countries, cities = countries_frame()
+    countries = country_rows(MARKETS)  # the reference geography of the served countries
+    cities = {iso2: cities_by_country()[iso2].head(25) for iso2 in MARKETS}
     region_of = dict(zip(countries["iso2"], countries["region_id"], strict=True))
     total_weight = sum(m.weight for m in MARKETS.values())
     teams, reps = [], []

@@ -1202,7 +1202,7 @@ def _claim(engine: Engine, plan: Plan, replace: bool) -> None:
             raise DatabaseError(
                 f"{where} already holds tables ({shown}) and {origin}. The demo is only written into an "
                 "empty database or over a demo written by `meridian generate`, so this one was left as it "
-                "is. Give --url an empty database or a new SQLite file."
+                "is. Write the demo into an empty database or a new SQLite file instead."
             )
         if not replace:
             raise DatabaseError(

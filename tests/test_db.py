@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from dashboard import cli, schema
 from dashboard.db import DatabaseError, read_only_engine, redact, resolve_url, schema_problems, writable_engine
-from dashboard.demo import Plan, write_demo
+from dashboard.demo import GENERATOR, Plan, write_demo
 from dashboard.snapshot import Snapshot, refresh
 from tests import tiny
 from tests.conftest import BACKENDS, backend_url
@@ -88,8 +88,8 @@ def test_url_resolution_order(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_generate_refuses_to_overwrite(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'crm.sqlite'}"
     tiny.write(url)
-    with pytest.raises(DatabaseError, match="--replace"):
-        write_demo(url, Plan(50, 1, dt.date(2026, 1, 1)))
+    with pytest.raises(DatabaseError, match="nothing marks it as a Meridian demo"):
+        write_demo(url, Plan(50, 1, dt.date(2026, 1, 1)), replace=True)
 
 
 def test_incremental_refresh_reads_only_new_rows(tmp_path: Path) -> None:
@@ -150,6 +150,14 @@ def test_every_backend_gives_the_same_snapshot(tmp_path_factory: pytest.TempPath
     for backend in BACKENDS:
         folder = tmp_path_factory.mktemp(f"same-{backend}")
         url = backend_url(backend, folder)
+        # The servers' shared test database holds other tests' tables, which generate rightly refuses to
+        # replace: this test claims it as a demo database (generate then replaces only its own tables).
+        engine = writable_engine(url)
+        schema.store_metadata.drop_all(engine)
+        schema.store_metadata.create_all(engine)
+        with engine.begin() as connection:
+            connection.execute(schema.meridian_meta.insert(), [{"key": "created_by", "value": GENERATOR}])
+        engine.dispose()
         write_demo(url, plan, replace=True)
         refresh(read_only_engine(url), folder / "snap", full=True)
         snapshots[backend] = Snapshot.open(folder / "snap")

@@ -76,6 +76,8 @@ def header(ctx: Context, title: str, money: bool = True) -> None:
     left, right = st.columns([4, 1.4], vertical_alignment="bottom")
     left.title(text.markdown(title), anchor=False)
     left.caption(text.markdown(scope_text(ctx, money) + " · " + period_text(ctx)))
+    if ctx.user.demo:
+        right.caption("🧪 " + t("Demo: anyone may pick any role."))
     right.caption(t("Data as of {time} UTC", time=fmt.datetime(src.refreshed_at, f.lang)))
     if right.button(t("Refresh data"), key="refresh_button"):
         refresh_now(t)

@@ -97,6 +97,20 @@ def test_a_real_crm_without_users_is_not_served(data: Path, crm: str, monkeypatc
     assert not any(box.key == "role" for box in at.selectbox) and not at.get("html")
 
 
+def test_the_demo_database_offers_the_demo_sign_in(data: Path, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import datetime as dt
+
+    from dashboard.demo import Plan, write_demo
+
+    url = f"sqlite:///{tmp_path / 'demo.sqlite'}"
+    write_demo(url, Plan(300, 3, dt.date(2026, 3, 31)))
+    auth.crm_created_by.clear()
+    at = app_for(url, monkeypatch).run()
+    assert not at.exception and not at.error
+    assert at.selectbox(key="role").value == "executive"
+
+
 def test_identity_provider_users_need_their_settings(data: Path, crm: str, monkeypatch: pytest.MonkeyPatch) -> None:
     write_users(data, '[users."ana@example.com"]\nrole = "executive"\nprovider = "company"\n')
     at = app_for(crm, monkeypatch).run()

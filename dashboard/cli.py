@@ -39,7 +39,8 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("--seed", type=int, default=DEFAULT_SEED)
     gen.add_argument("--as-of", type=dt.date.fromisoformat, default=default_as_of(),
                      help="last (complete) day of the generated history (default: yesterday)")
-    gen.add_argument("--replace", action="store_true", help="drop and regenerate existing CRM tables")
+    gen.add_argument("--replace", action="store_true",
+                     help="regenerate a demo database that `meridian generate` wrote (never any other database)")
     ref = sub.add_parser("refresh", help="bring the local snapshot up to date with the database")
     ref.add_argument("--full", action="store_true", help="rebuild the snapshot from scratch")
     sub.add_parser("check", help="validate a database against the CRM schema")

@@ -16,7 +16,7 @@ src = freshness.snapshot(t)
 filters = sidebar.global_filters(user, src, t, lang)
 context.store(context.Context(user, src, filters, t))
 pages = {
-    t(group): [st.Page(p.path, title=t(p.title), url_path=p.url_path or None, default=not p.url_path)
+    t(group): [st.Page(p.path, title=nav.title(p, t, src), url_path=p.url_path or None, default=not p.url_path)
                for p in nav.pages_for(user.role) if p.group == group]
     for group in nav.GROUPS
 }

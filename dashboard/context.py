@@ -11,6 +11,8 @@ from dashboard.filters import Filters
 from dashboard.i18n import Translate
 from dashboard.roles import User
 from dashboard.snapshot import Snapshot
+from queries import inputs
+from queries.kpis import NEEDS_TEXT
 
 
 @dataclass(frozen=True)
@@ -34,9 +36,18 @@ def current() -> Context:
 
 
 def require_page(key: str) -> Context:
-    """The page's context, or a clear refusal when the viewer's role may not open this page."""
+    """The page's context; or a clear refusal when the viewer's role may not open this page, or a
+    statement of what the CRM lacks when the page has nothing to show without it."""
     ctx = current()
-    if not ctx.user.role.can(nav.page(key).right):
-        st.error(ctx.t("Your role cannot open this page."))
+    t, spec = ctx.t, nav.page(key)
+    if not ctx.user.role.can(spec.right):
+        st.error(t("Your role cannot open this page."))
+        st.stop()
+    missing = inputs.unmet(ctx.src, spec.needs)
+    if missing:
+        st.title(t(spec.title), anchor=False)
+        st.info(t("This page needs {inputs}, which the CRM does not have yet. Import them with `meridian "
+                  "import` or on the Import data page (docs/import.md), or connect a CRM that has them.",
+                  inputs=", ".join(t(NEEDS_TEXT[m]) for m in missing)))
         st.stop()
     return ctx

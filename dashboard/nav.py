@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dashboard.i18n import N_
+from dashboard.i18n import N_, Translate
 from dashboard.paths import PROJECT_ROOT
 from dashboard.roles import Role
+from dashboard.snapshot import Snapshot
+from queries import inputs
 
 
 @dataclass(frozen=True)
@@ -17,6 +19,7 @@ class PageSpec:
     group: str  # msgid
     right: str | None = None  # the right a role needs to open it (see dashboard/roles.toml)
     kpis: tuple[str, ...] = ()  # the registry KPIs of its tiles (queries/kpis.py)
+    needs: tuple[str, ...] = ()  # what the CRM must have for the page to show anything (queries/inputs.py)
 
     @property
     def path(self) -> str:
@@ -33,11 +36,12 @@ PAGES: tuple[PageSpec, ...] = (
              kpis=("revenue", "active_customers", "new_customers", "churn_rate", "nps", "csat", "first_response",
                    "sla_attainment", "active_partners", "win_rate")),
     PageSpec("map", "world_map.py", N_("World map"), N_("Markets & map"),
-             kpis=("revenue", "active_customers", "new_customers", "nps", "csat")),
-    PageSpec("satisfaction", "satisfaction.py", N_("Satisfaction"), N_("Satisfaction"), kpis=("nps", "csat", "ces")),
-    PageSpec("teams", "teams.py", N_("Team performance"), N_("Teams")),
+             kpis=("revenue", "active_customers", "new_customers", "nps", "csat"), needs=("customers.country_iso2",)),
+    PageSpec("satisfaction", "satisfaction.py", N_("Satisfaction"), N_("Satisfaction"), kpis=("nps", "csat", "ces"),
+             needs=("surveys",)),
+    PageSpec("teams", "teams.py", N_("Team performance"), N_("Teams"), needs=("teams", "reps")),
     PageSpec("partners", "partners.py", N_("Partner performance"), N_("Partners"),
-             kpis=("active_partners", "partner_revenue", "win_rate", "deal_cycle", "deal_size")),
+             kpis=("active_partners", "partner_revenue", "win_rate", "deal_cycle", "deal_size"), needs=("partners",)),
     PageSpec("customers", "customers.py", N_("Customer base"), N_("Customers"),
              kpis=("active_customers", "new_customers", "churn_rate")),
     # Record-level compliance data is for roles with the compliance right (never a shared screen).
@@ -51,6 +55,11 @@ GROUPS = ("Overview", "Markets & map", "Satisfaction", "Teams", "Partners", "Cus
 
 def pages_for(role: Role) -> list[PageSpec]:
     return [p for p in PAGES if role.can(p.right)]
+
+
+def title(spec: PageSpec, t: Translate, src: Snapshot) -> str:
+    """The page's title in the navigation, marked when the CRM lacks what the page needs."""
+    return t(spec.title) + (" · " + t("no data yet") if inputs.unmet(src, spec.needs) else "")
 
 
 def page(key: str) -> PageSpec:

@@ -315,6 +315,8 @@ NEEDS_TEXT = {
     "partners": N_("partners"), "orders.partner_id": N_("orders with their partner"),
     "opportunities.outcome": N_("deals with an outcome (won or lost)"),
     "opportunities.closed_at": N_("deals with a close date"), "opportunities.amount": N_("deals with an amount"),
+    "customers.country_iso2": N_("customers with a country"), "teams": N_("teams"), "reps": N_("reps"),
+    "opportunities": N_("deals"),
 }
 
 

@@ -244,3 +244,26 @@ def test_calendar_period_compares_with_the_previous_unit(app: AppTest) -> None:
     # The tiny CRM's last complete day is 2 April 2026: last month is March, compared with February.
     caption = shown(app.caption[0].value)
     assert "Last month · Mar 1\u2009–\u200931, 2026 · compared with Feb 1\u2009–\u200928, 2026" in caption
+
+
+def test_a_page_says_what_the_crm_lacks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A CRM without survey responses or partners: those pages say so instead of showing zeros.
+    frames = tiny.tables()
+    frames["surveys"] = frames["surveys"].clear()
+    frames["partners"] = frames["partners"].clear()
+    frames["customers"] = frames["customers"].with_columns(partner_id=None)
+    frames["orders"] = frames["orders"].with_columns(partner_id=None)
+    frames["opportunities"] = frames["opportunities"].with_columns(partner_id=None)
+    url = f"sqlite:///{tmp_path / 'crm.sqlite'}"
+    tiny.write(url, frames)
+    monkeypatch.setenv("CRM_DATABASE_URL", url)
+    monkeypatch.setenv("MERIDIAN_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("MERIDIAN_DEMO", "1")
+    refresh(read_only_engine(url), snapshot_root(url))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update(TINY_PERIOD)
+    at.run()
+    assert tile(at, "nps")["note"] == "Needs survey responses"
+    at.switch_page(page_path(nav.page("satisfaction"))).run()
+    assert any("This page needs survey responses" in i.value for i in at.info)
+    assert not at.get("html") or not any("data-kpi" in h.value for h in at.get("html"))

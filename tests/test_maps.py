@@ -11,8 +11,9 @@ import pytest
 from dashboard import maps, theme
 from dashboard.demo import MARKETS
 from dashboard.paths import PROJECT_ROOT
+from dashboard.reference import default_region
 
-REGIONS = {region: [c for c, m in MARKETS.items() if m.region_id == region] for region in (1, 2, 3, 4)}
+REGIONS = {region: [c for c in MARKETS if default_region(c) == region] for region in (1, 2, 3, 4)}
 
 
 def contains(outer: maps.Bounds, inner: maps.Bounds) -> bool:

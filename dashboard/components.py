@@ -15,7 +15,7 @@ from dashboard import audit, fmt, labels, layout, maps, sidebar, text, tiles
 from dashboard.cache import cached
 from dashboard.context import Context, current
 from dashboard.freshness import refresh_now
-from dashboard.i18n import Translate, babel_locale
+from dashboard.i18n import Translate, babel_locale, plural_translator
 from queries import inputs, kpis, markets
 from queries.kpis import KPIS, Kpi
 
@@ -130,6 +130,16 @@ def tile_for(kpi: Kpi, row: dict, trend: pl.DataFrame | None, ctx: Context) -> t
         return tiles.Tile(kpi.key, t(kpi.label), fmt.MISSING, help_text,
                           note=t("Needs {inputs}", inputs=", ".join(t(kpis.NEEDS_TEXT[m]) for m in missing)))
     value, sample = row["value"], row["sample"]
+    left_out = cached(kpi.left_out)(ctx.src, f) if kpi.left_out else None
+    if left_out is not None and not left_out.is_empty():
+        rows_left_out = int(left_out[left_out.columns[1]].sum())
+        tn = plural_translator(f.lang)
+        excluded = tn("Leaves out {n} order in {currencies}: no exchange rate",
+                      "Leaves out {n} orders in {currencies}: no exchange rate", rows_left_out,
+                      n=fmt.count(rows_left_out, f.lang), currencies=", ".join(left_out["currency"].to_list()))
+        # Nothing converted at all: a sum of nothing is no revenue figure, not a zero.
+        shown = fmt.MISSING if not value else kpi_value(kpi, value, ctx)
+        return tiles.Tile(kpi.key, t(kpi.label), shown, help_text, note=excluded)
     if not kpi.enough(sample):
         shown = fmt.MISSING
         note = t("Too few to show: {sample} (at least {minimum})", sample=sample_text(kpi, sample, ctx),

@@ -56,5 +56,21 @@ def translator(lang: str) -> Translate:
     return t
 
 
+def plural_translator(lang: str) -> Callable[..., str]:
+    """`tn("{n} order", "{n} orders", count, n=…)`: the form the language uses for `count` (Babel's
+    plural rules), translated; a catalog translates a plural message under its singular form."""
+    messages = catalog(lang)
+    locale = babel_locale(lang)
+
+    def tn(singular: str, plural: str, count: float, **values: object) -> str:
+        if singular in messages:
+            text = messages[singular]
+        else:
+            text = singular if locale.plural_form(abs(count)) == "one" else plural
+        return text.format(**values)
+
+    return tn
+
+
 def babel_locale(lang: str) -> Locale:
     return Locale.parse(BABEL_LOCALE.get(lang, "en_US"))

@@ -47,6 +47,9 @@ class Kpi:
     column: str
     monthly: Query | None = None  # one row per month ("month", `column`, `sample`)
     by: GroupedQuery | None = None  # the same for any grouping of its rows: a country, a team, an office…
+    # Rows the value leaves out because they cannot be converted (no exchange rate): "currency", and a
+    # count in its second column.
+    left_out: Query | None = None
     sample: str | None = None  # the column holding how many observations the value rests on
     min_sample: int = 0
     sample_label: str | None = None  # msgid with {n}: what the sample counts
@@ -88,7 +91,7 @@ def _response_times_by_month(src: Snapshot, f: Filters) -> pl.DataFrame:
 KPI_LIST: tuple[Kpi, ...] = (
     Kpi("revenue", "orders", N_("Revenue"), N_("Won orders in the period, each converted at the rate of its own date."),
         "money", "higher", revenue.revenue, "revenue", _by_month(revenue.revenue_by, "orders"),
-        by=revenue.revenue_by, needs=("orders",)),
+        by=revenue.revenue_by, left_out=revenue.unconverted_orders, needs=("orders",)),
     Kpi("active_customers", "activity", N_("Active customers"),
         N_("Customers with an order or interaction in the 12 months up to the period's end."),
         "count", "higher", customers.active_customers, "active", customers.active_customers_by_month,
@@ -149,7 +152,7 @@ KPI_LIST: tuple[Kpi, ...] = (
     Kpi("partner_revenue", "orders", N_("Partner-sourced revenue"),
         N_("Won orders in the period placed through a partner."),
         "money", "higher", partners.partner_revenue, "revenue", _by_month(partners.partner_revenue_by, "orders"),
-        by=partners.partner_revenue_by, needs=("orders.partner_id",)),
+        by=partners.partner_revenue_by, left_out=revenue.unconverted_orders, needs=("orders.partner_id",)),
     Kpi("win_rate", "opportunities", N_("Win rate"), N_("Won over closed opportunities, those closed in the period."),
         "ratio", "higher", partners.win_rate, "win_rate", _closed_month, by=partners.win_rate_by, sample="closed",
         min_sample=10, sample_label=N_("{n} closed deals"),

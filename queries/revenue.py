@@ -44,3 +44,14 @@ def revenue_by_country(src: Snapshot, f: Filters) -> pl.DataFrame:
              .sort("revenue", "country_iso2", descending=[True, False], nulls_last=True).collect())
     return suppress_small(frame, f.personal_data, "country_iso2", ["revenue", "orders"]).sort(
         "revenue", "country_iso2", descending=[True, False], nulls_last=True)
+
+
+def unconverted_orders(src: Snapshot, f: Filters) -> pl.DataFrame:
+    """currency, orders — won orders in the period that revenue leaves out because no exchange rate
+    converts them (none for their currency on or before their date, or none for the reporting
+    currency), by currency, most first. Empty when every order converts."""
+    return (won_orders(src, f).filter(pl.col("amount").is_null())
+            .with_columns(pl.when(pl.col("amount_usd").is_null()).then(pl.col("currency"))
+                          .otherwise(pl.lit(f.currency)).alias("currency"))
+            .group_by("currency").agg(pl.len().cast(pl.Int64).alias("orders"))
+            .sort("orders", "currency", descending=[True, False]).collect())

@@ -6,6 +6,7 @@ import html
 import re
 from pathlib import Path
 
+import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -267,3 +268,24 @@ def test_a_page_says_what_the_crm_lacks(tmp_path: Path, monkeypatch: pytest.Monk
     at.switch_page(page_path(nav.page("satisfaction"))).run()
     assert any("This page needs survey responses" in i.value for i in at.info)
     assert not at.get("html") or not any("data-kpi" in h.value for h in at.get("html"))
+
+
+def test_orders_without_an_exchange_rate_are_said_not_summed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Two orders in Brazilian reais, a currency the CRM has no exchange rate for: revenue says it leaves
+    # them out, and shows no change it could not compute honestly.
+    frames = tiny.tables()
+    frames["orders"] = frames["orders"].with_columns(
+        pl.when(pl.col("id").is_in([4, 5])).then(pl.lit("BRL")).otherwise(pl.col("currency")).alias("currency"))
+    url = f"sqlite:///{tmp_path / 'crm.sqlite'}"
+    tiny.write(url, frames)
+    monkeypatch.setenv("CRM_DATABASE_URL", url)
+    monkeypatch.setenv("MERIDIAN_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("MERIDIAN_DEMO", "1")
+    refresh(read_only_engine(url), snapshot_root(url))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update(TINY_PERIOD)
+    at.run()
+    revenue = tile(at, "revenue")
+    # 1,790 less orders 4 and 5 (110 + 120 in USD).
+    assert (revenue["value"], revenue["change"]) == ("$1,560.00", "")
+    assert revenue["note"] == "Leaves out 2 orders in BRL: no exchange rate"

@@ -414,6 +414,8 @@ def with_usd(frame: pl.LazyFrame, fx: pl.LazyFrame, date_column: str) -> pl.Lazy
         .sort("_date")
         .join_asof(fx.select(pl.col("date").alias("_date"), "currency", "rate_to_base"),
                    on="_date", by="currency", strategy="backward", check_sortedness=False)
-        .with_columns((pl.col("amount") * pl.col("rate_to_base")).alias("amount_usd"))
+        # USD is the base: one dollar is one dollar, with or without a rate for it.
+        .with_columns(pl.when(pl.col("currency") == "USD").then(pl.col("amount"))
+                      .otherwise(pl.col("amount") * pl.col("rate_to_base")).alias("amount_usd"))
         .drop("_date", "rate_to_base")
     )

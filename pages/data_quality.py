@@ -5,6 +5,7 @@ import streamlit as st
 
 from dashboard import components, context, fmt, tiles
 from dashboard.cache import cached
+from queries.findings import data_findings, date_ranges
 from queries.quality import CHECKS, customer_quality, data_requests
 
 ctx = context.require_page("data_quality")
@@ -34,3 +35,20 @@ else:
         "overdue": count(t("Overdue"), format="localized"), "closed_late": count(t("Closed late"), format="localized"),
         "median_days": components.number_column(t("Median time to close"))},
         key="requests", export="data-subject-requests")
+
+st.subheader(t("What would make numbers wrong"))
+found = cached(data_findings)(src, f)
+CHECK_NAMES = {"currency_without_rate": t("Amounts without an exchange rate"),
+               "outside_vocabulary": t("Values Meridian does not know"), "unknown_country": t("Unknown country codes"),
+               "orphan_reference": t("References to missing records"), "duplicate_id": t("Ids given twice")}
+if found.is_empty():
+    components.nothing_to_report(t("No amounts without a rate, unknown values, orphans or repeated ids."))
+else:
+    components.table(t, found.with_columns(pl.col("check").replace_strict(CHECK_NAMES)), {
+        "check": t("Finding"), "table": t("Table"), "column": t("Column"),
+        "rows": st.column_config.NumberColumn(t("Rows"), format="localized"), "examples": t("Examples"),
+        "detail": t("Details")}, key="findings", export="data-findings")
+ranges = cached(date_ranges)(src, f)
+st.caption(t("Dates in the CRM: {ranges}.", ranges="; ".join(
+    f"{row['table']} {components.date_range(row['first'].date(), row['last'].date(), f.lang)}"
+    for row in ranges.iter_rows(named=True) if row["first"] is not None)))

@@ -1,0 +1,152 @@
+"""What in the CRM would make numbers wrong: amounts no exchange rate converts, values outside Meridian's
+vocabularies, country codes that are no country, references to records that do not exist, ids given
+twice — and each table's date range. Every finding names the table and column, counts the rows and
+shows a few example values. `meridian check` prints them; the data-quality page lists them.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from dashboard.filters import Filters
+from dashboard.importer.vocabularies import VOCABULARIES
+from dashboard.snapshot import Snapshot
+from queries.common import TIME_COLUMN, rows
+
+EXAMPLES = 5
+# table, column -> the vocabulary its values must come from
+VOCABULARY_COLUMNS = {
+    ("orders", "status"): "order_status", ("opportunities", "stage"): "stage",
+    ("opportunities", "outcome"): "outcome", ("interactions", "channel"): "channel",
+    ("interactions", "direction"): "direction", ("tickets", "channel"): "channel",
+    ("tickets", "priority"): "priority", ("surveys", "kind"): "survey_kind", ("surveys", "channel"): "channel",
+    ("customers", "segment"): "segment", ("customers", "kind"): "customer_kind", ("teams", "kind"): "team_kind",
+    ("partners", "kind"): "partner_kind", ("partners", "tier"): "partner_tier",
+    ("partners", "status"): "partner_status",
+}
+# table, column -> the table whose ids it refers to
+REFERENCES = {
+    ("orders", "customer_id"): "customers", ("orders", "rep_id"): "reps", ("orders", "partner_id"): "partners",
+    ("opportunities", "customer_id"): "customers", ("opportunities", "rep_id"): "reps",
+    ("opportunities", "partner_id"): "partners", ("interactions", "customer_id"): "customers",
+    ("interactions", "rep_id"): "reps", ("tickets", "customer_id"): "customers", ("tickets", "rep_id"): "reps",
+    ("surveys", "customer_id"): "customers", ("surveys", "ticket_id"): "tickets",
+    ("customers", "owner_rep_id"): "reps", ("customers", "partner_id"): "partners", ("reps", "team_id"): "teams",
+    ("contacts", "customer_id"): "customers",
+}
+SCHEMA = {"check": pl.String, "table": pl.String, "column": pl.String, "rows": pl.Int64, "examples": pl.String,
+          "detail": pl.String}
+
+
+def _finding(check: str, table: str, column: str, rows: int, examples: list[object], detail: str = "") -> dict:
+    return {"check": check, "table": table, "column": column, "rows": rows,
+            "examples": ", ".join(str(e) for e in examples[:EXAMPLES]), "detail": detail}
+
+
+# Tables of the organisation and reference data, not of customers: only viewers who may see everything
+# are shown their problems.
+ORGANISATION = ("reps", "teams", "partners")
+
+
+def _in_view(src: Snapshot, f: Filters, table: str) -> pl.LazyFrame | None:
+    """The table's rows the viewer may see (all of them, at any time), or None for an organisation table
+    and a viewer with a limited scope."""
+    if table in ORGANISATION:
+        return src.scan(table) if f.scope.everything else None
+    return rows(src, f, table, in_period=False)
+
+
+def _without_rate(src: Snapshot, f: Filters) -> list[dict]:
+    found = []
+    for table, time_column in (("orders", "ordered_at"), ("opportunities", "opened_at")):
+        lacking = (rows(src, f, table, in_period=False)
+                   .filter(pl.col("amount").is_not_null() & pl.col("amount_usd").is_null())
+                   .group_by("currency")
+                   .agg(pl.len().alias("rows"), pl.col(time_column).min().alias("first"),
+                        pl.col(time_column).max().alias("last"))
+                   .sort("rows", descending=True).collect())
+        for row in lacking.iter_rows(named=True):
+            found.append(_finding("currency_without_rate", table, "currency", row["rows"], [row["currency"]],
+                                  f"{row['first']:%Y-%m-%d} – {row['last']:%Y-%m-%d}" if row["first"] else ""))
+    return found
+
+
+def _outside_vocabulary(src: Snapshot, f: Filters) -> list[dict]:
+    found = []
+    for (table, column), name in VOCABULARY_COLUMNS.items():
+        frame = _in_view(src, f, table)
+        if frame is None or column not in frame.collect_schema().names():
+            continue
+        allowed = list(VOCABULARIES[name].values)
+        odd = (frame.filter(pl.col(column).is_not_null() & ~pl.col(column).is_in(allowed))
+               .group_by(column).agg(pl.len().alias("rows")).sort("rows", column, descending=[True, False])
+               .collect())
+        if odd.height:
+            found.append(_finding("outside_vocabulary", table, column, int(odd["rows"].sum()), odd[column].to_list(),
+                                  ", ".join(allowed)))
+    return found
+
+
+def _unknown_countries(src: Snapshot, f: Filters) -> list[dict]:
+    known = src.scan("countries").select("iso2")
+    odd = (rows(src, f, "customers", in_period=False).join(known, left_on="country_iso2", right_on="iso2", how="anti")
+           .group_by("country_iso2").agg(pl.len().alias("rows")).sort("rows", descending=True).collect())
+    if not odd.height:
+        return []
+    return [_finding("unknown_country", "customers", "country_iso2", int(odd["rows"].sum()),
+                     odd["country_iso2"].fill_null("(empty)").to_list())]
+
+
+def _orphans(src: Snapshot, f: Filters) -> list[dict]:
+    found = []
+    for (table, column), parent in REFERENCES.items():
+        frame = _in_view(src, f, table)
+        if frame is None or column not in frame.collect_schema().names():
+            continue
+        ids = src.scan(parent).select(pl.col("id").alias(column))
+        orphans = (frame.filter(pl.col(column).is_not_null()).join(ids, on=column, how="anti")
+                   .select(pl.len().alias("rows"), pl.col(column).unique().sort().head(EXAMPLES).implode()
+                           .alias("examples")).collect().row(0, named=True))
+        if orphans["rows"]:
+            found.append(_finding("orphan_reference", table, column, orphans["rows"], orphans["examples"], parent))
+    return found
+
+
+def _duplicate_ids(src: Snapshot, f: Filters) -> list[dict]:
+    found = []
+    for table in ("customers", "contacts", "orders", "opportunities", "interactions", "tickets", "surveys",
+                  *ORGANISATION):
+        frame = _in_view(src, f, table)
+        if frame is None:
+            continue
+        twice = (frame.group_by("id").agg(pl.len().alias("n")).filter(pl.col("n") > 1)
+                 .sort("id").collect())
+        if twice.height:
+            found.append(_finding("duplicate_id", table, "id", int(twice["n"].sum()), twice["id"].to_list()))
+    return found
+
+
+def data_findings(src: Snapshot, f: Filters) -> pl.DataFrame:
+    """check, table, column, rows, examples, detail — one row per problem found in the rows the viewer
+    may see, at any time (the organisation's tables only for viewers who may see everything).
+
+    checks: currency_without_rate (detail: the dates of those rows), outside_vocabulary (detail: the
+    values Meridian knows), unknown_country, orphan_reference (detail: the table referred to),
+    duplicate_id."""
+    found = [*_without_rate(src, f), *_outside_vocabulary(src, f), *_unknown_countries(src, f), *_orphans(src, f),
+             *_duplicate_ids(src, f)]
+    return pl.DataFrame(found, schema=SCHEMA)
+
+
+def date_ranges(src: Snapshot, f: Filters) -> pl.DataFrame:
+    """table, rows, first, last — each table's rows the viewer may see and the span of their dates (the
+    time column of `queries.common.TIME_COLUMN`), for every table that has one."""
+    records = []
+    for table, column in TIME_COLUMN.items():
+        if table == "activity":
+            continue
+        span = rows(src, f, table, in_period=False).select(pl.len().alias("rows"), pl.col(column).min().alias("first"),
+                                       pl.col(column).max().alias("last")).collect().row(0, named=True)
+        records.append({"table": table, **span})
+    return pl.DataFrame(records, schema={"table": pl.String, "rows": pl.Int64, "first": pl.Datetime("us"),
+                                         "last": pl.Datetime("us")})

@@ -1,0 +1,80 @@
+"""What would make numbers wrong, found in a CRM built to have each problem once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+import polars as pl
+import pytest
+from sqlalchemy import text
+
+from dashboard.db import writable_engine
+from dashboard.filters import Filters, Scope
+from dashboard.snapshot import Snapshot
+from queries import findings
+from tests import tiny
+from tests.conftest import snapshot_of
+
+PERIOD = Filters(start=dt.date(2026, 1, 1), end=dt.date(2026, 3, 31))
+
+
+@pytest.fixture(scope="module")
+def flawed(tmp_path_factory: pytest.TempPathFactory) -> Snapshot:
+    """The tiny CRM with: order 4 in reais (no rate), order 5 spelt "Closed Won", order 6 by rep 99
+    (there is none), ticket 2 of priority "P0", and interaction 2 given twice."""
+    folder = tmp_path_factory.mktemp("flawed")
+    frames = tiny.tables()
+    orders = frames["orders"]
+    frames["orders"] = orders.with_columns(
+        pl.when(pl.col("id") == 4).then(pl.lit("BRL")).otherwise(pl.col("currency")).alias("currency"),
+        pl.when(pl.col("id") == 5).then(pl.lit("Closed Won")).otherwise(pl.col("status")).alias("status"),
+        pl.when(pl.col("id") == 6).then(pl.lit(99)).otherwise(pl.col("rep_id")).alias("rep_id"))
+    frames["tickets"] = frames["tickets"].with_columns(
+        pl.when(pl.col("id") == 2).then(pl.lit("P0")).otherwise(pl.col("priority")).alias("priority"))
+    url = f"sqlite:///{folder / 'crm.sqlite'}"
+    tiny.write(url, frames)
+    # A CRM view without a primary key can repeat an id.
+    with writable_engine(url).begin() as connection:
+        connection.execute(text("CREATE TABLE loose (id INTEGER, customer_id INTEGER, rep_id INTEGER, channel "
+                                "VARCHAR(16), direction VARCHAR(8), language VARCHAR(8), occurred_at DATETIME)"))
+        connection.execute(text("INSERT INTO loose SELECT * FROM interactions"))
+        connection.execute(text("DROP TABLE interactions"))
+        connection.execute(text("ALTER TABLE loose RENAME TO interactions"))
+        connection.execute(text("INSERT INTO interactions SELECT * FROM interactions WHERE id = 2"))
+    return snapshot_of(url, folder / "snapshot")
+
+
+def test_each_problem_is_found_with_its_rows_and_examples(flawed: Snapshot) -> None:
+    found = {(r["check"], r["table"], r["column"]): (r["rows"], r["examples"], r["detail"])
+             for r in findings.data_findings(flawed, PERIOD).iter_rows(named=True)}
+    assert found == {
+        # Order 4, 20 January 2026: reais, and no rate for reais.
+        ("currency_without_rate", "orders", "currency"): (1, "BRL", "2026-01-20 – 2026-01-20"),
+        ("outside_vocabulary", "orders", "status"): (1, "Closed Won", "won, cancelled, refunded"),
+        ("outside_vocabulary", "tickets", "priority"): (1, "P0", "urgent, high, normal, low"),
+        # Customer 8's code XX is no country.
+        ("unknown_country", "customers", "country_iso2"): (1, "XX", ""),
+        ("orphan_reference", "orders", "rep_id"): (1, "99", "reps"),
+        ("duplicate_id", "interactions", "id"): (2, "2", ""),
+    }
+
+
+def test_a_lead_sees_only_their_regions_problems(flawed: Snapshot) -> None:
+    # Americas: orders 4 and 5 are German customer 3's, order 6 German customer 4's, ticket 2 is customer 1's.
+    lead = replace(PERIOD, scope=Scope(regions=frozenset({1})))
+    found = findings.data_findings(flawed, lead)
+    assert found.select("check", "table", "column").rows() == [("outside_vocabulary", "tickets", "priority")]
+
+
+def test_date_ranges(flawed: Snapshot) -> None:
+    ranges = {r["table"]: (r["rows"], r["first"], r["last"]) for r in findings.date_ranges(flawed, PERIOD).iter_rows(
+        named=True)}
+    # 18 orders from 1 February 2024 (customer 6's first) to 2 April 2026 (order 6).
+    assert ranges["orders"] == (18, dt.datetime(2024, 2, 1, 10), dt.datetime(2026, 4, 2, 10))
+    assert ranges["interactions"][0] == 4  # interaction 2 twice
+
+
+def test_a_clean_crm_has_nothing_to_report(tiny_src: Snapshot) -> None:
+    assert findings.data_findings(tiny_src, PERIOD).filter(pl.col("check") != "unknown_country").is_empty()
+

@@ -2,22 +2,31 @@
 
 import streamlit as st
 
-from dashboard import auth, components, context, freshness, nav, sidebar
+from dashboard import auth, components, context, freshness, kiosk, nav, presentation, sidebar
 from dashboard.i18n import translator
 from dashboard.paths import ICON
 
-st.set_page_config(page_title="Meridian CRM", page_icon=str(ICON), layout="wide")
+presenting = kiosk.requested(st.query_params)
+st.set_page_config(page_title="Meridian CRM", page_icon=str(ICON), layout="wide",
+                   initial_sidebar_state="collapsed" if presenting else "auto")
 lang = sidebar.language()
 t = translator(lang)
 sidebar.language_picker()
 user = auth.sign_in(t)
-components.apply_style(user.role.shared_screen)
+link = presentation.current() if presentation.LINK_PARAM in st.query_params else None
+specs = [p for p in nav.pages_for(user.role.key) if link is None or p.key in link.pages]
+show, kiosk_problems = kiosk.from_params(st.query_params, [p.key for p in specs])
+kiosk.start(show, kiosk_problems)
+components.apply_style(user.role.shared_screen, kiosk=show is not None)
 src = freshness.snapshot(t)
 filters = sidebar.global_filters(user, src, t, lang)
 context.store(context.Context(user, src, filters, t))
-pages = {
-    t(group): [st.Page(p.path, title=t(p.title), url_path=p.url_path or None, default=not p.url_path)
-               for p in nav.pages_for(user.role.key) if p.group == group]
-    for group in nav.GROUPS
-}
-st.navigation({group: items for group, items in pages.items() if items}).run()
+made = {p.key: st.Page(p.path, title=t(p.title), url_path=p.url_path or None, default=p is specs[0]) for p in specs}
+pages = {t(group): [made[p.key] for p in specs if p.group == group] for group in nav.GROUPS}
+page = st.navigation({group: items for group, items in pages.items() if items},
+                     position="hidden" if show else "sidebar")
+if show is not None:
+    here = next(key for key, made_page in made.items() if made_page is page)
+    kiosk.autoplay(show, here, made, src, st.query_params.to_dict())
+    kiosk.autoscroll(show)
+page.run()

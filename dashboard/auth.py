@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dashboard import presentation
 from dashboard.i18n import Translate
 from dashboard.roles import DEFAULT_ROLE, ROLES, User, authenticate, configured_users
 
 
 def sign_in(t: Translate) -> User:
-    """The signed-in user. With no users file, a demo sign-in lets the viewer pick a role."""
+    """The signed-in user. With no users file, a demo sign-in lets the viewer pick a role. A presentation
+    link signs its screen in on every run, whatever else is configured."""
+    if presentation.LINK_PARAM in st.query_params:
+        return presentation.sign_in(st.query_params[presentation.LINK_PARAM], t)
     users = configured_users()
     if not users:
         role_key = st.sidebar.selectbox(

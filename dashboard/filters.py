@@ -25,7 +25,7 @@ SEGMENTS = ("Enterprise", "Mid-market", "SMB", "Consumer")
 CHANNELS = ("email", "phone", "chat", "visit", "WeChat", "WhatsApp", "LINE")
 LIST_SEPARATOR = ","
 # Parameters that pages own (drill-down state); the global filters leave them alone.
-EXTRA_PARAMS = ("drill", "metric")
+EXTRA_PARAMS = ("drill", "metric", "kiosk", "rotate", "pages", "link")
 
 Comparison = Literal["previous_period", "same_period_last_year"]
 Unit = Literal["month", "quarter", "year"]

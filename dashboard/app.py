@@ -16,10 +16,10 @@ user = auth.sign_in(t)
 link = presentation.current() if presentation.LINK_PARAM in st.query_params else None
 specs = [p for p in nav.pages_for(user.role.key) if link is None or p.key in link.pages]
 show, kiosk_problems = kiosk.from_params(st.query_params, [p.key for p in specs])
-kiosk.start(show, kiosk_problems)
 components.apply_style(user.role.shared_screen, kiosk=show is not None)
 src = freshness.snapshot(t)
 filters = sidebar.global_filters(user, src, t, lang)
+kiosk.start(show, kiosk_problems)
 context.store(context.Context(user, src, filters, t))
 made = {p.key: st.Page(p.path, title=t(p.title), url_path=p.url_path or None, default=p is specs[0]) for p in specs}
 pages = {t(group): [made[p.key] for p in specs if p.group == group] for group in nav.GROUPS}

@@ -14,7 +14,7 @@ from babel import dates
 from dashboard import fmt, sidebar, text, tiles
 from dashboard import kiosk as presentation_mode
 from dashboard.cache import cached
-from dashboard.context import Context
+from dashboard.context import Context, current
 from dashboard.freshness import refresh_now
 from dashboard.i18n import Translate, babel_locale
 from queries import kpis, markets
@@ -235,6 +235,18 @@ ROW_PX, HEADER_PX, MAX_ROWS = 35, 38, 25
 
 def table(t: Translate, frame: pl.DataFrame, column_config: dict, key: str) -> None:
     """A table sized to its rows (no inner scrollbar) up to MAX_ROWS, then paged."""
+    if presentation_mode.current() is not None:
+        # Nobody pages on a shared screen, and a data grid would not take the room's type scale.
+        lang = current().filters.lang
+        configs = [column_config.get(c, c) for c in frame.columns]
+        kinds = [{} if isinstance(c, str) else c.get("type_config", {}) for c in configs]
+        st.html(presentation_mode.table_html(
+            ([presentation_mode.number_text(v, kind.get("format"), lang) for v, kind in zip(row, kinds, strict=True)]
+             for row in frame.head(MAX_ROWS).iter_rows()),
+            [c if isinstance(c, str) else c.get("label", "") for c in configs],
+            [not isinstance(c, str) and (c.get("alignment") == "right" or kind.get("type") in ("number", "progress"))
+             for c, kind in zip(configs, kinds, strict=True)]))
+        return
     pages = max(1, -(-frame.height // MAX_ROWS))
     place = st.container()
     page = 1

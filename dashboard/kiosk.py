@@ -13,15 +13,20 @@ A presentation link (dashboard/presentation.py) is always in presentation mode.
 
 from __future__ import annotations
 
+import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
+from babel import numbers
 
+from dashboard import fmt
+from dashboard.i18n import babel_locale
 from dashboard.settings import load
 from dashboard.snapshot import Snapshot, SnapshotError
+from dashboard.text import html_safe
 
 STATE_KEY = "kiosk"
 SHOWN_KEY = "kiosk_shown"
@@ -98,7 +103,45 @@ def style() -> str:
       [data-testid='stExpander'], [data-testid='stForm']) {{ display: none !important; }}
     [data-testid='stMainBlockContainer'] {{ padding: 1rem 1.5rem 1.5rem; max-width: 100%; }}
     {zoom}
+    {TABLE_STYLE}
     """
+
+
+def number_text(value: object, number_format: str | None, lang: str) -> str:
+    """A number of a data-grid column as the grid would show it (`NumberColumn(format=…)`), in the locale's
+    style: "plain", "compact", printf-like ("%.1f", "%.0f%%"), else localized."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return "" if value is None else str(value)
+    if number_format == "plain":
+        return str(value)
+    if number_format == "compact":
+        return numbers.format_compact_decimal(value, locale=babel_locale(lang), fraction_digits=1)
+    printf = re.fullmatch(r"%\.(\d)f(%%)?", number_format or "")
+    if printf:
+        return fmt.decimal(value, lang, int(printf.group(1))) + ("%" if printf.group(2) else "")
+    return fmt.count(value, lang) if float(value).is_integer() else fmt.decimal(value, lang, 1)
+
+
+def table_html(rows: Iterable[Sequence[object]], headers: Sequence[str], right: Sequence[bool]) -> str:
+    """A table as plain HTML, which the room's type scale enlarges like any text (a data grid draws on a
+    canvas of its own size); every value escaped, empty ones as "–"."""
+    def cell(tag: str, value: object, align_right: bool) -> str:
+        shown = "–" if value is None or value == "" else value
+        return f'<{tag} class="{"num" if align_right else ""}">{html_safe(shown)}</{tag}>'
+
+    head = "".join(cell("th", h, r) for h, r in zip(headers, right, strict=True))
+    body = "".join("<tr>" + "".join(cell("td", v, r) for v, r in zip(row, right, strict=True)) + "</tr>"
+                   for row in rows)
+    return f'<table class="mer-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+TABLE_STYLE = """
+.mer-table { width: 100%; border-collapse: collapse; font-size: 1rem; line-height: 1.3; }
+.mer-table th { text-align: left; font-weight: 600; opacity: 0.75; border-bottom: 2px solid rgba(128,128,128,.35); }
+.mer-table th, .mer-table td { padding: 0.3rem 0.6rem; vertical-align: top; }
+.mer-table td { border-bottom: 1px solid rgba(128,128,128,.2); font-variant-numeric: tabular-nums; }
+.mer-table .num { text-align: right; white-space: nowrap; }
+"""
 
 
 # Scrolls a page taller than the screen down slowly, waits, and goes back to the top: over the rotation

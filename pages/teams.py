@@ -78,10 +78,10 @@ def targets_table(team_ids: list[int], key: str) -> None:
     table = (period.join(month, on=["team_id", "metric"], how="left").with_columns(
         labels.labelled("team", t, f.lang),
         pl.col("kpi").map_elements(lambda k: t(KPIS[k].label), return_dtype=pl.String).alias("metric"),
-        shown("target"), shown("actual"), components.text_column("attainment", lambda v: fmt.percent(v, f.lang, 0)),
+        shown("target"), shown("actual"), components.text_column("attainment", lambda v: fmt.percent(v, f.lang, 1)),
         pl.col("status").replace_strict(STATUS, default=fmt.MISSING),
         pl.struct("pace", "pace_status").map_elements(
-            lambda r: " ".join(p for p in (STATUS.get(r["pace_status"] or "", ""), fmt.percent(r["pace"], f.lang, 0)
+            lambda r: " ".join(p for p in (STATUS.get(r["pace_status"] or "", ""), fmt.percent(r["pace"], f.lang, 1)
                                            if r["pace"] is not None else "") if p) or fmt.MISSING,
             return_dtype=pl.String).alias("pace")))
     components.table(t, table.select("team", "metric", "target", "actual", "attainment", "status", "pace"), {

@@ -34,7 +34,7 @@ ON_VALUES = ("1", "true", "yes")
 MIN_ROTATE, MAX_ROTATE = 5, 3600
 # How much larger everything is drawn, by screen width: a 1920 px screen lays the page out as a
 # 1280 px one, each element half as large again.
-ZOOM_BY_WIDTH = ((1800, 1.5), (1500, 1.3), (1200, 1.15))
+ZOOM_BY_WIDTH = ((1800, 1.5), (1500, 1.35), (1200, 1.25))
 
 
 @dataclass(frozen=True)

@@ -161,7 +161,7 @@ def monthly_with_target(frame: pl.DataFrame, title: str, unit: str, lang: str, t
             x=labels, y=targets, mode="lines+markers", name=target_name, line={"color": theme.BAD, "dash": "dash"},
             customdata=[value_text(v, unit, lang, currency, digits) for v in targets],
             hovertemplate="%{x}: %{customdata}<extra>%{fullData.name}</extra>"))
-    fig.update_layout(title=title, height=300, showlegend=any(v is not None for v in targets),
+    fig.update_layout(title=title, height=320, showlegend=any(v is not None for v in targets),
                       legend={"orientation": "h", "y": 1.12, "x": 1, "xanchor": "right"},
-                      yaxis=_axis([*values, *targets], unit, lang, currency, digits))
+                      xaxis={"automargin": True}, yaxis=_axis([*values, *targets], unit, lang, currency, digits))
     return fig

@@ -122,7 +122,8 @@ def service_by_region() -> None:
 
 
 def language_table(by: str, names: dict, key: str) -> None:
-    coverage = cached(teams.language_coverage)(src, f, by)
+    """Languages customers used against those the reps speak, for the groups named in `names`."""
+    coverage = cached(teams.language_coverage)(src, f, by).filter(pl.col(by).is_in(list(names)))
     if coverage.is_empty():
         components.empty_state(t, t("contacts with a language"))
         return
@@ -197,11 +198,11 @@ def team_detail(team: dict) -> None:
         st.caption(t("Rank among the teams of its kind: {ranks}", ranks=" · ".join(ranks)))
 
     st.subheader(t("Month by month against target"))
-    columns = st.columns(3)
+    columns = st.columns(2)
     for index, key in enumerate(keys):
         kpi = KPIS[key]
         series = trend.filter(pl.col("kpi") == key)
-        with columns[index % 3]:
+        with columns[index % 2]:
             components.chart(t, series.filter(pl.col("value").is_not_null()), t(kpi.label), lambda _, k=kpi, s=series:
                              charts.monthly_with_target(s, t(k.label), k.unit, f.lang, t("Target"), f.currency,
                                                         k.digits))
@@ -297,8 +298,9 @@ st.subheader(t("Language coverage"))
 st.caption(t("The languages customers used in the period against the languages the reps speak; a gap is a "
              "language with contacts and no rep who speaks it."))
 regions = {r["id"]: t(r["name"]) for r in cached(markets.regions)(src, f).iter_rows(named=True)}
-if not presenting and st.session_state.get("team_pick") is not None:
-    language_table("team_id", team_names, key="languages-team")
+picked = None if presenting else st.session_state.get("team_pick")
+if picked is not None:
+    language_table("team_id", {picked: team_names[picked]}, key="languages-team")
 else:
     language_table("region_id", regions, key="languages-region")
 

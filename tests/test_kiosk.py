@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import os
 import stat
 from pathlib import Path
@@ -104,6 +106,14 @@ def test_an_edited_link_is_refused(app: AppTest, link_token: str) -> None:
     app.run()
     assert any("not valid" in e.value for e in app.error)
     assert not any("data-kpi" in h.value for h in app.get("html"))  # nothing shown
+
+
+def test_a_token_signed_with_another_secret_is_refused(link_token: str) -> None:
+    body, _ = link_token.split(".")
+    foreign = presentation._encode(hmac.new(b"not the server's", body.encode(), hashlib.sha256).digest())
+    with pytest.raises(presentation.LinkRefused, match="not valid"):
+        presentation.verify(f"{body}.{foreign}")
+    assert presentation.verify(link_token).label == "Berlin floor"
 
 
 def test_a_link_asking_for_more_pages_is_refused(app: AppTest, link_token: str) -> None:

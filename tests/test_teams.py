@@ -51,6 +51,9 @@ def test_tickets_handled_and_backlog(tiny_src: Snapshot) -> None:
     # Nothing open at the end of January (ticket 1 was resolved on 10 Jan) nor of February (ticket 2 was
     # resolved on 3 Feb; ticket 3 opened at the first moment of March).
     assert team_kpis.backlog_by_month(tiny_src, PERIOD)["open_tickets"].to_list() == [0, 0, 2]
+    # At the end of 1 February, ticket 2 (opened that midnight, resolved on 3 Feb) was open, 24 h old.
+    first = team_kpis.backlog(tiny_src, replace(PERIOD, end=dt.date(2026, 2, 1))).row(0)
+    assert first == (1, pytest.approx(24.0))
 
 
 def test_csat_of_a_teams_tickets(tiny_src: Snapshot) -> None:

@@ -172,7 +172,7 @@ def chart(t: Translate, frame: pl.DataFrame, what: str, build: Callable[[pl.Data
     if frame.is_empty():
         empty_state(t, what)
     else:
-        st.plotly_chart(build(frame), config=CHART_CONFIG)
+        st.plotly_chart(presentation_mode.for_room(build(frame)), config=CHART_CONFIG)
 
 
 # Charts can be saved as images (the toolbar draws them in the browser: nothing leaves the machine).

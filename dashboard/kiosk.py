@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import plotly.graph_objects as go
 import streamlit as st
 from babel import numbers
 
@@ -93,7 +94,10 @@ def current() -> Kiosk | None:
 
 def style() -> str:
     """CSS of presentation mode: no sidebar, toolbar or widgets; everything larger."""
-    zoom = "\n".join(f"@media (min-width: {width}px) {{ [data-testid='stMainBlockContainer'] {{ zoom: {factor}; }} }}"
+    # A chart measures its box on the screen and would be drawn larger than it: charts keep the screen's own
+    # scale (`for_room` enlarges their text instead).
+    zoom = "\n".join(f"@media (min-width: {width}px) {{ [data-testid='stMainBlockContainer'] {{ zoom: {factor}; }} "
+                     f"[data-testid='stElementContainer']:has(.stPlotlyChart) {{ zoom: {1 / factor:.4f}; }} }}"
                      for width, factor in reversed(ZOOM_BY_WIDTH))
     return f"""
     [data-testid='stSidebar'], [data-testid='stSidebarCollapsedControl'], [data-testid='stExpandSidebarButton'],
@@ -105,6 +109,23 @@ def style() -> str:
     {zoom}
     {TABLE_STYLE}
     """
+
+
+CHART_TEXT_SCALE = 1.6
+
+
+def for_room(figure: go.Figure) -> go.Figure:
+    """A chart's text (title, ticks, legend, labels) enlarged for the back of the room, its plot kept as
+    tall, where the screen is in presentation mode; unchanged elsewhere."""
+    if current() is None:
+        return figure
+    layout = figure.layout
+    base = (layout.font.size if layout.font and layout.font.size else 14) * CHART_TEXT_SCALE
+    height = layout.height or 340
+    figure.update_xaxes(tickfont_size=base, title_font_size=base, automargin=True)
+    figure.update_yaxes(tickfont_size=base, title_font_size=base, automargin=True)
+    return figure.update_layout(font_size=base, title_font_size=base * 1.2, legend_font_size=base,
+                                hoverlabel_font_size=base, height=height + 4 * base)
 
 
 def number_text(value: object, number_format: str | None, lang: str) -> str:
@@ -137,7 +158,8 @@ def table_html(rows: Iterable[Sequence[object]], headers: Sequence[str], right: 
 
 TABLE_STYLE = """
 .mer-table { width: 100%; border-collapse: collapse; font-size: 1rem; line-height: 1.3; }
-.mer-table th { text-align: left; font-weight: 600; opacity: 0.75; border-bottom: 2px solid rgba(128,128,128,.35); }
+.mer-table th { text-align: left; font-weight: 600; opacity: 0.75; border-bottom: 2px solid rgba(128,128,128,.35);
+  white-space: nowrap; }
 .mer-table th, .mer-table td { padding: 0.3rem 0.6rem; vertical-align: top; }
 .mer-table td { border-bottom: 1px solid rgba(128,128,128,.2); font-variant-numeric: tabular-nums; }
 .mer-table .num { text-align: right; white-space: nowrap; }

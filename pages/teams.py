@@ -160,14 +160,15 @@ def overview(kind: str, weights: tuple[tuple[str, float], ...]) -> None:
         bars = ranked.with_columns(pl.struct("team", "movement").map_elements(
             lambda r: f"{r['team']} ({movement_text(r['movement'])})" if r["movement"] else r["team"],
             return_dtype=pl.String).alias("team"))
-        st.plotly_chart(charts.bars(bars, "team", "score", t("Score (0–100), best first; places moved since the "
-                                                             "comparison period"),
-                                    f.lang, unit="decimal", horizontal=True, digits=0),
-                        config=components.CHART_CONFIG, key=f"score-{kind}")
-    table = (scores.select("team_id", "team", "office", "score", "rank", "movement")
+        st.plotly_chart(kiosk.for_room(charts.bars(
+            bars, "team", "score", t("Score (0–100), best first; places moved since the comparison period"), f.lang,
+            unit="decimal", horizontal=True, digits=0)), config=components.CHART_CONFIG, key=f"score-{kind}")
+    # Offices are shown where the CRM has them.
+    offices = ["office"] if scores["office"].is_not_null().any() else []
+    table = (scores.select("team_id", "team", *offices, "score", "rank", "movement")
+             .with_columns(labels.labelled(c, t, f.lang) for c in offices)
              .join(wide(card, "team_id", keys), on="team_id", how="left")
-             .with_columns(labels.labelled("office", t, f.lang),
-                           components.text_column("score", lambda v: fmt.decimal(v, f.lang, 0)),
+             .with_columns(components.text_column("score", lambda v: fmt.decimal(v, f.lang, 0)),
                            components.text_column("rank", lambda v: fmt.count(v, f.lang)),
                            pl.col("movement").map_elements(movement_text, return_dtype=pl.String,
                                                            skip_nulls=False)))

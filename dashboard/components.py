@@ -237,15 +237,7 @@ def table(t: Translate, frame: pl.DataFrame, column_config: dict, key: str) -> N
     """A table sized to its rows (no inner scrollbar) up to MAX_ROWS, then paged."""
     if presentation_mode.current() is not None:
         # Nobody pages on a shared screen, and a data grid would not take the room's type scale.
-        lang = current().filters.lang
-        configs = [column_config.get(c, c) for c in frame.columns]
-        kinds = [{} if isinstance(c, str) else c.get("type_config", {}) for c in configs]
-        st.html(presentation_mode.table_html(
-            ([presentation_mode.number_text(v, kind.get("format"), lang) for v, kind in zip(row, kinds, strict=True)]
-             for row in frame.head(MAX_ROWS).iter_rows()),
-            [c if isinstance(c, str) else c.get("label", "") for c in configs],
-            [not isinstance(c, str) and (c.get("alignment") == "right" or kind.get("type") in ("number", "progress"))
-             for c, kind in zip(configs, kinds, strict=True)]))
+        st.html(presentation_mode.grid_table_html(frame.head(MAX_ROWS), column_config, current().filters.lang))
         return
     pages = max(1, -(-frame.height // MAX_ROWS))
     place = st.container()

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import plotly.graph_objects as go
+import polars as pl
 import streamlit as st
 from babel import numbers
 
@@ -156,6 +157,20 @@ def table_html(rows: Iterable[Sequence[object]], headers: Sequence[str], right: 
     return f'<table class="mer-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
+def grid_table_html(frame: pl.DataFrame, column_config: Mapping[str, object], lang: str) -> str:
+    """A table meant for a data grid (`st.dataframe` and its column configuration: labels, number formats,
+    alignment) as plain HTML (`table_html`)."""
+    configs = [column_config.get(c, c) for c in frame.columns]
+    kinds = [{} if isinstance(c, str) else c.get("type_config", {}) for c in configs]  # type: ignore[attr-defined]
+    return table_html(
+        ([number_text(v, kind.get("format"), lang) for v, kind in zip(row, kinds, strict=True)]
+         for row in frame.iter_rows()),
+        [c if isinstance(c, str) else c.get("label", "") for c in configs],  # type: ignore[attr-defined]
+        [not isinstance(c, str) and (c.get("alignment") == "right"  # type: ignore[attr-defined]
+                                     or kind.get("type") in ("number", "progress"))
+         for c, kind in zip(configs, kinds, strict=True)])
+
+
 TABLE_STYLE = """
 .mer-table { width: 100%; border-collapse: collapse; font-size: 1rem; line-height: 1.3; }
 .mer-table th { text-align: left; font-weight: 600; opacity: 0.75; border-bottom: 2px solid rgba(128,128,128,.35);
@@ -203,7 +218,8 @@ def autoplay(kiosk: Kiosk, here: str, pages: Mapping[str, st.Page], src: Snapsho
     by a fragment the browser reruns on its own."""
     st.session_state[SHOWN_KEY] = (here, time.monotonic())
     refresh = load().kiosk.refresh_seconds
-    tick = max(1.0, min(refresh, kiosk.rotate or refresh))
+    # Checked often enough that a page moves on within a fifth of its time of the moment it is due.
+    tick = max(1.0, min(refresh, (kiosk.rotate or refresh) / 5))
     drawn_from = src.refreshed_at
 
     @st.fragment(run_every=tick)

@@ -9,7 +9,9 @@ import os
 import stat
 from pathlib import Path
 
+import polars as pl
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from dashboard import kiosk, nav, presentation
@@ -40,6 +42,10 @@ def test_kiosk_tables_are_plain_escaped_html() -> None:
     assert kiosk.number_text(12345, "localized", "zh-CN") == "12,345"
     assert kiosk.number_text(1_234_567.0, "compact", "zh-CN") == "123.5万"
     assert kiosk.number_text(45.0, "%.0f%%", "en") == "45%"
+    # A data grid's column labels, number formats and alignment carry over.
+    grid = kiosk.grid_table_html(pl.DataFrame({"name": ["Kite"], "orders": [12345]}), {
+        "name": "Customer", "orders": st.column_config.NumberColumn("Orders", format="localized")}, "en")
+    assert '<th class="">Customer</th><th class="num">Orders</th>' in grid and '<td class="num">12,345</td>' in grid
 
 
 def test_a_page_in_presentation_mode(app: AppTest) -> None:

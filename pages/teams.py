@@ -41,6 +41,24 @@ def wide(long: pl.DataFrame, key: str, keys: tuple[str, ...]) -> pl.DataFrame:
     return cells.pivot("kpi", index=key, values="text").select(key, *keys)
 
 
+def text_px(text: str) -> int:
+    """About how wide a text is drawn in a table cell (CJK characters twice as wide as Latin ones)."""
+    return sum(15 if ord(ch) >= 0x2E80 else 8 for ch in text)
+
+
+def show_table(frame: pl.DataFrame, config: dict, key: str) -> None:
+    """`components.table` with every column wide enough for its header and its values: none is cut off."""
+    sized = {}
+    for column in frame.columns:
+        given = config.get(column, column)
+        label = given if isinstance(given, str) else given["label"]
+        values = [str(v) for v in frame[column].head(components.MAX_ROWS) if v is not None]
+        width = 28 + max(text_px(label), *(text_px(v) for v in values), 40)
+        sized[column] = (st.column_config.TextColumn(label, width=width) if isinstance(given, str)
+                         else {**given, "width": width})
+    components.table(t, frame, sized, key=key)
+
+
 def kpi_columns(keys: tuple[str, ...]) -> dict:
     return {k: components.kpi_column(KPIS[k], t) for k in keys}
 
@@ -84,7 +102,7 @@ def targets_table(team_ids: list[int], key: str) -> None:
             lambda r: " ".join(p for p in (STATUS.get(r["pace_status"] or "", ""), fmt.percent(r["pace"], f.lang, 1)
                                            if r["pace"] is not None else "") if p) or fmt.MISSING,
             return_dtype=pl.String).alias("pace")))
-    components.table(t, table.select("team", "metric", "target", "actual", "attainment", "status", "pace"), {
+    show_table(table.select("team", "metric", "target", "actual", "attainment", "status", "pace"), {
         "team": t("Team"), "metric": t("Metric"),
         "target": components.number_column(t("Target"), t("Prorated to the days of the period in each month.")),
         "actual": components.number_column(t("Actual")),
@@ -116,7 +134,7 @@ def service_by_region() -> None:
     columns = {"first_response_median_h": KPIS["first_response"], "first_response_p90_h": KPIS["first_response_p90"],
                "resolution_median_h": KPIS["resolution"], "sla_attainment": KPIS["sla_attainment"]}
     frame = frame.with_columns(components.kpi_text(kpi, f.lang) for kpi in columns.values())
-    components.table(t, frame.select("name", "tickets", *columns), {
+    show_table(frame.select("name", "tickets", *columns), {
         "name": t("Region"), "tickets": st.column_config.NumberColumn(t("Tickets"), format="localized"),
         **{column: components.kpi_column(kpi, t) for column, kpi in columns.items()}}, key="service")
 
@@ -138,7 +156,7 @@ def language_table(by: str, names: dict, key: str) -> None:
         pl.when(pl.col("gap")).then(pl.lit("⚠️ " + t("No rep speaks it"))).otherwise(
             pl.col("speakers").map_elements(lambda n: t("{n} reps", n=fmt.count(n, f.lang)),
                                             return_dtype=pl.String)).alias("speakers"))
-    components.table(t, shown.select("group", "language", "volume", "share", "speakers"), {
+    show_table(shown.select("group", "language", "volume", "share", "speakers"), {
         "group": t("Region") if by == "region_id" else t("Team"), "language": t("Language"),
         "volume": components.number_column(t("Contacts"), t("Interactions, tickets and survey responses in the "
                                                              "period in this language.")),
@@ -172,7 +190,7 @@ def overview(kind: str, weights: tuple[tuple[str, float], ...]) -> None:
                            components.text_column("rank", lambda v: fmt.count(v, f.lang)),
                            pl.col("movement").map_elements(movement_text, return_dtype=pl.String,
                                                            skip_nulls=False)))
-    components.table(t, table.drop("team_id"), {
+    show_table(table.drop("team_id"), {
         "team": t("Team"), "office": t("Office"),
         "score": components.number_column(t("Score"), t("Weighted mean of the team's percentiles among its peers, "
                                                         "0 to 100; – where it has no dimension to rank.")),
@@ -227,7 +245,7 @@ def team_detail(team: dict) -> None:
                      "Too few ({n} of {minimum})", n=fmt.count(r["sample"] or 0, f.lang),
                      minimum=fmt.count(minimum, f.lang)),
                  return_dtype=pl.String).alias("rank")))
-    components.table(t, table.select("rep", "rank", *keys), {
+    show_table(table.select("rep", "rank", *keys), {
         "rep": t("Rep"), "rank": components.number_column(t("Rank"), t(
             "Rank by the chosen KPI; a rep below its minimum sample is marked, not ranked.")),
         **kpi_columns(keys)}, key="reps")
@@ -242,7 +260,7 @@ def team_detail(team: dict) -> None:
         if deals.is_empty():
             components.empty_state(t, t("deals"))
         else:
-            components.table(t, deals.with_columns(
+            show_table(deals.with_columns(
                 *(labels.labelled(c, t, f.lang) for c in ("stage", "outcome")),
                 components.text_column("amount", lambda v: fmt.money(v, f.currency, f.lang)),
                 *(components.text_column(c, lambda v: fmt.date(v, f.lang)) for c in ("opened_at", "closed_at")))
@@ -256,7 +274,7 @@ def team_detail(team: dict) -> None:
             components.empty_state(t, t("tickets"))
         else:
             sla = {True: "✅ " + t("Met"), False: "❌ " + t("Missed")}
-            components.table(t, tickets.with_columns(
+            show_table(tickets.with_columns(
                 *(labels.labelled(c, t, f.lang) for c in ("priority", "category")),
                 components.text_column("opened_at", lambda v: fmt.date(v, f.lang)),
                 *(components.text_column(c, lambda v: fmt.hours(v, f.lang))

@@ -4,7 +4,7 @@ weighted score; one team's trends, its reps and their deals and tickets; languag
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, components, context, fmt, kiosk, labels, nav, presentation, tiles
+from dashboard import charts, components, context, fmt, kiosk, labels, nav, presentation, text, tiles
 from dashboard.cache import cached
 from dashboard.settings import load
 from queries import markets, teams
@@ -175,8 +175,9 @@ def overview(kind: str, weights: tuple[tuple[str, float], ...]) -> None:
     if ranked.is_empty():
         st.caption(t("No team has enough observations to be scored against its peers."))
     else:
+        # Team names are the company's own text: inert in the chart's HTML.
         bars = ranked.with_columns(pl.struct("team", "movement").map_elements(
-            lambda r: f"{r['team']} ({movement_text(r['movement'])})" if r["movement"] else r["team"],
+            lambda r: text.html_safe(f"{r['team']} ({movement_text(r['movement'])})" if r["movement"] else r["team"]),
             return_dtype=pl.String).alias("team"))
         st.plotly_chart(kiosk.for_room(charts.bars(
             bars, "team", "score", t("Score (0–100), best first; places moved since the comparison period"), f.lang,
@@ -234,8 +235,7 @@ def team_detail(team: dict) -> None:
         return
     ranked_keys = [k for k in keys if KPIS[k].better != "neutral"]
     sort_key = st.selectbox(t("Rank reps by"), ranked_keys, format_func=lambda k: t(KPIS[k].label), key="rep_sort")
-    order = reps.filter(pl.col("kpi") == sort_key).select(
-        "rep_id", "rank", "enough", "sample", pl.col("value").alias("sort_value"))
+    order = reps.filter(pl.col("kpi") == sort_key).select("rep_id", "rank", "enough", "sample")
     minimum = KPIS[sort_key].min_sample
     table = (reps.select("rep_id", "rep").unique().join(order, on="rep_id")
              .join(wide(reps, "rep_id", keys), on="rep_id")

@@ -320,18 +320,30 @@ def _base_language(column: pl.Expr) -> pl.Expr:
 LANGUAGE_TABLES = ("interactions", "tickets", "surveys")
 
 
+def _in_language(src: Snapshot, f: Filters, table: str, by: str) -> pl.LazyFrame | None:
+    """`by`, language of the table's rows in the period, or None where its rows carry no language or
+    cannot be placed by `by`. A survey response about a ticket counts for the ticket's team."""
+    frame = rows(src, f, table)
+    columns = frame.collect_schema().names()
+    if "language" not in columns:
+        return None
+    if by not in columns:
+        if "ticket_id" not in columns or by not in src.scan("tickets").collect_schema().names():
+            return None
+        frame = frame.join(src.scan("tickets").select(pl.col("id").alias("ticket_id"), by), on="ticket_id")
+    return frame.select(pl.col(by).cast(pl.Int64), _base_language(pl.col("language")).alias("language"))
+
+
 def language_coverage(src: Snapshot, f: Filters, by: str) -> pl.DataFrame:
     """`by` (region_id: the customers' region; or team_id: the team of the rep), language (base code),
     volume (rows of the period in that language: interactions, tickets and survey responses, those of
-    them that carry a language and `by`),
-    share (of the group's volume, 0..1), speakers (the group's reps who speak it: a region's are those of
-    its teams), gap (volume without a speaker). Rows without a language, a region or a team in view are
-    left out. Sorted by group, then volume, largest first."""
+    them that carry a language and `by` — per team, a response about a ticket counts for the ticket's
+    team), share (of the group's volume, 0..1), speakers (the group's reps who speak it: a region's are
+    those of its teams), gap (volume without a speaker). Rows without a language, a region or a team in
+    view are left out. Sorted by group, then volume, largest first."""
     team_region = teams_in_view(src, f).select("team_id", "region_id")
-    volume = (pl.concat([rows(src, f, table).select(pl.col(by).cast(pl.Int64), _base_language(pl.col("language"))
-                                                      .alias("language"))
-                         for table in LANGUAGE_TABLES
-                         if {by, "language"} <= set(src.scan(table).collect_schema().names())])
+    placed = [frame for frame in (_in_language(src, f, table, by) for table in LANGUAGE_TABLES) if frame is not None]
+    volume = (pl.concat(placed)
               .filter(pl.col(by).is_not_null() & pl.col("language").is_not_null() & (pl.col("language") != ""))
               .join(team_region.select(pl.col(by).cast(pl.Int64)).unique(), on=by, how="semi")
               .group_by(by, "language").agg(pl.len().cast(pl.Int64).alias("volume")))

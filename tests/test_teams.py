@@ -215,8 +215,9 @@ def test_language_gaps_per_region(team_src: Snapshot) -> None:
 
 
 def test_language_coverage_per_team(team_src: Snapshot) -> None:
-    # Only interaction 1 carries a rep (rep 1, team 1): English, spoken by two of the team's reps.
-    assert teams.language_coverage(team_src, PERIOD, "team_id").rows() == [(1, "en", 1, 1.0, 2, False)]
+    # Interaction 1 (rep 1, team 1) and responses 7, 8 and 10, about tickets 1 and 2 of rep 1: four contacts
+    # in English, which two of the team's reps speak. Interaction 2 has no rep; response 9 names no ticket.
+    assert teams.language_coverage(team_src, PERIOD, "team_id").rows() == [(1, "en", 4, 1.0, 2, False)]
 
 
 def test_registry_has_the_review_kpis() -> None:

@@ -109,6 +109,15 @@ def test_the_playlist_moves_on_by_itself(browser: object, served: dict, link: st
     tab.context.close()  # type: ignore[attr-defined]
 
 
+def test_a_page_taller_than_the_screen_scrolls_by_itself(browser: object, served: dict, link: str) -> None:
+    tab = screen(browser)
+    tab.goto(f"{served['base']}/teams?link={link}&lang=en")  # type: ignore[attr-defined]
+    wait_for_heading(tab, "Team performance", 60)
+    tab.wait_for_function("() => document.querySelector('[data-testid=stMain]').scrollTop > 100",  # type: ignore[attr-defined]
+                          timeout=30_000)
+    tab.context.close()  # type: ignore[attr-defined]
+
+
 def test_new_data_appears_without_a_click(browser: object, served: dict, link: str) -> None:
     tab = screen(browser)
     tab.goto(f"{served['base']}/?link={link}&lang=en")  # type: ignore[attr-defined]

@@ -26,6 +26,7 @@ from babel import numbers
 
 from dashboard import fmt
 from dashboard.i18n import babel_locale
+from dashboard.presentation import LINK_PARAM
 from dashboard.settings import load
 from dashboard.snapshot import Snapshot, SnapshotError
 from dashboard.text import html_safe
@@ -54,7 +55,7 @@ class Kiosk:
 
 
 def requested(params: Mapping[str, str]) -> bool:
-    return str(params.get("kiosk", "")).lower() in ON_VALUES or bool(params.get("link"))
+    return str(params.get("kiosk", "")).lower() in ON_VALUES or bool(params.get(LINK_PARAM))
 
 
 def from_params(params: Mapping[str, str], allowed: Sequence[str]) -> tuple[Kiosk | None, list[str]]:

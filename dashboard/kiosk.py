@@ -145,6 +145,9 @@ def number_text(value: object, number_format: str | None, lang: str) -> str:
     return fmt.count(value, lang) if float(value).is_integer() else fmt.decimal(value, lang, 1)
 
 
+WIDE_TABLE_COLUMNS, WIDE_TABLE_MIN_REM = 10, 0.7
+
+
 def table_html(rows: Iterable[Sequence[object]], headers: Sequence[str], right: Sequence[bool]) -> str:
     """A table as plain HTML, which the room's type scale enlarges like any text (a data grid draws on a
     canvas of its own size); every value escaped, empty ones as "–"."""
@@ -155,7 +158,10 @@ def table_html(rows: Iterable[Sequence[object]], headers: Sequence[str], right: 
     head = "".join(cell("th", h, r) for h, r in zip(headers, right, strict=True))
     body = "".join("<tr>" + "".join(cell("td", v, r) for v, r in zip(row, right, strict=True)) + "</tr>"
                    for row in rows)
-    return f'<table class="mer-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    # A table of many columns is set smaller, so that it still fits the screen's width.
+    size = max(WIDE_TABLE_MIN_REM, min(1.0, WIDE_TABLE_COLUMNS / max(len(headers), 1)))
+    return (f'<table class="mer-table{" mer-wide" if size < 1 else ""}" style="font-size: {size:.2f}rem">'
+            f'<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>')
 
 
 def grid_table_html(frame: pl.DataFrame, column_config: Mapping[str, object], lang: str) -> str:
@@ -173,9 +179,10 @@ def grid_table_html(frame: pl.DataFrame, column_config: Mapping[str, object], la
 
 
 TABLE_STYLE = """
-.mer-table { width: 100%; border-collapse: collapse; font-size: 1rem; line-height: 1.3; }
+.mer-table { width: 100%; border-collapse: collapse; line-height: 1.3; }
 .mer-table th { text-align: left; font-weight: 600; opacity: 0.75; border-bottom: 2px solid rgba(128,128,128,.35);
   white-space: nowrap; }
+.mer-table.mer-wide th { white-space: normal; word-break: keep-all; }
 .mer-table th, .mer-table td { padding: 0.3rem 0.6rem; vertical-align: top; }
 .mer-table td { border-bottom: 1px solid rgba(128,128,128,.2); font-variant-numeric: tabular-nums; }
 .mer-table .num { text-align: right; white-space: nowrap; }

@@ -224,7 +224,9 @@ def autoplay(kiosk: Kiosk, here: str, pages: Mapping[str, st.Page], src: Snapsho
     """Moves to the next page of the playlist when this one has been shown `rotate` seconds, and redraws
     the page when the server has refreshed the snapshot since it was drawn — checked every few seconds,
     by a fragment the browser reruns on its own."""
-    st.session_state[SHOWN_KEY] = (here, time.monotonic())
+    # A page redrawn with newer data keeps its time on the screen; a page moved to starts its own.
+    if st.session_state.get(SHOWN_KEY, (None,))[0] != here:
+        st.session_state[SHOWN_KEY] = (here, time.monotonic())
     refresh = load().kiosk.refresh_seconds
     # Checked often enough that a page moves on within a fifth of its time of the moment it is due.
     tick = max(1.0, min(refresh, (kiosk.rotate or refresh) / 5))

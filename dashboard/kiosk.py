@@ -26,7 +26,7 @@ from babel import numbers
 
 from dashboard import fmt
 from dashboard.i18n import babel_locale
-from dashboard.presentation import LINK_PARAM
+from dashboard.presentation import LINK_PARAM, LinkRefused, verify
 from dashboard.settings import load
 from dashboard.snapshot import Snapshot, SnapshotError
 from dashboard.text import html_safe
@@ -222,8 +222,8 @@ def autoscroll(kiosk: Kiosk) -> None:
 
 def autoplay(kiosk: Kiosk, here: str, pages: Mapping[str, st.Page], src: Snapshot, query: Mapping[str, str]) -> None:
     """Moves to the next page of the playlist when this one has been shown `rotate` seconds, and redraws
-    the page when the server has refreshed the snapshot since it was drawn — checked every few seconds,
-    by a fragment the browser reruns on its own."""
+    the page when the server has refreshed the snapshot since it was drawn, or when its presentation link
+    was revoked — checked every few seconds, by a fragment the browser reruns on its own."""
     # A page redrawn with newer data keeps its time on the screen; a page moved to starts its own.
     if st.session_state.get(SHOWN_KEY, (None,))[0] != here:
         st.session_state[SHOWN_KEY] = (here, time.monotonic())
@@ -238,11 +238,24 @@ def autoplay(kiosk: Kiosk, here: str, pages: Mapping[str, st.Page], src: Snapsho
         following = kiosk.next_page(page)
         if following is not None and following in pages and time.monotonic() - since >= kiosk.rotate:  # type: ignore[operator]
             st.switch_page(pages[following], query_params=dict(query))
-        if _refreshed_at(src.root) not in (None, drawn_from):
+        if _refreshed_at(src.root) not in (None, drawn_from) or not _link_still_valid(query):
             st.rerun(scope="app")
 
     with st.sidebar:
         check()
+
+
+def _link_still_valid(query: Mapping[str, str]) -> bool:
+    """False once the presentation link the screen shows was revoked or has expired: the screen is then
+    redrawn, and signed out with the reason."""
+    token = query.get(LINK_PARAM)
+    if not token:
+        return True
+    try:
+        verify(token)
+    except LinkRefused:
+        return False
+    return True
 
 
 def _refreshed_at(root: Path) -> object:

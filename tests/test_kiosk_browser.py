@@ -12,6 +12,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -66,19 +67,26 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     log.close()
 
 
-@pytest.fixture(scope="module")
-def link(served: dict) -> str:
-    """A presentation link for every region, the overview and the team page, valid for a day."""
+@contextmanager
+def data_folder(served: dict) -> Iterator[None]:
+    """This process works on the server's state database and secret meanwhile."""
     previous = os.environ.get("MERIDIAN_DATA_DIR")
-    os.environ["MERIDIAN_DATA_DIR"] = str(served["folder"])  # the server's state database and secret
+    os.environ["MERIDIAN_DATA_DIR"] = str(served["folder"])
     try:
-        _, token = presentation.create("Sales floor", [], ["overview", "teams"],
-                                       dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(days=1), "test")
+        yield
     finally:
         if previous is None:
             del os.environ["MERIDIAN_DATA_DIR"]
         else:
             os.environ["MERIDIAN_DATA_DIR"] = previous
+
+
+@pytest.fixture(scope="module")
+def link(served: dict) -> str:
+    """A presentation link for every region, the overview and the team page, valid for a day."""
+    with data_folder(served):
+        _, token = presentation.create("Sales floor", [], ["overview", "teams"],
+                                       dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(days=1), "test")
     return token
 
 
@@ -154,6 +162,19 @@ def test_a_reload_keeps_the_link_signed_in(browser: object, served: dict, link: 
     # Without the link, the same server asks for a password.
     tab.goto(f"{served['base']}/teams?lang=en")  # type: ignore[attr-defined]
     tab.get_by_text("Sign in").first.wait_for(timeout=60_000)  # type: ignore[attr-defined]
+    tab.context.close()  # type: ignore[attr-defined]
+
+
+def test_a_revoked_link_signs_its_screen_out_by_itself(browser: object, served: dict) -> None:
+    with data_folder(served):
+        link, token = presentation.create("Lobby", [], ["overview"], dt.datetime.now(dt.UTC).replace(tzinfo=None)
+                                          + dt.timedelta(days=1), "test")
+    tab = screen(browser)
+    tab.goto(f"{served['base']}/?link={token}&lang=en")  # type: ignore[attr-defined]
+    wait_for_heading(tab, "Executive overview", 60)
+    with data_folder(served):
+        presentation.revoke(link.id)
+    tab.get_by_text("This presentation link was revoked").wait_for(timeout=30_000)  # type: ignore[attr-defined]
     tab.context.close()  # type: ignore[attr-defined]
 
 

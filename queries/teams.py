@@ -311,9 +311,14 @@ def rep_tickets(src: Snapshot, f: Filters, rep_id: int) -> pl.DataFrame:
 
 # --- language coverage ---------------------------------------------------------------------------------------
 
+# Individual languages written as their macrolanguage, so that a rep who speaks "zh" covers them.
+LANGUAGE_ALIASES = {"cmn": "zh"}
+
+
 def _base_language(column: pl.Expr) -> pl.Expr:
-    """A language tag as its base language: "en-US", "EN" and "en_GB" are all "en"."""
-    return column.str.strip_chars().str.to_lowercase().str.replace_all("_", "-").str.split("-").list.first()
+    """A language tag as its base language: "en-US", "EN" and "en_GB" are all "en"; "cmn-CN" is "zh"."""
+    base = column.str.strip_chars().str.to_lowercase().str.replace_all("_", "-").str.split("-").list.first()
+    return base.replace(LANGUAGE_ALIASES)
 
 
 # The tables whose rows say which language the customer used.

@@ -97,7 +97,7 @@ def more_reps() -> dict[str, pl.DataFrame]:
     loosely on purpose."""
     frames = tiny.tables()
     reps = pl.concat([frames["reps"], pl.DataFrame({
-        "id": [3, 4], "team_id": [1, 1], "name": ["Rep Three", "Rep Four"], "languages": ["EN-us, fr", "de_DE"],
+        "id": [3, 4], "team_id": [1, 1], "name": ["Rep Three", "Rep Four"], "languages": ["EN-us, fr, cmn", "de_DE"],
         "hired_at": [dt.date(2021, 1, 1)] * 2, "timezone": ["America/New_York"] * 2})], how="vertical_relaxed")
     deals = []
     for rep, won, lost in ((1, 4, 4), (3, 9, 3), (4, 3, 0)):
@@ -206,7 +206,8 @@ def test_score_weights_come_from_the_settings_file(tmp_path: Path, monkeypatch: 
 
 def test_language_gaps_per_region(team_src: Snapshot) -> None:
     # Americas: interaction 1 (en) and seven survey responses of US customers (all en); its reps are those
-    # of team 1: rep 1 (en), rep 3 ("EN-us, fr" is English and French), rep 4 ("de_DE" is German).
+    # of team 1: rep 1 (en), rep 3 ("EN-us, fr, cmn" is English, French and Chinese), rep 4 ("de_DE" is
+    # German).
     # EMEA: interaction 2 (de), responses 9 and 11 (de) and 4 and 5 (en); its one rep speaks German, so
     # English is a gap: 2 of 5 contacts.
     coverage = teams.language_coverage(team_src, PERIOD, "region_id")
@@ -218,6 +219,12 @@ def test_language_coverage_per_team(team_src: Snapshot) -> None:
     # Interaction 1 (rep 1, team 1) and responses 7, 8 and 10, about tickets 1 and 2 of rep 1: four contacts
     # in English, which two of the team's reps speak. Interaction 2 has no rep; response 9 names no ticket.
     assert teams.language_coverage(team_src, PERIOD, "team_id").rows() == [(1, "en", 4, 1.0, 2, False)]
+
+
+def test_languages_are_compared_by_base_language() -> None:
+    spelled = pl.DataFrame({"tag": ["en-US", " EN", "en_GB", "cmn-CN", "zh", "pt-br"]})
+    assert spelled.select(teams._base_language(pl.col("tag")))["tag"].to_list() == ["en", "en", "en", "zh", "zh",
+                                                                                     "pt"]
 
 
 def test_registry_has_the_review_kpis() -> None:

@@ -21,7 +21,7 @@ from dashboard import presentation
 from dashboard.paths import PROJECT_ROOT
 from dashboard.roles import hash_password
 from tests import tiny
-from tests.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, free_port
+from tests.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, free_port, settle
 
 pytestmark = pytest.mark.browser
 playwright = pytest.importorskip("playwright.sync_api")
@@ -172,9 +172,10 @@ def test_a_revoked_link_signs_its_screen_out_by_itself(browser: object, served: 
     tab = screen(browser)
     tab.goto(f"{served['base']}/?link={token}&lang=en")  # type: ignore[attr-defined]
     wait_for_heading(tab, "Executive overview", 60)
+    settle(tab)
     with data_folder(served):
         presentation.revoke(link.id)
-    tab.get_by_text("This presentation link was revoked").wait_for(timeout=30_000)  # type: ignore[attr-defined]
+    tab.get_by_text("This presentation link was revoked").wait_for(timeout=60_000)  # type: ignore[attr-defined]
     tab.context.close()  # type: ignore[attr-defined]
 
 

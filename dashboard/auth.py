@@ -26,7 +26,7 @@ import streamlit as st
 import streamlit.components.v1 as components
 from sqlalchemy import Column, DateTime, Integer, String, Table, delete, func, insert, select, text
 
-from dashboard import audit, signing, store
+from dashboard import audit, presentation, signing, store
 from dashboard.db import DatabaseError, read_only_engine
 from dashboard.i18n import Translate
 from dashboard.roles import (
@@ -277,6 +277,9 @@ def sign_in(t: Translate, url: str) -> User:
     except ConfigError as exc:
         log.error("refusing to start: %s", exc)
         _refuse(t("Meridian will not start with its access settings: {problem}", problem=str(exc)))
+    if presentation.LINK_PARAM in st.query_params:
+        # A shared screen signed in by its presentation link, checked again on every run.
+        return presentation.sign_in(st.query_params[presentation.LINK_PARAM], t)
     missing = provider_problems(users or {})
     if missing:
         log.error("refusing to start: %s", missing)

@@ -144,3 +144,26 @@ def bars(frame: pl.DataFrame, x: str, y: str, title: str, lang: str, unit: str =
             else {"yaxis": axis})
     fig.update_layout(title=title, height=340 if not horizontal else 80 + 28 * max(frame.height, 1), **axes)
     return fig
+
+
+def monthly_with_target(frame: pl.DataFrame, title: str, unit: str, lang: str, target_name: str,
+                        currency: str = "USD", digits: int = 1) -> go.Figure:
+    """A KPI by month as bars (`month`, `value`, `partial`) with its monthly target (`target`, where set)
+    as a dashed line; a month not over yet is drawn lighter."""
+    partial = frame["partial"].to_list()
+    labels = month_labels(frame["month"], partial, lang)
+    values, targets = frame["value"].to_list(), frame["target"].to_list()
+    fig = go.Figure(go.Bar(
+        x=labels, y=values, marker_color=theme.PRIMARY, name=title, showlegend=False,
+        marker_opacity=[PARTIAL_OPACITY if p else 1.0 for p in partial],
+        customdata=[value_text(v, unit, lang, currency, digits) for v in values],
+        hovertemplate="%{x}: %{customdata}<extra></extra>"))
+    if any(v is not None for v in targets):
+        fig.add_trace(go.Scatter(
+            x=labels, y=targets, mode="lines+markers", name=target_name, line={"color": theme.BAD, "dash": "dash"},
+            customdata=[value_text(v, unit, lang, currency, digits) for v in targets],
+            hovertemplate="%{x}: %{customdata}<extra>%{fullData.name}</extra>"))
+    fig.update_layout(title=title, height=320, showlegend=any(v is not None for v in targets),
+                      legend={"orientation": "h", "y": 1.12, "x": 1, "xanchor": "right"},
+                      xaxis={"automargin": True}, yaxis=_axis([*values, *targets], unit, lang, currency, digits))
+    return fig

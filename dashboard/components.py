@@ -12,6 +12,7 @@ import streamlit as st
 from babel import dates, numbers
 
 from dashboard import audit, fmt, labels, layout, maps, sidebar, text, tiles
+from dashboard import kiosk as presentation_mode
 from dashboard.cache import cached
 from dashboard.context import Context, current
 from dashboard.freshness import refresh_now
@@ -73,6 +74,14 @@ def header(ctx: Context, title: str, money: bool = True) -> None:
     """The page title, what the numbers cover and when, and how fresh the data is. `money`: the page
     shows amounts, so the reporting currency is part of its scope."""
     t, f, src = ctx.t, ctx.filters, ctx.src
+    if presentation_mode.current() is not None:
+        # Nobody can open a sidebar or press a button here: the filters are one line, the data's age visible.
+        st.title(text.markdown(title), anchor=False)
+        st.caption(text.markdown(" · ".join([scope_text(ctx, money), period_text(ctx), t(
+            "Data as of {time} UTC", time=fmt.datetime(src.refreshed_at, f.lang))])))
+        data_range_notice(ctx)
+        sidebar.dropped_params_notice(t)
+        return
     left, right = st.columns([4, 1.4], vertical_alignment="bottom")
     left.title(text.markdown(title), anchor=False)
     left.caption(text.markdown(scope_text(ctx, money) + " · " + period_text(ctx)))
@@ -187,7 +196,7 @@ def chart(t: Translate, frame: pl.DataFrame, what: str, build: Callable[[pl.Data
     if frame.is_empty():
         empty_state(t, what)
     else:
-        st.plotly_chart(build(frame), config=CHART_CONFIG)
+        st.plotly_chart(presentation_mode.for_room(build(frame)), config=CHART_CONFIG)
 
 
 # Charts can be saved as images (the toolbar draws them in the browser: nothing leaves the machine).
@@ -234,13 +243,15 @@ def revenue_column(t: Translate, currency: str) -> Any:
     return st.column_config.NumberColumn(t("Revenue ({currency})", currency=currency), format="compact")
 
 
-def apply_style(shared_screen: bool) -> None:
-    """Type scale: bigger on a shared screen (TV, projector), where the sidebar is collapsed."""
+def apply_style(shared_screen: bool, kiosk: bool = False) -> None:
+    """Type scale: bigger on a shared screen (TV, projector), where the sidebar is collapsed; in
+    presentation mode, everything on the page is drawn for the back of the room (`kiosk.style`)."""
     base = 20 if shared_screen else 16
     st.html(f"""<style>{tiles.STYLE}
         {layout.STYLE}
         .mer-tiles {{ --mer-value-size: {base * 1.9 / 16:.2f}rem; --mer-label-size: {base * 0.95 / 16:.2f}rem; }}
         .block-container {{ padding-top: 2.2rem; max-width: 100%; }}
+        {presentation_mode.style() if kiosk else ""}
     </style>""")
 
 
@@ -302,6 +313,10 @@ def table(t: Translate, frame: pl.DataFrame, column_config: dict, key: str, expo
     export right may download all of its rows as CSV."""
     ctx = current()
     frame, column_config = readable(frame, column_config, ctx.filters.lang, ctx.filters.currency)
+    if presentation_mode.current() is not None:
+        # Nobody pages on a shared screen, and a data grid would not take the room's type scale.
+        st.html(presentation_mode.grid_table_html(frame.head(MAX_ROWS), column_config, ctx.filters.lang))
+        return
     pages = max(1, -(-frame.height // MAX_ROWS))
     place = st.container()
     page = 1

@@ -27,7 +27,7 @@ LIST_SEPARATOR = ","
 # A list parameter longer than this is not a view anyone chose: it is dropped whole.
 MAX_PARAM_LENGTH = 2000
 # Parameters that pages own (drill-down state); the global filters leave them alone.
-EXTRA_PARAMS = ("drill", "metric")
+EXTRA_PARAMS = ("drill", "metric", "kiosk", "rotate", "pages", "link")
 
 Comparison = Literal["previous_period", "same_period_last_year"]
 Unit = Literal["month", "quarter", "year"]

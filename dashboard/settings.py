@@ -28,8 +28,33 @@ class Targets:
 
 
 @dataclass(frozen=True)
+class TeamScore:
+    # The weight of each dimension in a team's score (queries/teams.py); only their ratios matter. Sales
+    # teams: revenue and new customers against target, win rate, deal cycle. Service teams: median first
+    # response and resolution, SLA attainment, CSAT of their tickets, backlog age.
+    revenue: float = 0.35
+    new_customers: float = 0.15
+    win_rate: float = 0.3
+    deal_cycle: float = 0.2
+    first_response: float = 0.2
+    resolution: float = 0.2
+    sla_attainment: float = 0.25
+    ticket_csat: float = 0.25
+    backlog_age: float = 0.1
+
+
+@dataclass(frozen=True)
+class Kiosk:
+    # How often a presentation screen looks for newer data (seconds); the snapshot itself is refreshed by
+    # the server.
+    refresh_seconds: float = 60.0
+
+
+@dataclass(frozen=True)
 class Settings:
     targets: Targets = Targets()
+    team_score: TeamScore = TeamScore()
+    kiosk: Kiosk = Kiosk()
 
 
 def settings_file() -> Path:
@@ -56,10 +81,16 @@ def load() -> Settings:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
         raise ConfigError(f"{path} cannot be read: {exc}") from exc
-    unknown = sorted(set(data) - {"targets"})
+    unknown = sorted(set(data) - {"targets", "team_score", "kiosk"})
     if unknown:
         raise ConfigError(f"{path}: unknown sections: {', '.join(unknown)}.")
     targets = _section(Targets, data.get("targets", {}), path, "targets")
     if not 0 < targets.at_risk <= targets.on_track:  # type: ignore[attr-defined]
         raise ConfigError(f"{path}: [targets] needs 0 < at_risk <= on_track.")
-    return Settings(targets=targets)  # type: ignore[arg-type]
+    team_score = _section(TeamScore, data.get("team_score", {}), path, "team_score")
+    if any(getattr(team_score, f.name) < 0 for f in fields(TeamScore)):
+        raise ConfigError(f"{path}: [team_score] weights cannot be negative.")
+    kiosk = _section(Kiosk, data.get("kiosk", {}), path, "kiosk")
+    if kiosk.refresh_seconds < 1:  # type: ignore[attr-defined]
+        raise ConfigError(f"{path}: [kiosk] refresh_seconds must be at least 1.")
+    return Settings(targets=targets, team_score=team_score, kiosk=kiosk)  # type: ignore[arg-type]

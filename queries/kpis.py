@@ -22,7 +22,7 @@ import polars as pl
 from dashboard.filters import Filters
 from dashboard.i18n import N_
 from dashboard.snapshot import Snapshot
-from queries import customers, partners, revenue, satisfaction, service
+from queries import customers, partners, revenue, satisfaction, service, team_kpis
 from queries.common import month_of
 
 Unit = Literal["money", "count", "percent", "ratio", "score", "hours", "days", "decimal"]
@@ -165,6 +165,34 @@ KPI_LIST: tuple[Kpi, ...] = (
     Kpi("deal_size", "opportunities", N_("Average deal size"), N_("Mean amount of the deals won in the period."),
         "money", "neutral", partners.win_rate, "deal_size", _closed_month, by=partners.win_rate_by, sample="won",
         min_sample=5, sample_label=N_("{n} won deals"), needs=("opportunities.outcome", "opportunities.amount")),
+    Kpi("pipeline_value", "opportunities", N_("Pipeline"),
+        N_("Amount of the deals open at the period's end (opened by then, not closed by then), at the rate of "
+           "its last day."),
+        "money", "higher", team_kpis.pipeline, "pipeline", team_kpis.pipeline_by_month, by=team_kpis.pipeline_by,
+        needs=("opportunities.amount", "opportunities.closed_at")),
+    Kpi("weighted_pipeline", "opportunities", N_("Weighted pipeline"),
+        N_("Deals open at the period's end, each at its amount times its stage's chance: qualify 10 %, propose "
+           "30 %, negotiate 60 %."),
+        "money", "higher", team_kpis.pipeline, "weighted_pipeline", team_kpis.pipeline_by_month,
+        by=team_kpis.pipeline_by, needs=("opportunities.amount", "opportunities.closed_at")),
+    Kpi("tickets_handled", "tickets", N_("Tickets handled"),
+        N_("Tickets resolved in the period, whenever they were opened."),
+        "count", "neutral", team_kpis.tickets_handled, "handled", team_kpis.tickets_handled_by_month,
+        by=team_kpis.tickets_handled_by, needs=("tickets.resolved_at",)),
+    Kpi("open_backlog", "tickets", N_("Open backlog"),
+        N_("Tickets open at the period's end: opened by then and not resolved by then."),
+        "count", "lower", team_kpis.backlog, "open_tickets", team_kpis.backlog_by_month, by=team_kpis.backlog_by,
+        needs=("tickets.resolved_at",)),
+    Kpi("backlog_age", "tickets", N_("Backlog age"), N_("Median age of the tickets open at the period's end."),
+        "hours", "lower", team_kpis.backlog, "backlog_age_h", team_kpis.backlog_by_month, by=team_kpis.backlog_by,
+        sample="open_tickets", min_sample=5, sample_label=N_("{n} open tickets"), needs=("tickets.resolved_at",)),
+    # Grouped by the columns of the ticket a response is about (its rep, team and office): "tickets".
+    Kpi("ticket_csat", "tickets", N_("CSAT of tickets"),
+        N_("Share of CSAT responses about a ticket scoring 4 or 5 out of 5, counted for the ticket's rep and "
+           "team."),
+        "percent", "higher", team_kpis.ticket_csat, "csat", team_kpis.ticket_csat_by_month, by=team_kpis.ticket_csat_by,
+        sample="responses", min_sample=satisfaction.MIN_RESPONSES, sample_label=N_("{n} responses"),
+        needs=("surveys", "surveys.ticket_id")),
 )
 KPIS: dict[str, Kpi] = {k.key: k for k in KPI_LIST}
 
@@ -220,7 +248,10 @@ def measure_by(src: Snapshot, f: Filters, keys: Iterable[str], by: str) -> pl.Da
             sample = pl.col(kpi.sample).cast(pl.Float64) if kpi.sample else pl.lit(None, pl.Float64)
             parts.append(frame.select(pl.col(by), pl.lit(kpi.key).alias("kpi"), pl.lit(when).alias("when"),
                                       pl.col(kpi.column).cast(pl.Float64).alias("value"), sample.alias("sample")))
-    schema = {by: pl.String, "kpi": pl.String, "value": pl.Float64, "sample": pl.Float64,
+    # The dimension's own type, from a table that has it, for a frame with no rows too.
+    by_type = next((schema[by] for schema in (src.scan(k.table).collect_schema() for k in KPI_LIST) if by in schema),
+                   pl.String())
+    schema = {by: by_type, "kpi": pl.String, "value": pl.Float64, "sample": pl.Float64,
               "previous": pl.Float64, "previous_sample": pl.Float64}
     if not parts:
         return pl.DataFrame(schema=schema)
@@ -320,6 +351,7 @@ NEEDS_TEXT = {
     "opportunities.closed_at": N_("deals with a close date"), "opportunities.amount": N_("deals with an amount"),
     "customers.country_iso2": N_("customers with a country"), "teams": N_("teams"), "reps": N_("reps"),
     "opportunities": N_("deals"),
+    "surveys.ticket_id": N_("survey responses linked to their ticket"),
 }
 
 

@@ -35,6 +35,11 @@ LOWER_IS_BETTER = {"first_response_median_hours"}
 STATUSES = ("on_track", "at_risk", "behind")
 
 
+def month_to_date(f: Filters) -> Filters:
+    """The month of the period's end, from its first day to the period's end."""
+    return replace(f, start=f.end.replace(day=1), preset="month_to_date")
+
+
 def narrows_teams(f: Filters) -> bool:
     """The filters cut inside a team's customers, so its actual no longer matches its target."""
     return bool(f.countries or f.segments or f.channels)
@@ -58,10 +63,10 @@ def teams_in_view(src: Snapshot, f: Filters) -> pl.LazyFrame:
     return organisation.teams(src, f).lazy().rename({"name": "team"})
 
 
-def prorated_targets(src: Snapshot, f: Filters) -> pl.LazyFrame:
-    """team_id, metric, target — the target of each team in view for exactly the period (see the
-    module docstring); revenue in the reporting currency at each month's mean rate over its days in
-    the period."""
+def _targets_by_month(src: Snapshot, f: Filters) -> pl.LazyFrame:
+    """scope_id (the team), metric, period, value, days, weight — each month's target of each team in
+    view, for the months the period touches; revenue in the reporting currency at the month's mean rate
+    over its days in the period."""
     weights = month_weights(f).lazy()
     monthly = (src.scan("targets").filter(pl.col("scope_kind") == "team")
                .join(teams_in_view(src, f).select(pl.col("team_id").alias("scope_id")), on="scope_id", how="semi")
@@ -77,11 +82,33 @@ def prorated_targets(src: Snapshot, f: Filters) -> pl.LazyFrame:
                    .with_columns(pl.when(pl.col("metric") == "revenue_usd")
                                  .then(pl.col("value") / pl.col("usd_per_unit")).otherwise(pl.col("value"))
                                  .alias("value")))
-    summed = pl.col("metric").is_in([m for m, (_, how) in TARGET_METRICS.items() if how == "sum"])
-    return (monthly.group_by(pl.col("scope_id").alias("team_id"), "metric")
-            .agg(pl.when(summed.first()).then((pl.col("value") * pl.col("weight")).sum())
+    return monthly
+
+
+SUMMED = pl.col("metric").is_in([m for m, (_, how) in TARGET_METRICS.items() if how == "sum"])
+
+
+def prorated_targets(src: Snapshot, f: Filters) -> pl.LazyFrame:
+    """team_id, metric, target — the target of each team in view for exactly the period (see the
+    module docstring); revenue in the reporting currency at each month's mean rate over its days in
+    the period."""
+    return (_targets_by_month(src, f).group_by(pl.col("scope_id").alias("team_id"), "metric")
+            .agg(pl.when(SUMMED.first()).then((pl.col("value") * pl.col("weight")).sum())
                  .otherwise((pl.col("value") * pl.col("days")).sum() / pl.col("days").sum()).alias("target"))
             .sort("team_id", "metric"))
+
+
+def monthly_targets(src: Snapshot, f: Filters) -> pl.DataFrame:
+    """month, team_id, metric, kpi (the registry key), target — each team's target for each month the
+    period touches, prorated to the period's days in that month like `prorated_targets` (a month to date
+    has the share of its target that its days bring; rates and times keep the month's own)."""
+    keys = {m: k for m, (k, _) in TARGET_METRICS.items()}
+    return (_targets_by_month(src, f)
+            .select(pl.col("period").alias("month"), pl.col("scope_id").alias("team_id"), "metric",
+                    pl.col("metric").replace_strict(keys, default=None).alias("kpi"),
+                    pl.when(SUMMED).then(pl.col("value") * pl.col("weight")).otherwise(pl.col("value"))
+                    .alias("target"))
+            .sort("month", "team_id", "metric").collect())
 
 
 def team_actuals(src: Snapshot, f: Filters) -> pl.LazyFrame:
@@ -120,12 +147,11 @@ def target_attainment(src: Snapshot, f: Filters) -> pl.DataFrame:
     teams = teams_in_view(src, f)
     lower = pl.col("metric").is_in(list(LOWER_IS_BETTER))
     # A team with nothing won or created has an actual of zero; a rate with nothing measured has none.
-    summed = pl.col("metric").is_in([m for m, (_, how) in TARGET_METRICS.items() if how == "sum"])
     ratio = pl.when(lower).then(pl.col("target") / pl.col("actual")).otherwise(pl.col("actual") / pl.col("target"))
     comparable = not narrows_teams(f)
     frame = (teams.join(prorated_targets(src, f), on="team_id")
              .join(team_actuals(src, f), on=["team_id", "metric"], how="left")
-             .with_columns(pl.when(summed).then(pl.col("actual").fill_null(0.0)).otherwise(pl.col("actual"))
+             .with_columns(pl.when(SUMMED).then(pl.col("actual").fill_null(0.0)).otherwise(pl.col("actual"))
                            .alias("actual"))
              .with_columns(pl.col("metric").replace_strict({m: k for m, (k, _) in TARGET_METRICS.items()},
                                                            default=None).alias("kpi"),
@@ -141,3 +167,9 @@ def target_attainment(src: Snapshot, f: Filters) -> pl.DataFrame:
                          "attainment", "status", "comparable")
             .sort("team_id", "metric").collect())
 
+
+def pace(src: Snapshot, f: Filters) -> pl.DataFrame:
+    """The columns of `target_attainment` for the month to date of the period's end: each team's pace.
+    Targets are prorated to the days of the month gone by, so the attainment of the prorated target is
+    whether the team is on course for the whole month (on track, at risk, behind)."""
+    return target_attainment(src, month_to_date(f))

@@ -32,6 +32,8 @@ from queries import (
     satisfaction,
     service,
     targets,
+    team_kpis,
+    teams,
 )
 from queries.common import month_of
 from tests import tiny
@@ -40,7 +42,7 @@ from tests.conftest import snapshot_of
 PERIOD = Filters(start=dt.date(2026, 1, 1), end=dt.date(2026, 3, 31))
 AMER, EMEA = 1, 2
 MODULES = (common, customers, geo, kpis, markets, overview, partners, quality, revenue, satisfaction, service,
-           targets)
+           targets, team_kpis, teams)
 # Arguments beyond (snapshot, filters) for the queries that need them.
 EXTRA_ARGS: dict[str, tuple] = {
     "revenue_by": (month_of("orders"),), "new_customers_by": (month_of("customers"),),
@@ -51,6 +53,10 @@ EXTRA_ARGS: dict[str, tuple] = {
     "mix": ("segment",), "measure": (tuple(kpis.KPIS),), "monthly": (tuple(kpis.KPIS),),
     "measure_by": (tuple(kpis.KPIS), "team_id"),
     "rows": ("orders",),
+    "pipeline_by": ("team_id",), "tickets_handled_by": ("team_id",), "backlog_by": ("team_id",),
+    "ticket_csat_by": ("team_id",), "team_scorecard": ("service",), "team_trends": ("service",),
+    "team_scores": ((("sla_attainment", 1.0), ("first_response", 1.0)),), "rep_scorecard": (2,),
+    "rep_deals": (2,), "rep_tickets": (2,), "language_coverage": ("region_id",),
 }
 
 

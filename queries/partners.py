@@ -14,7 +14,7 @@ from queries.satisfaction import NPS, nps_columns
 DAY_US = 86_400_000_000
 
 
-def _closed_opportunities(src: Snapshot, f: Filters) -> pl.LazyFrame:
+def closed_opportunities(src: Snapshot, f: Filters) -> pl.LazyFrame:
     """Opportunities closed in the period (whenever they were opened), with `value`: the USD amount in
     the reporting currency at the rate of the close date."""
     closed = (rows(src, f, "opportunities", in_period=False)
@@ -22,12 +22,12 @@ def _closed_opportunities(src: Snapshot, f: Filters) -> pl.LazyFrame:
     return in_reporting_currency(closed, src, f.currency, "closed_at", alias="value")
 
 
-def _win_columns() -> list[pl.Expr]:
+def win_columns() -> list[pl.Expr]:
     won = pl.col("outcome") == "won"
     cycle_days = (pl.col("closed_at") - pl.col("opened_at")).dt.total_microseconds() / DAY_US
     return [pl.len().cast(pl.Int64).alias("closed"), won.sum().cast(pl.Int64).alias("won"),
             cycle_days.filter(won).median().alias("deal_cycle_days"),
-            pl.col("value").filter(won).mean().alias("deal_size")]
+            pl.col("value").filter(won).mean().alias("deal_size"), pl.col("value").filter(won).sum().alias("won_value")]
 
 
 WIN_RATE = (pl.when(pl.col("closed") > 0).then(pl.col("won") / pl.col("closed"))).alias("win_rate")
@@ -38,12 +38,12 @@ def win_rate(src: Snapshot, f: Filters) -> pl.DataFrame:
     (mean amount of the won deals: in USD at the rate of their opening date, then in the reporting
     currency at the rate of their close date), win_rate (won /
     closed, 0..1) — opportunities closed in the period."""
-    return _closed_opportunities(src, f).select(_win_columns()).with_columns(WIN_RATE).collect()
+    return closed_opportunities(src, f).select(win_columns()).with_columns(WIN_RATE).collect()
 
 
 def win_rate_by(src: Snapshot, f: Filters, by: str | pl.Expr) -> pl.DataFrame:
     """`by` and the columns of `win_rate`, one row per value of `by`, sorted."""
-    return (_closed_opportunities(src, f).group_by(by).agg(_win_columns()).with_columns(WIN_RATE)
+    return (closed_opportunities(src, f).group_by(by).agg(win_columns()).with_columns(WIN_RATE)
             .sort(pl.first()).collect())
 
 
@@ -97,8 +97,8 @@ def partner_scorecard(src: Snapshot, f: Filters) -> pl.DataFrame:
     sourced = (won_orders(src, f).filter(pl.col("partner_id").is_not_null()).group_by("partner_id")
                .agg(pl.col("amount").sum().alias("revenue"), pl.len().alias("orders"),
                     pl.col("customer_id").n_unique().alias("customers")))
-    deals = (_closed_opportunities(src, f).filter(pl.col("partner_id").is_not_null())
-             .group_by("partner_id").agg(_win_columns()).with_columns(WIN_RATE))
+    deals = (closed_opportunities(src, f).filter(pl.col("partner_id").is_not_null())
+             .group_by("partner_id").agg(win_columns()).with_columns(WIN_RATE))
     surveys = (rows(src, f, "surveys").filter((pl.col("kind") == "NPS")
                                                & pl.col("customer_partner_id").is_not_null())
                .group_by(pl.col("customer_partner_id").alias("partner_id"))

@@ -25,13 +25,14 @@ STAGE_BEFORE_CLOSING = "negotiate"
 
 def _open_deals(src: Snapshot, f: Filters, at: dt.datetime) -> pl.LazyFrame:
     """Opportunities open at `at` (opened before it, not closed by then), with `value`: the amount in the
-    reporting currency at the rate of the day before `at`, and `probability` of their stage then."""
+    reporting currency at the rate of the day before `at`, `stage_then` (their stage at `at`) and its
+    `probability`."""
     deals = rows(src, f, "opportunities", in_period=False).filter(
         (pl.col("opened_at") < at)
         & (pl.col("closed_at").is_null() & pl.col("stage").ne_missing("closed") | (pl.col("closed_at") >= at)))
     stage = (pl.when(pl.col("closed_at").is_not_null()).then(pl.lit(STAGE_BEFORE_CLOSING))
              .otherwise(pl.col("stage")))
-    valued = deals.with_columns(pl.lit(at - dt.timedelta(days=1)).alias("valued_at"),
+    valued = deals.with_columns(pl.lit(at - dt.timedelta(days=1)).alias("valued_at"), stage.alias("stage_then"),
                                 stage.replace_strict(STAGE_PROBABILITY, default=None, return_dtype=pl.Float64)
                                 .alias("probability"))
     return in_reporting_currency(valued, src, f.currency, "valued_at", alias="value")

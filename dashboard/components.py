@@ -9,7 +9,7 @@ from typing import Any
 
 import polars as pl
 import streamlit as st
-from babel import dates, numbers
+from babel import dates
 
 from dashboard import audit, fmt, labels, layout, maps, sidebar, text, tiles
 from dashboard import kiosk as presentation_mode
@@ -166,7 +166,7 @@ def tile_for(kpi: Kpi, row: dict, trend: pl.DataFrame | None, ctx: Context) -> t
         arrow = {"up": "▲ ", "down": "▼ ", "flat": ""}[moved.direction]
         change_text = arrow + (t("no change") if moved.direction == "flat"
                                else fmt.change(moved.amount, moved.relative, kpi.unit, f.lang, kpi.digits))
-    series = trend.filter(pl.col("kpi") == kpi.key) if trend is not None else pl.DataFrame()
+    series = trend.filter(pl.col("kpi") == kpi.key) if trend is not None and kpi.comparable else pl.DataFrame()
     return tiles.Tile(
         kpi.key, t(kpi.label), shown, help_text, change_text, moved.verdict if moved else "neutral", change_help,
         note, tuple(series["value"].to_list()) if series.height else (),
@@ -258,14 +258,6 @@ def apply_style(shared_screen: bool, kiosk: bool = False) -> None:
 ROW_PX, HEADER_PX, MAX_ROWS = 35, 38, 25
 
 
-def money_text(value: float | None, currency: str, lang: str) -> str:
-    """An amount in a table: compact from 10,000 (like tiles and axes), whole units below (no cents)."""
-    if value is None or abs(value) >= 10_000:
-        return fmt.money(value, currency, lang)
-    return numbers.format_currency(round(value), currency, format="¤#,##0", currency_digits=False,
-                                   locale=babel_locale(lang))
-
-
 def readable(frame: pl.DataFrame, column_config: dict, lang: str, currency: str) -> tuple[pl.DataFrame, dict]:
     """The table's numbers as text in the page's language (st.dataframe's own formats follow the
     browser's locale, not the UI language), right-aligned, and "–" for every empty value, never "None".
@@ -290,7 +282,7 @@ def readable(frame: pl.DataFrame, column_config: dict, lang: str, currency: str)
             help_text = spec.get("help") if isinstance(spec, dict) else None
             if number_format == "compact":
                 def show(v: Any) -> str:
-                    return money_text(v, currency, lang)
+                    return fmt.money(v, currency, lang)
             elif dtype.is_integer():
                 def show(v: Any) -> str:
                     return fmt.count(v, lang)

@@ -41,10 +41,15 @@ def compact_money(value: float, currency: str, lang: str) -> str:
 
 
 def money(value: float | None, currency: str, lang: str, compact: bool = True) -> str:
+    """An amount: compact from 10,000 ($21.4M, US$2,141.1万), whole units from 100 ($9,845), with the
+    currency's minor units below ($12.50) — one style on tiles, tables and axes."""
     if _missing(value):
         return MISSING
     if compact and abs(value) >= 10_000:  # type: ignore[arg-type]
         return compact_money(value, currency, lang)  # type: ignore[arg-type]
+    if abs(value) >= 100:  # type: ignore[arg-type]
+        return numbers.format_currency(round(value), currency, format="¤#,##0", currency_digits=False,  # type: ignore[arg-type]
+                                       locale=babel_locale(lang))
     return numbers.format_currency(value, currency, locale=babel_locale(lang))  # type: ignore[arg-type]
 
 

@@ -50,6 +50,9 @@ class Kpi:
     # Rows the value leaves out because they cannot be converted (no exchange rate): "currency", and a
     # count in its second column.
     left_out: Query | None = None
+    # False where past values cannot be known as they were (the CRM keeps no history of them): no change
+    # and no trend is shown.
+    comparable: bool = True
     sample: str | None = None  # the column holding how many observations the value rests on
     min_sample: int = 0
     sample_label: str | None = None  # msgid with {n}: what the sample counts
@@ -175,9 +178,9 @@ KPI_LIST: tuple[Kpi, ...] = (
         needs=("opportunities.amount", "opportunities.closed_at")),
     Kpi("weighted_pipeline", "opportunities", N_("Weighted pipeline"),
         N_("Deals open at the period's end, each at its amount times its stage's chance: qualify 10 %, propose "
-           "30 %, negotiate 60 %."),
+           "30 %, negotiate 60 %. The CRM keeps no stage history, so there is no earlier value to compare."),
         "money", "higher", team_kpis.pipeline, "weighted_pipeline", team_kpis.pipeline_by_month,
-        by=team_kpis.pipeline_by, needs=("opportunities.amount", "opportunities.closed_at")),
+        by=team_kpis.pipeline_by, comparable=False, needs=("opportunities.amount", "opportunities.closed_at")),
     Kpi("tickets_handled", "tickets", N_("Tickets handled"),
         N_("Tickets resolved in the period, whenever they were opened."),
         "count", "neutral", team_kpis.tickets_handled, "handled", team_kpis.tickets_handled_by_month,
@@ -281,7 +284,8 @@ def change(kpi: Kpi, value: float | None, previous: float | None, sample: float 
     """The change worth showing, or None: no change is shown when either period lacks a value or rests
     on fewer observations than the KPI's minimum sample, nor as a percentage of nothing. A change that
     rounds to zero at the KPI's precision is flat and neutral, never good."""
-    if value is None or previous is None or not (kpi.enough(sample) and kpi.enough(previous_sample)):
+    if (value is None or previous is None or not kpi.comparable
+            or not (kpi.enough(sample) and kpi.enough(previous_sample))):
         return None
     relative = kpi.unit in RELATIVE_UNITS
     if relative:

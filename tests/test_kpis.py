@@ -95,3 +95,10 @@ def test_docs_show_the_registry() -> None:
     assert found, "docs/metrics.md lacks the registry table markers"
     assert found.group(1) == kpis.markdown_table(), "docs/metrics.md disagrees with queries/kpis.py:\n" + (
         kpis.markdown_table())
+
+
+def test_a_kpi_without_history_shows_no_change() -> None:
+    # The CRM keeps no stage history: last quarter's weighted pipeline is not what it was then.
+    assert not KPIS["weighted_pipeline"].comparable
+    assert kpis.change(KPIS["weighted_pipeline"], 2_000_000.0, 1_000_000.0) is None
+    assert kpis.change(KPIS["pipeline_value"], 2_000_000.0, 1_000_000.0) is not None

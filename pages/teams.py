@@ -4,8 +4,9 @@ weighted score; one team's trends, its reps and their deals and tickets; languag
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, components, context, fmt, kiosk, labels, nav, presentation, text, tiles
+from dashboard import charts, components, context, fmt, kiosk, labels, nav, presentation, tiles
 from dashboard.cache import cached
+from dashboard.i18n import N_
 from dashboard.settings import load
 from queries import markets, teams
 from queries.kpis import KPIS
@@ -44,6 +45,17 @@ def wide(long: pl.DataFrame, key: str, keys: tuple[str, ...]) -> pl.DataFrame:
 def text_px(text: str) -> int:
     """About how wide a text is drawn in a table cell (CJK characters twice as wide as Latin ones)."""
     return sum(15 if ord(ch) >= 0x2E80 else 8 for ch in text)
+
+
+# The scorecard's KPIs in groups of a few, each a table of its own.
+SCORECARD_GROUPS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
+    "sales": ((N_("Results"), ("revenue", "new_customers", "pipeline_value", "weighted_pipeline")),
+              (N_("Deals"), ("win_rate", "deal_size", "deal_cycle"))),
+    "service": ((N_("Workload"), ("tickets_handled", "open_backlog", "backlog_age")),
+                (N_("Speed"), ("first_response", "first_response_p90", "resolution", "resolution_p90")),
+                (N_("Quality"), ("sla_attainment", "ticket_csat"))),
+}
+assert {k: tuple(m for _, g in groups for m in g) for k, groups in SCORECARD_GROUPS.items()} == teams.SCORECARDS
 
 
 def show_table(frame: pl.DataFrame, config: dict, key: str, export: str | None = None) -> None:
@@ -176,30 +188,34 @@ def overview(kind: str, weights: tuple[tuple[str, float], ...]) -> None:
     if ranked.is_empty():
         st.caption(t("No team has enough observations to be scored against its peers."))
     else:
-        # Team names are the company's own text: inert in the chart's HTML.
+        # (The chart escapes the company's names for its HTML.)
         bars = ranked.with_columns(pl.struct("team", "movement").map_elements(
-            lambda r: text.html_safe(f"{r['team']} ({movement_text(r['movement'])})" if r["movement"] else r["team"]),
+            lambda r: f"{r['team']} ({movement_text(r['movement'])})" if r["movement"] else r["team"],
             return_dtype=pl.String).alias("team"))
         st.plotly_chart(kiosk.for_room(charts.bars(
             bars, "team", "score", t("Score (0–100), best first; places moved since the comparison period"), f.lang,
             unit="decimal", horizontal=True, digits=0)), config=components.CHART_CONFIG, key=f"score-{kind}")
     # Offices are shown where the CRM has them.
     offices = ["office"] if scores["office"].is_not_null().any() else []
-    table = (scores.select("team_id", "team", *offices, "score", "rank", "movement")
-             .with_columns(labels.labelled(c, t, f.lang) for c in offices)
-             .join(wide(card, "team_id", keys), on="team_id", how="left")
-             .with_columns(components.text_column("score", lambda v: fmt.decimal(v, f.lang, 0)),
-                           components.text_column("rank", lambda v: fmt.count(v, f.lang)),
-                           pl.col("movement").map_elements(movement_text, return_dtype=pl.String,
-                                                           skip_nulls=False)))
-    show_table(table.drop("team_id"), {
+    ranking = (scores.select("team_id", "team", *offices, "score", "rank", "movement")
+               .with_columns(labels.labelled(c, t, f.lang) for c in offices)
+               .with_columns(components.text_column("score", lambda v: fmt.decimal(v, f.lang, 0)),
+                             components.text_column("rank", lambda v: fmt.count(v, f.lang)),
+                             pl.col("movement").map_elements(movement_text, return_dtype=pl.String,
+                                                             skip_nulls=False)))
+    show_table(ranking.drop("team_id"), {
         "team": t("Team"), "office": t("Office"),
         "score": components.number_column(t("Score"), t("Weighted mean of the team's percentiles among its peers, "
                                                         "0 to 100; – where it has no dimension to rank.")),
         "rank": components.number_column(t("Rank")),
         "movement": components.number_column(t("Moved"), t("Places gained (▲) or lost (▼) since the comparison "
-                                                          "period.")),
-        **kpi_columns(keys)}, key=f"card-{kind}")
+                                                          "period."))}, key=f"card-{kind}")
+    # The KPIs a few at a time: a dozen columns would not fit a laptop's screen.
+    kpi_table = ranking.select("team_id", "team").join(wide(card, "team_id", keys), on="team_id", how="left")
+    for group, members in SCORECARD_GROUPS[kind]:
+        st.markdown("**" + t(group) + "**")
+        show_table(kpi_table.select("team", *members), {"team": t("Team"), **kpi_columns(members)},
+                   key=f"card-{kind}-{group}")
     targets_table(scores["team_id"].to_list(), key=f"targets-{kind}")
     if kind == "service" and not presenting:
         service_by_region()
@@ -246,10 +262,12 @@ def team_detail(team: dict) -> None:
                      "Too few ({n} of {minimum})", n=fmt.count(r["sample"] or 0, f.lang),
                      minimum=fmt.count(minimum, f.lang)),
                  return_dtype=pl.String).alias("rank")))
-    show_table(table.select("rep", "rank", *keys), {
-        "rep": t("Rep"), "rank": components.number_column(t("Rank"), t(
-            "Rank by the chosen KPI; a rep below its minimum sample is marked, not ranked.")),
-        **kpi_columns(keys)}, key="reps")
+    rank_column = components.number_column(t("Rank"), t(
+        "Rank by the chosen KPI; a rep below its minimum sample is marked, not ranked."))
+    for group, members in SCORECARD_GROUPS[kind]:
+        st.markdown("**" + t(group) + "**")
+        show_table(table.select("rep", "rank", *members), {"rep": t("Rep"), "rank": rank_column,
+                                                           **kpi_columns(members)}, key=f"reps-{group}")
 
     names = dict(zip(table["rep_id"], table["rep"], strict=True))
     rep_id = st.selectbox(t("Deals and tickets of"), list(names), format_func=names.__getitem__, key="rep_drill")

@@ -91,6 +91,8 @@ def test_a_deep_link_survives_sign_in_and_a_reload_keeps_the_session(browser: ob
     tab.wait_for_function("() => document.querySelector('h1')?.innerText.trim() === 'Germany'",  # type: ignore[attr-defined]
                           timeout=60_000)
     assert "drill=2" in tab.url and "from=2026-01-01" in tab.url  # type: ignore[attr-defined]
+    # The session cookie is written by a script the page sends once it is drawn.
+    tab.wait_for_function("() => document.cookie.includes('meridian_session=')", timeout=30_000)  # type: ignore[attr-defined]
     tab.reload()  # type: ignore[attr-defined]
     settle(tab)
     assert tab.locator("h1").first.inner_text().strip() == "Germany"  # type: ignore[attr-defined]

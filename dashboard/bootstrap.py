@@ -3,10 +3,13 @@ then a snapshot of the CRM. Each caller shows progress its own way (tqdm, st.pro
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Callable
 
 from dashboard.db import default_url, embedded_missing, read_only_engine
-from dashboard.snapshot import refresh, snapshot_root
+from dashboard.schema import TABLE_ORDER
+from dashboard.snapshot import Snapshot, SnapshotError, refresh, snapshot_root
 
 CustomersDone = Callable[[int], None]
 TableDone = Callable[[str, int], None]
@@ -36,3 +39,26 @@ def ensure_data(url: str, on_customers: CustomersDone | None = None, on_table: T
     """The demo database if it is the missing embedded default, then an up-to-date snapshot."""
     ensure_demo(url, on_customers)
     update_snapshot(url, on_table=on_table)
+
+
+def warm_up(url: str) -> None:
+    """What the first visitor would otherwise wait for, done while the server starts: every module the
+    pages use imported (plotly, pydeck and the charts' template among them) and the snapshot's tables
+    read into memory. Best effort: a page that finds something missing reports it itself."""
+    import dashboard
+    import queries
+
+    for package in (dashboard, queries):
+        for module in pkgutil.iter_modules(package.__path__):
+            if module.name not in SCRIPTS:
+                importlib.import_module(f"{package.__name__}.{module.name}")
+    try:
+        src = Snapshot.open(snapshot_root(url))
+        for name in TABLE_ORDER:
+            src.scan(name)
+    except (SnapshotError, OSError):
+        pass
+
+
+# Modules that are programs rather than libraries: importing them would run them.
+SCRIPTS = frozenset({"app", "cli", "__main__"})

@@ -25,6 +25,7 @@ from typing import Literal
 import polars as pl
 import pydeck as pdk
 import streamlit as st
+from pydeck.bindings.json_tools import default_serialize
 
 from dashboard import theme
 from dashboard.paths import PROJECT_ROOT
@@ -179,10 +180,11 @@ class Scale:
 
 class CompactDeck(pdk.Deck):
     """A Deck whose JSON has no indentation: pydeck indents by two spaces per level, which for map
-    shapes (a number per line) makes the page several times heavier."""
+    shapes (a number per line) makes the page several times heavier, and an indented dump runs in
+    Python's slow pure-Python encoder rather than its C one."""
 
     def to_json(self) -> str:
-        return json.dumps(json.loads(super().to_json()), separators=(",", ":"))
+        return json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"))
 
 
 TOOLTIP = "<b>{label}</b><br/>{metric}: {amount}"

@@ -1,0 +1,349 @@
+"""What a person waits for: the real app in headless Chromium, timed from the action to the last chart drawn.
+
+Each run starts `meridian serve` on a data folder (the demo CRM is built there first if it is missing, and
+that build is not timed), then times, in one browser:
+
+- server start → the overview fully drawn for the first visitor;
+- switching page with the sidebar's links, every page once (the first visit since the start: nothing
+  cached yet), then the same round again (what the next person gets);
+- changing a filter on the overview: period, region, reporting currency, language;
+- a click on a country on the world map → its market view drawn;
+- a fresh browser (no cache, no session) opening a shared link;
+- the server's CPU time per overview view (fresh sessions, one after another).
+
+"Drawn" means the script has stopped running, no element is stale, skeletons and spinners are gone, every
+plotly chart has its SVG, every map its canvas, the page shows what the action asked for (its title, the
+link's filters), and all of that has held for 400 ms. Runs are repeated; the report gives the median and
+the spread, with the machine's load average beside each run, since the machine is shared.
+
+    .venv/bin/python bench/browser.py --runs 5 [--output docs/performance.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from dashboard import maps, nav  # noqa: E402
+from dashboard.i18n import translator  # noqa: E402
+from dashboard.paths import data_dir  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--disable-quic", "--no-first-run"]
+VIEWPORT = {"width": 1920, "height": 1080}
+STABLE_SECONDS = 0.4
+POLL_SECONDS = 0.02
+TIMEOUT_SECONDS = 120
+SHARED_LINK = "map?drill=2/DE&period=last_quarter&currency=EUR&lang=en"
+MARKERS = ("<!-- bench:browser:start -->", "<!-- bench:browser:end -->")
+
+# True once the app has drawn everything it is going to draw for the current run of the script.
+DRAWN = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app || app.dataset.testScriptState !== 'notRunning') return false;
+  if (document.querySelector('[data-stale="true"], [data-testid="stSkeleton"], [data-testid="stSpinner"]'))
+    return false;
+  const main = document.querySelector('[data-testid="stMain"]') || document.body;
+  if (!main.querySelector('h1')) return false;
+  for (const chart of main.querySelectorAll('[data-testid="stPlotlyChart"]'))
+    if (!chart.querySelector('.main-svg')) return false;
+  for (const deck of main.querySelectorAll('[data-testid="stDeckGlJsonChart"]'))
+    if (!deck.querySelector('canvas')) return false;
+  return true;
+}"""
+
+# (name, target in seconds or None, what is timed)
+TARGETS = {
+    "start": ("server start → overview drawn for the first visitor", 3.0),
+    "switch_first": ("switching page, first visit since the start (median over pages)", 1.0),
+    "switch_again": ("switching page, next visit (median over pages)", 1.0),
+    "switch_worst": ("switching page, slowest page (median over runs)", 1.0),
+    "filter": ("changing a filter on the overview (median over period, region, currency, language)", 1.0),
+    "map_click": ("click on a country on the world map → its market view drawn", 1.5),
+    "shared_link": ("a fresh browser opening a shared link", 2.5),
+    "cpu_per_view": ("server CPU time per overview view", 0.2),
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def drawn_after(tab: Page, started: float, wanted: Callable[[], bool] = lambda: True) -> float:
+    """Seconds from `started` to the moment the page was drawn, as proven by it staying drawn."""
+    deadline = time.perf_counter() + TIMEOUT_SECONDS
+    since: float | None = None
+    while time.perf_counter() < deadline:
+        now = time.perf_counter()
+        if tab.evaluate(DRAWN) and wanted():
+            since = now if since is None else since
+            if now - since >= STABLE_SECONDS:
+                return since - started
+        else:
+            since = None
+        time.sleep(POLL_SECONDS)
+    raise TimeoutError(f"{tab.url} was not drawn within {TIMEOUT_SECONDS} s")
+
+
+def heading(tab: Page) -> str:
+    return tab.evaluate("() => document.querySelector('[data-testid=\"stMain\"] h1')?.innerText.trim() || ''")
+
+
+def query_has(tab: Page, text: str) -> bool:
+    from urllib.parse import unquote
+
+    return text in unquote(tab.url)
+
+
+@dataclass
+class Server:
+    """`meridian serve` in a child process, on a data folder that already holds the CRM and its snapshot."""
+
+    data: Path
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> float:
+        """Starts the server and returns the moment it was asked to, for timing."""
+        env = {k: v for k, v in os.environ.items() if k != "CRM_DATABASE_URL"} | {"MERIDIAN_DATA_DIR": str(self.data)}
+        started = time.perf_counter()
+        self.process = subprocess.Popen([sys.executable, "-m", "dashboard.cli", "serve", "--port", str(self.port)],
+                                        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.perf_counter() + 600
+        while time.perf_counter() < deadline:
+            try:
+                with urllib.request.urlopen(f"{self.base}/_stcore/health", timeout=2):
+                    return started
+            except OSError as exc:
+                if self.process.poll() is not None:
+                    raise RuntimeError("the server exited; run `meridian serve` on the data folder to see why") from exc
+                time.sleep(0.05)
+        raise TimeoutError("the server did not start")
+
+    def cpu_seconds(self) -> float:
+        assert self.process is not None
+        process = psutil.Process(self.process.pid)
+        return sum(sum(p.cpu_times()[:2]) for p in [process, *process.children(recursive=True)])
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+            self.process = None
+
+
+def new_tab(browser: Browser) -> Page:
+    return browser.new_context(viewport=VIEWPORT).new_page()
+
+
+def click_page(tab: Page, spec: nav.PageSpec, title: str) -> float:
+    link = tab.locator(f'[data-testid="stSidebarNav"] a[href$="/{spec.url_path}"]').first
+    started = time.perf_counter()
+    link.click()
+    return drawn_after(tab, started, lambda: heading(tab) == title)
+
+
+def choose(tab: Page, label: str, option: str, wanted: Callable[[], bool]) -> float:
+    """Types `option` into the sidebar's select box `label`, as a person narrowing the list would, and
+    times the page's answer from the Enter that picks it."""
+    tab.get_by_label(label).first.click()
+    tab.keyboard.type(option)
+    started = time.perf_counter()
+    tab.keyboard.press("Enter")
+    seconds = drawn_after(tab, started, wanted)
+    tab.keyboard.press("Escape")
+    return seconds
+
+
+def filter_changes(tab: Page) -> dict[str, float]:
+    return {
+        "period": choose(tab, "Period", "Last quarter", lambda: query_has(tab, "period=last_quarter")),
+        "region": choose(tab, "Regions", "Europe", lambda: query_has(tab, "region=")),
+        "currency": choose(tab, "Reporting currency", "EUR", lambda: query_has(tab, "currency=EUR")),
+        "language": choose(tab, "Language / 语言", "中文", lambda: query_has(tab, "lang=zh-CN")
+                           and any("\u4e00" <= c <= "\u9fff" for c in heading(tab))),
+    }
+
+
+def click_country(tab: Page) -> float | None:
+    """Clicks the United States on the world map where the map's own view puts it, as a person would
+    (move, press, release: deck.gl ignores a bare synthetic click). A click that deck.gl did not pick up
+    is tried again, and only the click that opened the country is timed."""
+    fitted = ("() => { const c = document.querySelector('[data-testid=\"stDeckGlJsonChart\"] canvas');"
+              " const l = document.querySelector('.mer-legend'); return c && l &&"
+              " Math.abs(c.getBoundingClientRect().width - Number(l.dataset.fitWidth)) < 12; }")
+    for _ in range(3):
+        tab.wait_for_function(fitted, timeout=TIMEOUT_SECONDS * 1000)
+        drawn_after(tab, time.perf_counter())
+        box = tab.locator("[data-testid='stDeckGlJsonChart'] canvas").first.bounding_box()
+        legend = tab.locator(".mer-legend").first
+        assert box is not None
+        bounds = tuple(float(v) for v in (legend.get_attribute("data-bounds") or "").split(","))
+        view = maps.fit_view(bounds, float(legend.get_attribute("data-fit-width") or 0),  # type: ignore[arg-type]
+                             float(legend.get_attribute("data-fit-height") or 0))
+        scale = 2 ** view["zoom"]
+        tab.mouse.move(box["x"] + box["width"] / 2 + (-98 - view["target"][0]) * scale,
+                       box["y"] + box["height"] / 2 - (39 - view["target"][1]) * scale)
+        tab.wait_for_timeout(300)
+        started = time.perf_counter()
+        tab.mouse.down()
+        tab.wait_for_timeout(80)
+        tab.mouse.up()
+        try:
+            tab.wait_for_function("() => decodeURIComponent(location.search).includes('drill=1/US')", timeout=10_000)
+        except PlaywrightError:
+            continue
+        return drawn_after(tab, started, lambda: heading(tab) == "United States")
+    return None  # reported as not measured
+
+
+def one_run(browser: Browser, data: Path) -> dict[str, float | dict[str, float] | None]:
+    t = translator("en")
+    titles = {spec.key: t(spec.title) for spec in nav.PAGES}
+    pages = [spec for spec in nav.PAGES if spec.right is None]
+    server = Server(data)
+    result: dict[str, float | dict[str, float]] = {"load": os.getloadavg()[0]}
+    try:
+        started = server.start()
+        tab = new_tab(browser)
+        tab.goto(f"{server.base}/?lang=en")
+        result["start"] = drawn_after(tab, started, lambda: heading(tab) == titles["overview"])
+        for round_name in ("switch_first", "switch_again"):
+            times = {spec.key: click_page(tab, spec, titles[spec.key]) for spec in [*pages[1:], pages[0]]}
+            result[round_name] = times
+        result["filter"] = filter_changes(tab)
+        tab.context.close()
+        tab = new_tab(browser)
+        tab.goto(f"{server.base}/map?lang=en")
+        result["map_click"] = click_country(tab)
+        tab.context.close()
+        fresh = browser.new_context(viewport=VIEWPORT)
+        tab = fresh.new_page()
+        started = time.perf_counter()
+        tab.goto(f"{server.base}/{SHARED_LINK}")
+        result["shared_link"] = drawn_after(tab, started, lambda: heading(tab) == "Germany")
+        fresh.close()
+        views = 3
+        before = server.cpu_seconds()
+        for _ in range(views):
+            view = new_tab(browser)
+            view.goto(f"{server.base}/?lang=en")
+            drawn_after(view, time.perf_counter(), lambda view=view: heading(view) == titles["overview"])
+            view.context.close()
+        result["cpu_per_view"] = (server.cpu_seconds() - before) / views
+    finally:
+        server.stop()
+    return result
+
+
+def summary(runs: list[dict[str, float | dict[str, float]]]) -> dict[str, list[float]]:
+    """Per measure, one value per run (a run's median over pages or filters, or its slowest page)."""
+    values: dict[str, list[float]] = {key: [] for key in TARGETS}
+    for run in runs:
+        for key in ("start", "map_click", "shared_link", "cpu_per_view"):
+            if run.get(key) is not None:
+                values[key].append(float(run[key]))  # type: ignore[arg-type]
+        for key in ("switch_first", "switch_again", "filter"):
+            values[key].append(statistics.median(run[key].values()))  # type: ignore[union-attr]
+        values["switch_worst"].append(max(run["switch_first"].values()))  # type: ignore[union-attr]
+    return values
+
+
+def markdown(runs: list[dict[str, float | dict[str, float]]], customers: int) -> str:
+    values = summary(runs)
+    loads = ", ".join(f"{float(run['load']):.1f}" for run in runs)  # type: ignore[arg-type]
+    lines = [MARKERS[0], "",
+             f"Generated by `meridian bench --browser` ({len(runs)} runs, {customers:,} customers, headless Chromium "
+             f"at {VIEWPORT['width']}×{VIEWPORT['height']}, {os.cpu_count()} cores; load average at the start of "
+             f"each run: {loads}).", "",
+             "| interaction | median s | spread s (min–max) | target s | status |", "|---|---:|---:|---:|---|"]
+    for key, (label, target) in TARGETS.items():
+        if not values[key]:
+            lines.append(f"| {label} | not measured: the click was not picked up by the map in {len(runs)} runs "
+                         f"| | < {target:g} | |")
+            continue
+        median = statistics.median(values[key])
+        status = "met" if median < target else "**not met**"
+        lines.append(f"| {label} | {median:.2f} | {min(values[key]):.2f}–{max(values[key]):.2f} | < {target:g} "
+                     f"| {status} |")
+    lines += ["", "Per page and per filter, median over the runs (seconds):", "",
+              "| page or filter | first visit | next visit |", "|---|---:|---:|"]
+    for page in runs[0]["switch_first"]:  # type: ignore[union-attr]
+        first = statistics.median(run["switch_first"][page] for run in runs)  # type: ignore[index]
+        again = statistics.median(run["switch_again"][page] for run in runs)  # type: ignore[index]
+        lines.append(f"| page: {page} | {first:.2f} | {again:.2f} |")
+    for name in runs[0]["filter"]:  # type: ignore[union-attr]
+        lines.append(f"| filter: {name} | {statistics.median(run['filter'][name] for run in runs):.2f} | |")  # type: ignore[index]
+    lines += ["", MARKERS[1]]
+    return "\n".join(lines)
+
+
+def write_section(path: Path, text: str) -> None:
+    """Replaces the generated section of `path` (between the markers), or appends it."""
+    current = path.read_text() if path.exists() else ""
+    start, end = (current.find(marker) for marker in MARKERS)
+    if start >= 0 and end > start:
+        current = current[:start] + text + current[end + len(MARKERS[1]):]
+    else:
+        current = current.rstrip("\n") + "\n\n" + text + "\n"
+    path.write_text(current)
+
+
+def ensure_data(data: Path) -> int:
+    """Builds the demo CRM and its snapshot in `data` if missing (untimed); returns its customer count."""
+    env = {k: v for k, v in os.environ.items() if k != "CRM_DATABASE_URL"} | {"MERIDIAN_DATA_DIR": str(data)}
+    code = ("import sqlalchemy as sa; from dashboard import bootstrap, db; url = db.default_url(); "
+            "bootstrap.ensure_data(url); "
+            "print(db.read_only_engine(url).connect().execute(sa.text('select count(*) from customers')).scalar())")
+    return int(subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                              check=True).stdout.split()[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=data_dir(), help="data folder (default: the app's own)")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--output", type=Path, help="write the tables into this Markdown file's generated section")
+    args = parser.parse_args(argv)
+    args.data.mkdir(parents=True, exist_ok=True)
+    customers = ensure_data(args.data)
+    runs = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for number in range(args.runs):
+            runs.append(one_run(browser, args.data))
+            print(f"run {number + 1}/{args.runs}: " + ", ".join(
+                f"{k} {v:.2f}" for k, v in runs[-1].items() if isinstance(v, float)), flush=True)
+        browser.close()
+    text = markdown(runs, customers)
+    print(text)
+    if args.output:
+        write_section(args.output, text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -60,18 +60,44 @@ def active_at(events: pl.LazyFrame, moment: dt.datetime) -> pl.LazyFrame:
 DENSE_ID_LIMIT = 50_000_000
 
 
-def _active_flags(events: pl.LazyFrame, moments: list[dt.datetime]) -> list[np.ndarray] | None:
+# Flags of activity, shared by the KPIs that need them (active customers and churn, for the period, the
+# comparison period and every month of the trends): a moment is computed once per snapshot version and
+# activity filters. The oldest are forgotten first.
+_flags: dict[tuple[str, ...], np.ndarray] = {}
+FLAGS_KEPT = 256
+
+
+def _activity_key(src: Snapshot, f: Filters) -> tuple[str, ...]:
+    """What `activity` depends on: the snapshot's version and every filter but the period, channels,
+    currency and language (activity is read at any time, on every channel)."""
+    neutral = replace(f, start=dt.date.min, end=dt.date.min, preset="", compare="previous_period", channels=(),
+                      currency="USD", lang="en")
+    return str(src.root), src.refreshed_at.isoformat(), repr(neutral)
+
+
+def _active_flags(src: Snapshot, f: Filters, events: pl.LazyFrame,
+                  moments: list[dt.datetime]) -> list[np.ndarray] | None:
     """Per moment, a flag per customer id telling whether it was active in the 365 days before it;
     None where ids are too large to flag densely."""
-    top = events.select(pl.col("customer_id").max()).collect().item()
-    if top is None or top >= DENSE_ID_LIMIT:
+    scope = _activity_key(src, f)
+    top = _flags.get((*scope, "top"))
+    if top is None:
+        top = np.array([events.select(pl.col("customer_id").max()).collect().item() or -1])
+        _flags[(*scope, "top")] = top
+    if top[0] < 0 or top[0] >= DENSE_ID_LIMIT:
         return None
     flags = []
     for moment in moments:
-        ids = (events.filter(year_before(moment)).select("customer_id").collect()
-               .to_series().to_numpy())
-        flag = np.zeros(top + 1, dtype=bool)
-        flag[ids] = True
+        key = (*scope, moment.isoformat())
+        flag = _flags.get(key)
+        if flag is None:
+            ids = events.filter(year_before(moment)).select("customer_id").collect().to_series().to_numpy()
+            flag = np.zeros(int(top[0]) + 1, dtype=bool)
+            flag[ids] = True
+            flag.flags.writeable = False
+            while len(_flags) >= FLAGS_KEPT:
+                _flags.pop(next(iter(_flags)), None)
+            _flags[key] = flag
         flags.append(flag)
     return flags
 
@@ -80,7 +106,7 @@ def _active_counts(src: Snapshot, f: Filters, moments: list[dt.datetime]) -> lis
     """For each moment after the first: (active at the previous moment, churned since it), and for the
     first moment (active, 0). Churned: active at the previous moment and no longer at this one."""
     events = activity(src, f)
-    flags = _active_flags(events, moments)
+    flags = _active_flags(src, f, events, moments)
     if flags is not None:
         counts = [(int(flags[0].sum()), 0)]
         counts += [(int(before.sum()), int((before & ~after).sum())) for before, after in pairwise(flags)]
@@ -92,18 +118,25 @@ def _active_counts(src: Snapshot, f: Filters, moments: list[dt.datetime]) -> lis
     return counts
 
 
+def _active_sizes(src: Snapshot, f: Filters, moments: list[dt.datetime]) -> list[int]:
+    """How many customers were active at each moment."""
+    events = activity(src, f)
+    flags = _active_flags(src, f, events, moments)
+    if flags is not None:
+        return [int(flag.sum()) for flag in flags]
+    return [active_at(events, moment).select(pl.len()).collect().item() for moment in moments]
+
+
 def active_customers(src: Snapshot, f: Filters) -> pl.DataFrame:
     """One row: active — customers with an order or interaction in the 365 days up to the period's end."""
-    (active, _), = _active_counts(src, f, [f.end_ts])
-    return pl.DataFrame({"active": [active]}, schema={"active": pl.Int64})
+    return pl.DataFrame({"active": _active_sizes(src, f, [f.end_ts])}, schema={"active": pl.Int64})
 
 
 def active_customers_by_month(src: Snapshot, f: Filters) -> pl.DataFrame:
     """month, active — customers active at each month's end (or the period's end, in its last month),
     for the months from the period's start to its end."""
     months, ends = month_ends(f)
-    counts = _active_counts(src, f, ends)
-    return pl.DataFrame({"month": months, "active": [active for active, _ in counts]},
+    return pl.DataFrame({"month": months, "active": _active_sizes(src, f, ends)},
                         schema={"month": pl.Date, "active": pl.Int64})
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import polars as pl
@@ -308,8 +308,10 @@ def change(kpi: Kpi, value: float | None, previous: float | None, sample: float 
 # --- month by month ------------------------------------------------------------------------------------
 
 def trend_window(f: Filters, months: int = TREND_MONTHS) -> Filters:
-    """The calendar months of a trend: `months` of them, up to the period's end."""
-    return f.last_months(months)
+    """The calendar months of a trend: `months` of them, up to the period's end. What else the period
+    was (its preset, its comparison) does not matter to a trend, so every period ending on the same day
+    has the same window."""
+    return replace(f.last_months(months), preset="custom", compare="previous_period")
 
 
 def monthly(src: Snapshot, f: Filters, keys: Iterable[str], months: int = TREND_MONTHS) -> pl.DataFrame:
@@ -344,6 +346,10 @@ def monthly(src: Snapshot, f: Filters, keys: Iterable[str], months: int = TREND_
     if not parts:
         return pl.DataFrame(schema=schema)
     return pl.concat(parts).select(list(schema))
+
+
+# The trend reads only its window: a cache keyed by the window is shared by every period ending that day.
+monthly.filters_used = trend_window  # type: ignore[attr-defined]
 
 
 # --- what a KPI needs ----------------------------------------------------------------------------------

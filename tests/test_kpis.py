@@ -153,3 +153,17 @@ def test_shared_activity_flags_give_the_counts_of_a_plain_distinct_count(
                                                       closed="left")).select("customer_id").unique()
         assert churn["churned"][0] == before.join(after, on="customer_id", how="anti").collect().height
         assert len(months) == len(ends)
+
+
+def test_a_trend_depends_only_on_the_day_its_period_ends(tiny_sqlite: Snapshot) -> None:
+    from dashboard.cache import cached
+
+    end = tiny_sqlite.last_day
+    keys = ("revenue", "active_customers", "churn_rate", "nps")
+    quarter = Filters(start=end - dt.timedelta(days=89), end=end, preset="last_90_days")
+    month = Filters(start=end.replace(day=1), end=end, preset="this_month", compare="same_period_last_year")
+    assert kpis.monthly(tiny_sqlite, quarter, keys).equals(kpis.monthly(tiny_sqlite, month, keys))
+    assert kpis.trend_window(quarter) == kpis.trend_window(month) == kpis.trend_window(kpis.trend_window(month))
+    assert cached(kpis.monthly)(tiny_sqlite, month, keys).equals(kpis.monthly(tiny_sqlite, quarter, keys))
+    earlier = Filters(start=end - dt.timedelta(days=120), end=end - dt.timedelta(days=31))
+    assert kpis.trend_window(earlier) != kpis.trend_window(quarter)

@@ -289,6 +289,10 @@ export default function(component) {
 _probe = st.components.v2.component("meridian_map_probe", js=PROBE_JS, isolate_styles=False)
 DEFAULT_WIDTH = 900
 KNOWN_BOXES = "mer_map_boxes"
+# The width last reported for each slot by any session: a new visitor whose screen has the same size (a
+# team's shared screen, the same laptops) gets the map drawn at once at its size, without the rerun the
+# probe's first report would cause.
+_widths_seen: dict[str, int] = {}
 
 
 @dataclass(frozen=True)
@@ -313,16 +317,18 @@ def probe_rerun() -> bool:
 
 def probe(slot: str, default_width: int = DEFAULT_WIDTH) -> Box:
     """The width of the column this is called in and the page's theme, as last reported by the browser
-    for this `slot` (remembered for the session, so a page opened again draws at once at its size); the
-    browser reports again, and the page reruns, whenever either changes."""
+    for this `slot` (remembered for the session, so a page opened again draws at once at its size; before
+    the session's first report, the width another session last reported); the browser reports again,
+    and the page reruns, whenever either changes."""
     known: dict[str, dict] = st.session_state.setdefault(KNOWN_BOXES, {})
     key = f"mer-probe-{slot}"
     reported = (st.session_state.get(key) or {}).get("box")
     if isinstance(reported, dict) and reported.get("width"):
         known[slot] = reported
+        _widths_seen[slot] = int(reported["width"])
     last = known.get(slot) or {}
     context_theme = getattr(st.context.theme, "type", None)
-    box = Box(int(last.get("width") or default_width),
+    box = Box(int(last.get("width") or _widths_seen.get(slot) or default_width),
               "dark" if (last.get("theme") or context_theme) == "dark" else "light")
     _probe(key=key, data={"width": box.width, "theme": box.theme}, on_box_change=lambda: None,
            width="stretch", height="content")

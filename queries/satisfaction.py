@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import replace
+from typing import Literal
+
 import polars as pl
 
 from dashboard.filters import Filters
@@ -73,3 +77,105 @@ def ces(src: Snapshot, f: Filters) -> pl.DataFrame:
 def ces_by(src: Snapshot, f: Filters, by: str | pl.Expr) -> pl.DataFrame:
     """`by`, responses, ces; one row per value of `by`, sorted."""
     return _responses(src, f, "CES").group_by(by).agg(_ces_columns()).sort(pl.first()).collect()
+
+
+# --- trends ----------------------------------------------------------------------------------------------
+
+Grain = Literal["week", "month", "quarter"]
+GRAIN_EVERY = {"week": "1w", "month": "1mo", "quarter": "3mo"}
+# How many periods a trend shows: a quarter of weeks, a year of months, two years of quarters (a small
+# market has enough responses for a score only per quarter).
+GRAIN_PERIODS = {"week": 13, "month": 12, "quarter": 8}
+# The dimensions a trend may be split by: a column of the survey rows (language: its base language).
+TREND_DIMENSIONS = ("region_id", "country_iso2", "channel", "segment", "language")
+Z95 = 1.96
+
+
+def trend_window(f: Filters, grain: Grain) -> Filters:
+    """The periods a trend covers, up to the period's end: 13 weeks (Monday to Sunday), 12 calendar
+    months or 8 calendar quarters, as a custom window so its comparison is the window of equal length
+    before it, or the same window a year before."""
+    if grain == "month":
+        window = f.last_months(GRAIN_PERIODS["month"])
+    elif grain == "quarter":
+        window = f.last_months(3 * (GRAIN_PERIODS["quarter"] - 1) + 1)
+        window = window.with_window(_first(window.start, "quarter"), f.end)
+    else:
+        window = f.with_window(_first(f.end, "week") - dt.timedelta(weeks=GRAIN_PERIODS["week"] - 1), f.end)
+    return replace(window, preset="custom")
+
+
+def _group(by: str | None) -> pl.Expr:
+    if by is None:
+        return pl.lit(None, pl.String).alias("group")
+    if by == "language":
+        return (pl.col("language").str.to_lowercase().str.split("-").list.first().str.split("_").list.first()
+                .alias("group"))
+    return pl.col(by).cast(pl.String).alias("group")
+
+
+def score_trend(src: Snapshot, f: Filters, grain: Grain, by: str | None = None) -> pl.DataFrame:
+    """period (first day), group (the `by` value as text; null without `by`), kpi (nps, csat, ces), value,
+    low, high (the 95 % confidence interval), sample (responses), enough (sample at least the minimum)
+    — NPS, CSAT and CES per week or month of `trend_window`, each period with responses.
+
+    The interval: NPS is a difference of two shares of one sample, so its standard error is
+    100 * sqrt((p + d - (p - d)^2) / n) with p and d the promoter and detractor shares; CSAT a share,
+    100 * sqrt(s (1 - s) / n); CES a mean, its standard deviation / sqrt(n). Normal approximation."""
+    window = trend_window(f, grain)
+    surveys = rows(src, window, "surveys").with_columns(
+        pl.col("answered_at").dt.truncate(GRAIN_EVERY[grain]).dt.date().alias("period"), _group(by))
+    keys = ["period", "group"]
+    n = pl.len().cast(pl.Int64).alias("sample")
+    nps_rows = (surveys.filter(pl.col("kind") == "NPS").group_by(keys)
+                .agg(n, (pl.col("score") >= 9).mean().alias("p"), (pl.col("score") <= 6).mean().alias("d"))
+                .with_columns((100 * (pl.col("p") - pl.col("d"))).alias("value"),
+                              (100 * ((pl.col("p") + pl.col("d") - (pl.col("p") - pl.col("d")) ** 2)
+                                      / pl.col("sample")).sqrt()).alias("se"),
+                              pl.lit("nps").alias("kpi")))
+    csat_rows = (surveys.filter(pl.col("kind") == "CSAT").group_by(keys)
+                 .agg(n, (pl.col("score") >= 4).mean().alias("s"))
+                 .with_columns((100 * pl.col("s")).alias("value"),
+                               (100 * (pl.col("s") * (1 - pl.col("s")) / pl.col("sample")).sqrt()).alias("se"),
+                               pl.lit("csat").alias("kpi")))
+    ces_rows = (surveys.filter(pl.col("kind") == "CES").group_by(keys)
+                .agg(n, pl.col("score").cast(pl.Float64).mean().alias("value"),
+                     pl.col("score").cast(pl.Float64).std().fill_null(0).alias("sd"))
+                .with_columns((pl.col("sd") / pl.col("sample").sqrt()).alias("se"), pl.lit("ces").alias("kpi")))
+    columns = ["period", "group", "kpi", "value", "se", "sample"]
+    bounds = {"nps": (-100.0, 100.0), "csat": (0.0, 100.0), "ces": (1.0, 7.0)}
+    low = pl.col("value") - Z95 * pl.col("se")
+    high = pl.col("value") + Z95 * pl.col("se")
+
+    def clip(edge: pl.Expr) -> pl.Expr:
+        return pl.coalesce([pl.when(pl.col("kpi") == k).then(edge.clip(lo, hi)) for k, (lo, hi) in bounds.items()])
+
+    return (pl.concat([nps_rows.select(columns), csat_rows.select(columns), ces_rows.select(columns)])
+            .with_columns(clip(low).alias("low"), clip(high).alias("high"),
+                          (pl.col("sample") >= MIN_RESPONSES).alias("enough"))
+            .select("period", "group", "kpi", "value", "low", "high", "sample", "enough")
+            .sort("kpi", "group", "period", nulls_last=True).collect())
+
+
+def score_trend_compared(src: Snapshot, f: Filters, grain: Grain) -> pl.DataFrame:
+    """The columns of `score_trend` (no groups) for the comparison window, plus `period` moved onto the
+    current window's periods by position (the first week or month of each window side by side) and
+    `compared_period`, the period it was."""
+    now = trend_window(f, grain)
+    before = now.comparison()
+    frame = score_trend(src, replace(f, start=before.start, end=before.end), grain)
+    every = GRAIN_EVERY[grain]
+    current = pl.date_range(_first(now.start, grain), now.end, every, eager=True)
+    earlier = pl.date_range(_first(before.start, grain), before.end, every, eager=True)
+    mapping = pl.DataFrame({"compared_period": earlier[: current.len()], "period": current[: earlier.len()]})
+    return (frame.rename({"period": "compared_period"}).join(mapping, on="compared_period")
+            .select("period", "compared_period", "group", "kpi", "value", "low", "high", "sample", "enough"))
+
+
+def _first(day: dt.date, grain: Grain) -> dt.date:
+    """The first day of the week, month or quarter `day` falls in."""
+    if grain == "week":
+        return day - dt.timedelta(days=day.weekday())
+    if grain == "quarter":
+        return day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
+    return day.replace(day=1)

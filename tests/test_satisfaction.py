@@ -1,0 +1,109 @@
+"""Satisfaction trends worked out by hand: NPS, CSAT and CES per period with the response count, the
+minimum-sample rule and the 95 % confidence band, and the comparison window beside them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import polars as pl
+import pytest
+
+from dashboard.filters import Filters
+from dashboard.snapshot import Snapshot
+from queries import satisfaction
+from tests import tiny
+from tests.conftest import snapshot_of
+
+# A whole-quarter period ending 2026-03-31; monthly trends cover April 2025 .. March 2026.
+PERIOD = Filters(start=dt.date(2026, 1, 1), end=dt.date(2026, 3, 31), preset="custom")
+
+
+def _response(kind: str, score: int, at: str, customer: int = 1, channel: str = "email") -> dict:
+    return {"id": 0, "customer_id": customer, "kind": kind, "score": score, "comment": None, "language": "en",
+            "channel": channel, "answered_at": dt.datetime.fromisoformat(at), "ticket_id": None,
+            "followed_up_at": None}
+
+
+def responses() -> list[dict]:
+    rows: list[dict] = []
+    # February 2026: 30 NPS responses, 15 promoters, 5 passives, 10 detractors; 30 CSAT, 24 satisfied.
+    scores = [10] * 15 + [8] * 5 + [3] * 10
+    rows += [_response("NPS", s, f"2026-02-{1 + k % 27:02d} 10:00") for k, s in enumerate(scores)]
+    rows += [_response("CSAT", 5 if k < 24 else 2, f"2026-02-{1 + k % 27:02d} 11:00")
+             for k in range(30)]
+    # March 2026: two NPS responses (a promoter, a detractor) and three CES — too few to show.
+    rows += [_response("NPS", 9, "2026-03-05 10:00", customer=3),
+             _response("NPS", 0, "2026-03-06 10:00", customer=3)]
+    rows += [_response("CES", s, "2026-03-07 10:00") for s in (1, 2, 3)]
+    # A year before (the comparison window's February 2025): 30 NPS, all promoters.
+    rows += [_response("NPS", 10, f"2025-02-{1 + k % 27:02d} 10:00") for k in range(30)]
+    return [row | {"id": i} for i, row in enumerate(rows, start=1)]
+
+
+@pytest.fixture(scope="module")
+def src(tmp_path_factory: pytest.TempPathFactory) -> Snapshot:
+    folder = tmp_path_factory.mktemp("trend")
+    url = f"sqlite:///{folder / 'crm.sqlite'}"
+    frames = tiny.tables()
+    frames["surveys"] = pl.DataFrame(responses()).cast(dict(frames["surveys"].schema)).select(
+        frames["surveys"].columns)
+    tiny.write(url, frames)
+    return snapshot_of(url, folder / "snap")
+
+
+def point(frame: pl.DataFrame, kpi: str, period: str) -> dict:
+    return frame.filter((pl.col("kpi") == kpi) & (pl.col("period") == dt.date.fromisoformat(period))).row(
+        0, named=True)
+
+
+def test_nps_with_its_confidence_band(src: Snapshot) -> None:
+    feb = point(satisfaction.score_trend(src, PERIOD, "month"), "nps", "2026-02-01")
+    # p = 15/30, d = 10/30: NPS 100 (1/2 - 1/3) = 16.7; SE = 100 sqrt((1/2 + 1/3 - 1/36) / 30) = 16.39.
+    se = 100 * math.sqrt((0.5 + 1 / 3 - (1 / 6) ** 2) / 30)
+    assert feb["value"] == pytest.approx(100 / 6)
+    assert (feb["low"], feb["high"]) == (pytest.approx(100 / 6 - 1.96 * se), pytest.approx(100 / 6 + 1.96 * se))
+    assert feb["sample"] == 30 and feb["enough"]
+
+
+def test_csat_and_ces(src: Snapshot) -> None:
+    trend = satisfaction.score_trend(src, PERIOD, "month")
+    csat = point(trend, "csat", "2026-02-01")
+    # 24 of 30 satisfied: 80 %, SE = 100 sqrt(0.8 * 0.2 / 30) = 7.30.
+    assert csat["value"] == pytest.approx(80)
+    assert csat["high"] - csat["value"] == pytest.approx(1.96 * 100 * math.sqrt(0.16 / 30))
+    ces = point(trend, "ces", "2026-03-01")
+    # Scores 1, 2, 3: mean 2, standard deviation 1, SE 1 / sqrt(3); the band is kept within 1..7.
+    assert ces["value"] == pytest.approx(2)
+    assert ces["low"] == pytest.approx(max(1.0, 2 - 1.96 / math.sqrt(3)))
+    assert ces["sample"] == 3 and not ces["enough"]
+
+
+def test_minimum_sample_and_clipped_band(src: Snapshot) -> None:
+    march = point(satisfaction.score_trend(src, PERIOD, "month"), "nps", "2026-03-01")
+    # One promoter, one detractor: NPS 0, SE 100 sqrt(1 / 2) = 70.7, so the band is clipped to −100..100.
+    assert march["value"] == 0 and march["sample"] == 2 and not march["enough"]
+    assert (march["low"], march["high"]) == (-100, 100)
+    assert satisfaction.MIN_RESPONSES == 30
+
+
+def test_periods_without_responses_are_absent_and_windows_are_whole(src: Snapshot) -> None:
+    trend = satisfaction.score_trend(src, PERIOD, "month").filter(pl.col("kpi") == "nps")
+    assert trend["period"].to_list() == [dt.date(2026, 2, 1), dt.date(2026, 3, 1)]
+    assert satisfaction.trend_window(PERIOD, "month").start == dt.date(2025, 4, 1)
+    assert satisfaction.trend_window(PERIOD, "week").start == dt.date(2026, 1, 5)  # 13 Mondays to 30 March
+    assert satisfaction.trend_window(PERIOD, "quarter").start == dt.date(2024, 4, 1)
+
+
+def test_comparison_window_lies_beside_the_current_one(src: Snapshot) -> None:
+    last_year = Filters(start=PERIOD.start, end=PERIOD.end, preset="custom", compare="same_period_last_year")
+    compared = satisfaction.score_trend_compared(src, last_year, "month").filter(pl.col("kpi") == "nps")
+    assert compared.select("period", "compared_period", "value").rows() == [
+        (dt.date(2026, 2, 1), dt.date(2025, 2, 1), 100.0)]
+
+
+def test_split_by_a_dimension(src: Snapshot) -> None:
+    by_country = satisfaction.score_trend(src, PERIOD, "month", "country_iso2").filter(pl.col("kpi") == "nps")
+    # Customer 1 is in the US, customer 3 in Germany.
+    assert by_country.select("period", "group", "sample").rows() == [
+        (dt.date(2026, 3, 1), "DE", 2), (dt.date(2026, 2, 1), "US", 30)]

@@ -179,3 +179,94 @@ def _first(day: dt.date, grain: Grain) -> dt.date:
     if grain == "quarter":
         return day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
     return day.replace(day=1)
+
+
+# --- breakdown ---------------------------------------------------------------------------------------------
+
+BREAKDOWN_COLUMNS = ("segment", "channel")
+TOTAL = "__all__"  # the breakdown's column value for a market's total
+
+
+def _scores_by(src: Snapshot, f: Filters, metric: str, keys: list[str]) -> pl.DataFrame:
+    return (nps_by if metric == "nps" else csat_by)(src, f, keys).select(*keys, "responses", metric)
+
+
+def breakdown(src: Snapshot, f: Filters, column: str, metric: str = "nps") -> pl.DataFrame:
+    """country_iso2, `column` (segment or channel; TOTAL for the market as a whole), responses, value,
+    previous_responses, previous_value, change (value - previous_value), market_value, market_responses
+    — `metric` (nps or csat) per market and value of `column` for a market × segment (or channel) grid,
+    in the period and the comparison period; every market's rows carry its total (`market_value`) to rank
+    markets by. Below MIN_RESPONSES a value is still returned: the page shows it as too few."""
+    keys = ["country_iso2", column]
+
+    def cells(period: Filters) -> pl.DataFrame:
+        by_cell = _scores_by(src, period, metric, keys)
+        total = _scores_by(src, period, metric, ["country_iso2"]).with_columns(
+            pl.lit(TOTAL).alias(column)).select(by_cell.columns)
+        return pl.concat([by_cell.with_columns(pl.col(column).cast(pl.String)), total]).rename({metric: "value"})
+
+    now = cells(f)
+    before = cells(f.comparison()).rename({"responses": "previous_responses", "value": "previous_value"})
+    market = now.filter(pl.col(column) == TOTAL).select(
+        "country_iso2", pl.col("value").alias("market_value"), pl.col("responses").alias("market_responses"))
+    return (now.join(before, on=keys, how="left", nulls_equal=True)
+            .join(market, on="country_iso2", how="left", nulls_equal=True)
+            .with_columns((pl.col("value") - pl.col("previous_value")).alias("change"),
+                          pl.col("previous_responses").fill_null(0))
+            .select(*keys, "responses", "value", "previous_responses", "previous_value", "change", "market_value",
+                    "market_responses")
+            .sort(keys, nulls_last=True))
+
+
+def moved_most(trend: pl.DataFrame, kpi: str, better: str, limit: int) -> list[str]:
+    """The groups of a `score_trend` whose `kpi` worsened most from the window's first half to its second
+    (each half pooled, weighting each period by its responses), among groups with at least MIN_RESPONSES
+    responses in each half; worst first. `better`: "higher" or "lower"."""
+    rows_of = trend.filter((pl.col("kpi") == kpi) & pl.col("group").is_not_null())
+    if rows_of.is_empty():
+        return []
+    periods = rows_of["period"].unique().sort()
+    middle = periods[len(periods) // 2]
+    pooled = (rows_of.group_by("group", (pl.col("period") >= middle).alias("late"))
+              .agg((pl.col("value") * pl.col("sample")).sum().alias("total"), pl.col("sample").sum().alias("n"))
+              .filter(pl.col("n") >= MIN_RESPONSES)
+              .with_columns((pl.col("total") / pl.col("n")).alias("value")))
+    early = pooled.filter(~pl.col("late")).select("group", pl.col("value").alias("early"))
+    late = pooled.filter(pl.col("late")).select("group", pl.col("value").alias("late"))
+    moved = early.join(late, on="group").with_columns((pl.col("late") - pl.col("early")).alias("change"))
+    return moved.sort("change", "group", descending=[better == "lower", False])["group"].head(limit).to_list()
+
+
+def ranked_markets(grid: pl.DataFrame, better: str) -> list[str]:
+    """The markets of a `breakdown`, the one whose score worsened most against the comparison period first
+    (both periods with at least MIN_RESPONSES responses), then the others from the worst score, then
+    those with too few responses."""
+    totals = grid.filter(pl.col(grid.columns[1]) == TOTAL)
+    sign = 1 if better == "higher" else -1
+    comparable = (pl.col("responses") >= MIN_RESPONSES) & (pl.col("previous_responses") >= MIN_RESPONSES)
+    enough = pl.col("responses") >= MIN_RESPONSES
+    ranked = totals.sort(~comparable, ~enough, sign * pl.col("change"), sign * pl.col("value"),
+                         "country_iso2", nulls_last=True)
+    return ranked["country_iso2"].to_list()
+
+
+def company_value(src: Snapshot, f: Filters, metric: str) -> float:
+    """The company's NPS or CSAT over the period and filters: the centre a market is compared with."""
+    value = (nps if metric == "nps" else csat)(src, f)[metric][0]
+    return float(value) if value is not None else 0.0
+
+
+def trend_periods(f: Filters, grain: Grain) -> list[dt.date]:
+    """Every period of `trend_window`, with responses or not, in order."""
+    window = trend_window(f, grain)
+    return pl.date_range(_first(window.start, grain), window.end, GRAIN_EVERY[grain], eager=True).to_list()
+
+
+def score_target(src: Snapshot, f: Filters, metric: str) -> float | None:
+    """The company's target for `metric` (nps, csat, ces) in force at the period's end: the targets row of
+    scope "company" with the latest month up to then; None when the CRM sets none."""
+    month = f.end.replace(day=1)
+    found = (src.scan("targets")
+             .filter((pl.col("scope_kind") == "company") & (pl.col("metric") == metric) & (pl.col("period") <= month))
+             .sort("period").select("value").collect())
+    return float(found["value"][-1]) if found.height else None

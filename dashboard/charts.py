@@ -285,7 +285,7 @@ def score_grid(frame: pl.DataFrame, rows: Sequence[str], columns: Sequence[str],
             continue
         texts, hovers = [], []
         for row in part.iter_rows(named=True):
-            value = value_text(row["value"], unit, lang, digits=0)
+            value = score_text(row["value"], unit, lang)
             change = (fmt.change(row["change"], False, unit, lang, 0)
                       if row["change"] is not None and row["previous_responses"] >= minimum else fmt.MISSING)
             texts.append(value if enough else "")
@@ -312,6 +312,15 @@ def score_grid(frame: pl.DataFrame, rows: Sequence[str], columns: Sequence[str],
         yaxis={"type": "category", "categoryorder": "array", "autorange": "reversed", "fixedrange": True,
                "categoryarray": [row_labels[r] for r in rows], "automargin": True})
     return fig
+
+
+def score_text(value: float | None, unit: str, lang: str) -> str:
+    """A score in a grid cell: NPS with its sign (+12, −17), a percentage as a percentage."""
+    if value is None:
+        return fmt.MISSING
+    if unit == "score":
+        return fmt.signed(fmt.decimal(abs(value), lang, 0), round(value))
+    return value_text(value, unit, lang, digits=0)
 
 
 def unit_name(unit: str, lang: str) -> str:

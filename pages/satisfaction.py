@@ -147,24 +147,26 @@ else:
                              frame.with_columns(pl.col("share").alias("value"),
                                                 pl.col("theme").replace_strict(theme_names).alias("name")),
                              t("Detractors' comments on the top themes, by month (%)"), "ratio", f.lang,
-                             y_range=(0, 1), digits=0, name_column="name"))
+                             digits=0, name_column="name"))
     st.caption(t("A comment counts under a theme when it contains one of the theme's words or phrases for its "
                  "language (data/voice/themes.toml); Chinese comments are split into words first. A comment may "
                  "touch several themes."))
     counts = cached(voice.theme_counts)(src, view)
     if not counts.is_empty():
-        wide = (counts.with_columns(pl.col("share").alias("value"))
-                .pivot("theme", index=["language", "of"], values="value")
+        wide = (counts.with_columns(pl.col("share").map_elements(lambda v: fmt.percent(v, f.lang, 0),
+                                                                 return_dtype=pl.String))
+                .pivot("theme", index=["language", "of"], values="share")
                 .with_columns(pl.col("language").map_elements(lambda c: fmt.language_name(c, f.lang),
                                                                return_dtype=pl.String))
-                .sort("of", descending=True))
-        components.table(t, wide.with_columns(pl.col(th).mul(100) for th in voice.THEMES), {
+                .sort("of", descending=True).select("language", "of", *voice.THEMES))
+        st.caption(t("Share of each language's comments that touch each theme."))
+        components.table(t, wide, {
             "language": t("Language"), "of": st.column_config.NumberColumn(t("Comments"), format="localized"),
-            **{th: st.column_config.NumberColumn(theme_names[th], format="%.0f %%") for th in voice.THEMES},
+            **{th: components.number_column(theme_names[th]) for th in voice.THEMES},
         }, key="sat_theme_counts", export="comment-themes")
 
     st.markdown("**" + t("Comments") + "**")
-    order_col, search_col, theme_col, lang_col = st.columns([1, 2, 2, 2], vertical_alignment="bottom")
+    order_col, search_col, theme_col, lang_col = st.columns(4, vertical_alignment="bottom")
     orders = {"lowest": t("Lowest scores first"), "newest": t("Newest first")}
     order = order_col.segmented_control(t("Order"), list(orders), format_func=orders.__getitem__, default="lowest",
                                         key="sat_comment_order") or "lowest"
@@ -204,6 +206,15 @@ missing = inputs.unmet(src, ("surveys.followed_up_at",))
 if missing:
     components.needs_notice(t, missing)
 else:
+    follow_kpis = [KPIS[k] for k in ("follow_up_2d", "follow_up_7d", "follow_up_time")]
+    by_region = cached(followup.follow_up_by)(src, view, "region_id").with_columns(
+        components.kpi_text(k, f.lang) for k in follow_kpis)
+    components.table(t, by_region.select(
+        pl.col("region_id").cast(pl.String).replace_strict(region_names, default=t(markets.UNKNOWN)).alias("region"),
+        "detractors", *[k.column for k in follow_kpis]), {
+        "region": t("Region"), "detractors": st.column_config.NumberColumn(t("Detractors"), format="localized"),
+        **{k.column: components.kpi_column(k, t) for k in follow_kpis},
+    }, key="sat_follow_up_regions", export="follow-up-by-region")
     left, right = st.columns(2)
     with left:
         days = int(st.number_input(t("Open detractors older than (days)"), min_value=0, max_value=365, value=7,

@@ -107,7 +107,10 @@ def monthly_line(frame: pl.DataFrame, title: str, unit: str, lang: str, y_range:
         axis.pop("tickvals", None)
         axis.pop("ticktext", None)
         axis.pop("tickmode", None)
-    fig.update_layout(title=title, height=340, yaxis=axis, showlegend=name_column is not None)
+    fig.update_layout(title=title, height=340, yaxis=axis, showlegend=name_column is not None,
+                      xaxis={"automargin": True})
+    if name_column:
+        fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.3})
     return fig
 
 
@@ -306,7 +309,8 @@ def score_grid(frame: pl.DataFrame, rows: Sequence[str], columns: Sequence[str],
             customdata=list(zip(part["country_iso2"].to_list(), part[column].to_list(), hovers, strict=True)),
             hovertemplate="%{customdata[2]}<extra></extra>"))
     fig.update_layout(
-        title=title, height=110 + 40 * max(len(rows), 3), clickmode="event+select", dragmode=False,
+        title=title, height=140 + 40 * max(len(rows), 3), clickmode="event+select", dragmode=False,
+        margin={"t": 96},
         xaxis={"type": "category", "categoryorder": "array", "categoryarray": [column_labels[c] for c in columns],
                "side": "top", "fixedrange": True},
         yaxis={"type": "category", "categoryorder": "array", "autorange": "reversed", "fixedrange": True,

@@ -358,3 +358,43 @@ def theme_shares(frame: pl.DataFrame, names: dict[str, str], title: str, lang: s
                "range": [0, ticks[-1] * 1.15]},
         legend={"orientation": "h", "y": -0.12})
     return fig
+
+
+def nps_mix(frame: pl.DataFrame, grain: str, title: str, lang: str) -> go.Figure:
+    """Stacked bars of each period's promoters, passives and detractors (`period`, `responses`, shares
+    0..1), the response count under each period."""
+    t = translator(lang)
+    ticks = [f"{period_label(p, grain, lang)}<br>{t('n = {n}', n=fmt.count(n, lang))}"
+             for p, n in zip(frame["period"], frame["responses"], strict=True)]
+    fig = go.Figure()
+    for column, colour, name in (("detractors", theme.BAD, t("Detractors")), ("passives", theme.NEUTRAL, t("Passives")),
+                                 ("promoters", theme.GOOD, t("Promoters"))):
+        shares = frame[column].to_list()
+        texts = [fmt.percent(v, lang, 0) for v in shares]
+        fig.add_trace(go.Bar(x=ticks, y=shares, name=name, marker_color=colour, text=texts, textposition="inside",
+                             customdata=texts, hovertemplate="%{customdata}<extra>%{fullData.name}</extra>"))
+    ticks_y = [0, 0.25, 0.5, 0.75, 1]
+    fig.update_layout(title=title, barmode="stack", height=360, xaxis={"type": "category", "automargin": True},
+                      yaxis={"range": [0, 1], "tickmode": "array", "tickvals": ticks_y,
+                             "ticktext": [fmt.percent(v, lang, 0) for v in ticks_y]},
+                      legend={"orientation": "h", "yanchor": "top", "y": -0.25})
+    return fig
+
+
+def score_distribution(frame: pl.DataFrame, title: str, lang: str) -> go.Figure:
+    """Bars of how many gave each NPS score 0-10 (`score`, `responses`, `share`), coloured by what the
+    score makes the customer: detractor, passive, promoter."""
+    t = translator(lang)
+    colours = [theme.BAD if s <= 6 else theme.NEUTRAL if s <= 8 else theme.GOOD for s in frame["score"]]
+    texts = [fmt.percent(v, lang, 0) if v is not None else fmt.MISSING for v in frame["share"]]
+    fig = go.Figure(go.Bar(
+        x=[str(s) for s in frame["score"]], y=frame["responses"].to_list(), marker_color=colours, text=texts,
+        textposition="outside", cliponaxis=False,
+        customdata=[t("{share} of responses ({n})", share=s, n=fmt.count(n, lang))
+                    for s, n in zip(texts, frame["responses"].to_list(), strict=True)],
+        hovertemplate="%{x}: %{customdata}<extra></extra>"))
+    axis = _axis(frame["responses"].to_list(), "count", lang, "USD", 0)
+    if axis:
+        axis["range"] = [0, axis["range"][1] * 1.12]
+    fig.update_layout(title=title, height=360, xaxis={"type": "category"}, yaxis=axis)
+    return fig

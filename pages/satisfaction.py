@@ -126,6 +126,16 @@ st.caption(t("The band is the 95 % range of the score given its number of respon
              "chance. Hollow points rest on fewer than {n} responses and are left off the line. The dotted line "
              "is the comparison period.", n=kpi.min_sample))
 
+left, right = st.columns(2)
+with left:
+    mix = cached(satisfaction.nps_mix)(src, view, grain)
+    components.chart(t, mix, t("survey responses"), lambda frame: charts.nps_mix(
+        frame, grain, t("Promoters, passives and detractors by {grain}", grain=GRAINS[grain].lower()), f.lang))
+with right:
+    spread = cached(satisfaction.score_distribution)(src, view)
+    components.chart(t, spread.filter(pl.col("responses").sum() > 0), t("survey responses"),
+                     lambda frame: charts.score_distribution(frame, t("NPS scores given in the period"), f.lang))
+
 # --- voice of the customer ------------------------------------------------------------------------------
 st.subheader(t("Voice of the customer"))
 missing = inputs.unmet(src, ("surveys.comment", "surveys.language"))

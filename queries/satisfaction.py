@@ -270,3 +270,32 @@ def score_target(src: Snapshot, f: Filters, metric: str) -> float | None:
              .filter((pl.col("scope_kind") == "company") & (pl.col("metric") == metric) & (pl.col("period") <= month))
              .sort("period").select("value").collect())
     return float(found["value"][-1]) if found.height else None
+
+
+# --- mix and distribution ------------------------------------------------------------------------------------
+
+SCALES = {"NPS": (0, 10), "CSAT": (1, 5), "CES": (1, 7)}
+
+
+def nps_mix(src: Snapshot, f: Filters, grain: Grain) -> pl.DataFrame:
+    """period, responses, promoters, passives, detractors (shares of the period's NPS responses, 0..1)
+    — per week, month or quarter of `trend_window`, each period with responses."""
+    window = trend_window(f, grain)
+    return (rows(src, window, "surveys").filter(pl.col("kind") == "NPS")
+            .group_by(pl.col("answered_at").dt.truncate(GRAIN_EVERY[grain]).dt.date().alias("period"))
+            .agg(pl.len().cast(pl.Int64).alias("responses"), (pl.col("score") >= 9).mean().alias("promoters"),
+                 pl.col("score").is_between(7, 8).mean().alias("passives"),
+                 (pl.col("score") <= 6).mean().alias("detractors"))
+            .sort("period").collect())
+
+
+def score_distribution(src: Snapshot, f: Filters, kind: str = "NPS") -> pl.DataFrame:
+    """score, responses, share (0..1) — every score of the survey kind's scale (NPS 0-10, CSAT 1-5, CES
+    1-7), those nobody gave included, for the period's responses."""
+    low, high = SCALES[kind]
+    counts = (_responses(src, f, kind).group_by(pl.col("score").cast(pl.Int64))
+              .agg(pl.len().cast(pl.Int64).alias("responses")).collect())
+    scale = pl.DataFrame({"score": list(range(low, high + 1))}, schema={"score": pl.Int64})
+    total = counts["responses"].sum()
+    return (scale.join(counts, on="score", how="left").with_columns(pl.col("responses").fill_null(0))
+            .with_columns((pl.col("responses") / total if total else pl.lit(None, pl.Float64)).alias("share")))

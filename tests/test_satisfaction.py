@@ -107,3 +107,15 @@ def test_split_by_a_dimension(src: Snapshot) -> None:
     # Customer 1 is in the US, customer 3 in Germany.
     assert by_country.select("period", "group", "sample").rows() == [
         (dt.date(2026, 3, 1), "DE", 2), (dt.date(2026, 2, 1), "US", 30)]
+
+
+def test_mix_and_distribution(src: Snapshot) -> None:
+    mix = satisfaction.nps_mix(src, PERIOD, "month").row(0, named=True)
+    assert mix["period"] == dt.date(2026, 2, 1) and mix["responses"] == 30
+    assert (mix["promoters"], mix["passives"], mix["detractors"]) == pytest.approx((0.5, 1 / 6, 1 / 3))
+    spread = satisfaction.score_distribution(src, PERIOD)
+    assert spread["score"].to_list() == list(range(11))
+    # February's 30 and March's 9 and 0: 32 responses in the period.
+    assert dict(spread.select("score", "responses").rows())[10] == 15
+    assert spread["responses"].sum() == 32 and spread["share"].sum() == pytest.approx(1)
+    assert satisfaction.score_distribution(src, PERIOD, "CES")["responses"].to_list() == [1, 1, 1, 0, 0, 0, 0]

@@ -70,7 +70,7 @@ def test_comments_masked_for_the_executive(tmp_path: Path, monkeypatch: pytest.M
 def test_chinese_page_translates_themes_and_tones(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     at = open_page(tmp_path, monkeypatch, "admin", lang="zh-CN")
     table = next(d.value for d in at.dataframe if "tone" in d.value.columns)
-    assert set(table["tone"]) <= {"贬损者", "被动者", "推荐者"}
+    assert set(table["tone"]) <= {"贬损者", "中立者", "推荐者"}
     assert "客服响应速度" in " ".join(table["themes"])
     assert "葡萄牙语" in set(table["language"])
 

@@ -136,6 +136,42 @@ with right:
     components.chart(t, spread.filter(pl.col("responses").sum() > 0), t("survey responses"),
                      lambda frame: charts.score_distribution(frame, t("NPS scores given in the period"), f.lang))
 
+# --- fair comparison ------------------------------------------------------------------------------------------
+st.subheader(t("Each market against its own baseline"))
+nps_kpi = KPIS["nps"]
+baseline = cached(satisfaction.against_baseline)(src, view)
+if baseline.is_empty():
+    components.empty_state(t, t("survey responses"))
+else:
+    def signed_text(column: str, digits: int) -> pl.Expr:
+        return (pl.when(pl.col("comparable")).then(pl.col(column).map_elements(
+            lambda v: fmt.signed(fmt.decimal(abs(v), f.lang, digits), round(v, digits)), return_dtype=pl.String))
+            .otherwise(pl.lit(fmt.MISSING)).alias(column))
+
+    def score_text(column: str, sample: str) -> pl.Expr:
+        return (pl.when(pl.col(sample) >= nps_kpi.min_sample).then(pl.col(column).map_elements(
+            lambda v: fmt.signed(fmt.decimal(abs(v), f.lang, 0), round(v)), return_dtype=pl.String))
+            .otherwise(pl.lit(fmt.MISSING)).alias(column))
+
+    components.table(t, baseline.select(
+        pl.col("country_iso2").map_elements(market_name, return_dtype=pl.String, skip_nulls=False),
+        "responses", score_text("nps", "responses"), "baseline_responses",
+        score_text("baseline_nps", "baseline_responses"), signed_text("change", 0), signed_text("z", 1)), {
+        "country_iso2": t("Country"), "responses": st.column_config.NumberColumn(t("Responses"), format="localized"),
+        "nps": components.number_column(t("NPS")),
+        "baseline_responses": st.column_config.NumberColumn(t("Responses in the year before"), format="localized"),
+        "baseline_nps": components.number_column(t("NPS in the year before")),
+        "change": components.number_column(t("Change (pts)")),
+        "z": components.number_column(t("Standardised change"), t(
+            "The change divided by its standard error: beyond ±2 it is unlikely to be chance.")),
+    }, key="sat_baseline", export="nps-against-baseline")
+    st.caption(t("Customers in some countries rarely give 9 or 10, so a market's raw NPS says as much about how "
+                 "its customers answer surveys as about how they feel. Comparing each market with its own year "
+                 "before sets that habit aside: a fall is a fall wherever scores usually sit. It does not correct "
+                 "for a change in who answers (more consumers, another channel), nor say which market serves "
+                 "its customers better. Shown as – where either period has fewer than {n} responses.",
+                 n=nps_kpi.min_sample))
+
 # --- voice of the customer ------------------------------------------------------------------------------
 st.subheader(t("Voice of the customer"))
 missing = inputs.unmet(src, ("surveys.comment", "surveys.language"))

@@ -299,3 +299,36 @@ def score_distribution(src: Snapshot, f: Filters, kind: str = "NPS") -> pl.DataF
     total = counts["responses"].sum()
     return (scale.join(counts, on="score", how="left").with_columns(pl.col("responses").fill_null(0))
             .with_columns((pl.col("responses") / total if total else pl.lit(None, pl.Float64)).alias("share")))
+
+
+# --- against each market's own baseline -----------------------------------------------------------------------
+
+def _nps_with_variance(src: Snapshot, f: Filters, prefix: str) -> pl.LazyFrame:
+    p, d = (pl.col("score") >= 9).mean(), (pl.col("score") <= 6).mean()
+    return (_responses(src, f, "NPS").group_by("country_iso2")
+            .agg(pl.len().cast(pl.Int64).alias(f"{prefix}responses"), (100 * (p - d)).alias(f"{prefix}nps"),
+                 # Variance of the NPS estimate, in points squared: 100^2 (p + d - (p - d)^2) / n.
+                 (10_000 * (p + d - (p - d) ** 2) / pl.len()).alias(f"{prefix}variance")))
+
+
+def against_baseline(src: Snapshot, f: Filters) -> pl.DataFrame:
+    """country_iso2, responses, nps, baseline_responses, baseline_nps (the market's NPS over the 365 days
+    before the period), change (nps - baseline_nps), z (change over its standard error: how unusual the
+    change is given both samples), comparable (both periods have MIN_RESPONSES) — per market with NPS
+    responses in the period, comparable markets first, the most unusual fall first.
+    Comparing a market with itself sets aside its habitual way of scoring (in some cultures customers
+    rarely give 9 or 10)."""
+    baseline = replace(f, start=f.start - dt.timedelta(days=365), end=f.start - dt.timedelta(days=1))
+    now = _nps_with_variance(src, f, "")
+    before = _nps_with_variance(src, baseline, "baseline_")
+    return (now.join(before, on="country_iso2", how="left", nulls_equal=True)
+            .with_columns((pl.col("nps") - pl.col("baseline_nps")).alias("change"),
+                          pl.col("baseline_responses").fill_null(0))
+            .with_columns(pl.when((pl.col("variance") + pl.col("baseline_variance")) > 0)
+                          .then(pl.col("change") / (pl.col("variance") + pl.col("baseline_variance")).sqrt())
+                          .alias("z"))
+            .with_columns(((pl.col("responses") >= MIN_RESPONSES)
+                           & (pl.col("baseline_responses") >= MIN_RESPONSES)).alias("comparable"))
+            .select("country_iso2", "responses", "nps", "baseline_responses", "baseline_nps", "change", "z",
+                    "comparable")
+            .sort(~pl.col("comparable"), "z", "country_iso2", nulls_last=True).collect())

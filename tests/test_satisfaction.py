@@ -119,3 +119,16 @@ def test_mix_and_distribution(src: Snapshot) -> None:
     assert dict(spread.select("score", "responses").rows())[10] == 15
     assert spread["responses"].sum() == 32 and spread["share"].sum() == pytest.approx(1)
     assert satisfaction.score_distribution(src, PERIOD, "CES")["responses"].to_list() == [1, 1, 1, 0, 0, 0, 0]
+
+
+def test_against_the_market_own_baseline(src: Snapshot) -> None:
+    # The period 2026-01-01 .. 03-31 against 2025-01-01 .. 12-31: the US had 30 promoters a year before
+    # (NPS 100, no variance) and now NPS 16.7 with SE 16.39: change −83.3, z = −83.3 / 16.39.
+    rows = {r["country_iso2"]: r for r in satisfaction.against_baseline(src, PERIOD).iter_rows(named=True)}
+    us = rows["US"]
+    assert (us["responses"], us["baseline_responses"], us["baseline_nps"]) == (30, 30, 100)
+    assert us["change"] == pytest.approx(100 / 6 - 100)
+    assert us["z"] == pytest.approx((100 / 6 - 100) / (100 * math.sqrt((0.5 + 1 / 3 - 1 / 36) / 30)))
+    # Germany has no baseline: no change, no score.
+    assert rows["DE"]["baseline_responses"] == 0 and rows["DE"]["change"] is None and rows["DE"]["z"] is None
+    assert us["comparable"] and not rows["DE"]["comparable"]

@@ -286,3 +286,25 @@ else:
         st.caption(t("Detractors of the two years up to 15 months before the data's end, whatever the period: "
                      "churned means no order or interaction in the last 12 months. Customers differ in more than "
                      "follow-up, so this shows an association, not its cause."))
+
+# --- satisfaction and money ------------------------------------------------------------------------------------
+st.subheader(t("Satisfaction and money"))
+money = cached(followup.money_after_response)(src, view)
+if money.is_empty():
+    components.empty_state(t, t("NPS responses with six months after them"))
+else:
+    components.table(t, money.with_columns(
+        pl.col("tone").replace_strict({k: t(v) for k, v in labels.TONE_LABELS.items()}),
+        pl.col("revenue_change").map_elements(lambda v: fmt.change(v, True, "money", f.lang), return_dtype=pl.String),
+        pl.col("churn").map_elements(lambda v: fmt.percent(v, f.lang, 0), return_dtype=pl.String)), {
+        "tone": t("Customer"), "responses": st.column_config.NumberColumn(t("Responses"), format="localized"),
+        "revenue_before": st.column_config.NumberColumn(t("Revenue, 6 months before ({currency})", currency=f.currency),
+                                                        format="compact"),
+        "revenue_after": st.column_config.NumberColumn(t("Revenue, 6 months after ({currency})", currency=f.currency),
+                                                       format="compact"),
+        "revenue_change": components.number_column(t("Revenue change")),
+        "churned": None, "churn": components.number_column(t("No activity in the 6 months after")),
+    }, key="sat_money", export="satisfaction-and-money")
+    st.caption(t("NPS responses of the year ending six months before the data's end, whatever the period: the "
+                 "revenue of the answering customers in the six months before and after their answer, and how "
+                 "many had no order or interaction in the six months after. An association, not a cause."))

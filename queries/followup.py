@@ -14,7 +14,7 @@ import polars as pl
 
 from dashboard.filters import Filters
 from dashboard.snapshot import Snapshot
-from queries.common import DAY, rows
+from queries.common import DAY, in_reporting_currency, rows
 
 HOURS = (pl.col("followed_up_at") - pl.col("answered_at")).dt.total_seconds() / 3600
 # A customer who gives up does so within weeks (docs/demo-data.md); the outcome is read once a full year
@@ -100,3 +100,50 @@ def churn_after_follow_up(src: Snapshot, f: Filters) -> pl.DataFrame:
                  pl.col("active").is_null().sum().cast(pl.Int64).alias("churned"))
             .with_columns((pl.col("churned") / pl.col("detractors")).alias("churn"))
             .sort(pl.col("follow_up").replace_strict(order, return_dtype=pl.Int8)).collect())
+
+
+# What happens to revenue and to customers after they answer: six months either side of the response.
+MONEY_WINDOW = dt.timedelta(days=182)
+
+
+def money_after_response(src: Snapshot, f: Filters) -> pl.DataFrame:
+    """tone (promoter, passive, detractor), responses, revenue_before, revenue_after (won orders of the
+    responding customers in the six months before and after each response, in the reporting currency),
+    revenue_change (after / before - 1; null without revenue before), churned (responses whose customer
+    had no order or interaction in the six months after), churn (0..1) — NPS responses of the year
+    ending six months before the data's end, whatever the period, so every response has its six months
+    after."""
+    as_of = src.as_of
+    cohort_end = as_of - MONEY_WINDOW
+    responses = (rows(src, f, "surveys", in_period=False)
+                 .filter((pl.col("kind") == "NPS")
+                         & pl.col("answered_at").is_between(cohort_end - 365 * DAY, cohort_end, closed="left"))
+                 .select(pl.col("id").alias("response_id"), "customer_id", "answered_at",
+                         pl.when(pl.col("score") >= 9).then(pl.lit("promoter"))
+                         .when(pl.col("score") >= 7).then(pl.lit("passive")).otherwise(pl.lit("detractor"))
+                         .alias("tone")))
+    window_start = cohort_end - 365 * DAY - MONEY_WINDOW
+    won = (src.scan("orders").filter((pl.col("status") == "won") & (pl.col("ordered_at") >= window_start)))
+    won = in_reporting_currency(won, src, f.currency, "ordered_at").select("customer_id", "ordered_at", "amount")
+    money = (responses.join(won, on="customer_id")
+             .with_columns((pl.col("ordered_at") - pl.col("answered_at")).alias("gap"))
+             .group_by("response_id")
+             .agg(pl.when(pl.col("gap").is_between(-MONEY_WINDOW, dt.timedelta(0), closed="left"))
+                  .then(pl.col("amount")).sum().alias("revenue_before"),
+                  pl.when(pl.col("gap").is_between(dt.timedelta(0), MONEY_WINDOW, closed="left"))
+                  .then(pl.col("amount")).sum().alias("revenue_after")))
+    active = (responses.join(src.scan("activity").select("customer_id", "at"), on="customer_id")
+              .filter(pl.col("at").is_between(pl.col("answered_at"), pl.col("answered_at") + MONEY_WINDOW,
+                                              closed="right"))
+              .select("response_id").unique().with_columns(pl.lit(True).alias("active")))
+    order = {"promoter": 0, "passive": 1, "detractor": 2}
+    return (responses.join(money, on="response_id", how="left").join(active, on="response_id", how="left")
+            .group_by("tone")
+            .agg(pl.len().cast(pl.Int64).alias("responses"), pl.col("revenue_before").sum(),
+                 pl.col("revenue_after").sum(), pl.col("active").is_null().sum().cast(pl.Int64).alias("churned"))
+            .with_columns(pl.when(pl.col("revenue_before") > 0)
+                          .then(pl.col("revenue_after") / pl.col("revenue_before") - 1).alias("revenue_change"),
+                          (pl.col("churned") / pl.col("responses")).alias("churn"))
+            .sort(pl.col("tone").replace_strict(order, return_dtype=pl.Int8))
+            .select("tone", "responses", "revenue_before", "revenue_after", "revenue_change", "churned", "churn")
+            .collect())

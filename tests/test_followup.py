@@ -85,3 +85,39 @@ def test_registry_and_needs(src: Snapshot, tmp_path: pytest.TempPathFactory) -> 
     # Ten detractors are the minimum: four are too few to show.
     assert not kpis.KPIS["follow_up_7d"].enough(4)
     assert inputs.unmet(src, kpis.KPIS["follow_up_2d"].needs) == []
+
+
+@pytest.fixture(scope="module")
+def money_src(tmp_path_factory: pytest.TempPathFactory) -> Snapshot:
+    """Two NPS responses of 1 March 2025 — customer 1 a promoter, customer 3 a detractor — and their orders
+    either side; no interactions."""
+    base = frames()
+    answered = dt.datetime(2025, 3, 1)
+    extra = [{"id": 20 + i, "customer_id": c, "kind": "NPS", "score": s, "comment": None, "language": "en",
+              "channel": "email", "answered_at": answered, "ticket_id": None, "followed_up_at": None}
+             for i, (c, s) in enumerate([(1, 10), (3, 2)])]
+    base["surveys"] = pl.concat([base["surveys"], pl.DataFrame(extra).cast(dict(base["surveys"].schema))])
+    orders = [(1, 1, "2025-01-01", 100.0), (2, 1, "2025-05-01", 150.0), (3, 3, "2025-02-01", 200.0),
+              # Outside the six months either side: left out.
+              (4, 3, "2024-06-01", 999.0), (5, 1, "2025-12-01", 999.0)]
+    base["orders"] = pl.DataFrame([
+        {"id": i, "customer_id": c, "rep_id": None, "partner_id": None, "amount": a, "currency": "USD",
+         "ordered_at": dt.datetime.fromisoformat(at), "product_line": "Platform", "status": "won",
+         "updated_at": dt.datetime.fromisoformat(at)} for i, c, at, a in orders]).cast(
+        dict(base["orders"].schema)).select(base["orders"].columns)
+    base["interactions"] = base["interactions"].clear()
+    folder = tmp_path_factory.mktemp("money")
+    url = f"sqlite:///{folder / 'crm.sqlite'}"
+    tiny.write(url, base)
+    return replace(snapshot_of(url, folder / "snap"), refreshed_at=dt.datetime(2026, 4, 1, 12))
+
+
+def test_revenue_and_churn_after_a_response(money_src: Snapshot) -> None:
+    # The cohort: responses of the year ending six months (182 days) before 1 April 2026.
+    result = {r["tone"]: r for r in followup.money_after_response(money_src, PERIOD).iter_rows(named=True)}
+    assert set(result) == {"promoter", "detractor"}
+    promoter, detractor = result["promoter"], result["detractor"]
+    assert (promoter["revenue_before"], promoter["revenue_after"]) == (100, 150)
+    assert promoter["revenue_change"] == pytest.approx(0.5) and promoter["churn"] == 0
+    assert (detractor["revenue_before"], detractor["revenue_after"]) == (200, 0)
+    assert detractor["revenue_change"] == pytest.approx(-1) and (detractor["churned"], detractor["churn"]) == (1, 1)

@@ -58,7 +58,7 @@ def test_comments_shown_to_a_role_with_personal_data_rights(tmp_path: Path, monk
     assert not at.text_input(key="sat_comment_search").disabled
     headers = [h.value for h in at.subheader]
     assert headers == ["Where customers are unhappy", "Trends", "Each market against its own baseline",
-                       "Voice of the customer", "Closing the loop"]
+                       "Voice of the customer", "Closing the loop", "Satisfaction and money"]
 
 
 def test_comments_masked_for_the_executive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

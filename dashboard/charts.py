@@ -256,11 +256,10 @@ def score_trend(frame: pl.DataFrame, periods: Sequence[dt.date], grain: str, tit
     if target is not None:
         fig.add_trace(go.Scatter(x=[ticks[0], ticks[-1]], y=[target, target], mode="lines", name=t("Target"),
                                  line={"color": theme.BAD, "dash": "dash"}, hoverinfo="skip"))
-    values = nice_ticks(y_range[0], y_range[1], 4) if y_range[0] < 0 < y_range[1] else None
-    yaxis: dict = {"range": list(y_range), "automargin": True}
-    if values:
-        yaxis |= {"tickmode": "array", "tickvals": values,
-                  "ticktext": [value_text(v, unit, lang, digits=0) for v in values]}
+    values = [v for v in nice_ticks(y_range[0], y_range[1], 4) if y_range[0] <= v <= y_range[1]]
+    yaxis: dict = {"range": list(y_range), "automargin": True, "tickmode": "array", "tickvals": values,
+                   "ticktext": [score_text(v, unit, lang) if unit == "score" else value_text(v, unit, lang, digits=0)
+                                for v in values]}
     fig.update_layout(title=title, height=380, yaxis=yaxis, xaxis={"type": "category", "automargin": True},
                       legend={"orientation": "h", "y": -0.25}, showlegend=True)
     return fig
@@ -362,17 +361,18 @@ def theme_shares(frame: pl.DataFrame, names: dict[str, str], title: str, lang: s
 
 def nps_mix(frame: pl.DataFrame, grain: str, title: str, lang: str) -> go.Figure:
     """Stacked bars of each period's promoters, passives and detractors (`period`, `responses`, shares
-    0..1), the response count under each period."""
+    0..1), the response count in the hover."""
     t = translator(lang)
-    ticks = [f"{period_label(p, grain, lang)}<br>{t('n = {n}', n=fmt.count(n, lang))}"
-             for p, n in zip(frame["period"], frame["responses"], strict=True)]
+    ticks = [period_label(p, grain, lang) for p in frame["period"]]
+    counts = [t("n = {n}", n=fmt.count(n, lang)) for n in frame["responses"]]
     fig = go.Figure()
     for column, colour, name in (("detractors", theme.BAD, t("Detractors")), ("passives", theme.NEUTRAL, t("Passives")),
                                  ("promoters", theme.GOOD, t("Promoters"))):
         shares = frame[column].to_list()
         texts = [fmt.percent(v, lang, 0) for v in shares]
         fig.add_trace(go.Bar(x=ticks, y=shares, name=name, marker_color=colour, text=texts, textposition="inside",
-                             customdata=texts, hovertemplate="%{customdata}<extra>%{fullData.name}</extra>"))
+                             customdata=[f"{text} · {count}" for text, count in zip(texts, counts, strict=True)],
+                             hovertemplate="%{x}: %{customdata}<extra>%{fullData.name}</extra>"))
     ticks_y = [0, 0.25, 0.5, 0.75, 1]
     fig.update_layout(title=title, barmode="stack", height=360, xaxis={"type": "category", "automargin": True},
                       yaxis={"range": [0, 1], "tickmode": "array", "tickvals": ticks_y,

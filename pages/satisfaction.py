@@ -220,10 +220,10 @@ else:
                                    disabled=not f.personal_data,
                                    help=None if f.personal_data else t("Your role does not see comment texts."))
     chosen_themes = theme_col.multiselect(t("Themes"), list(voice.THEMES), format_func=theme_names.__getitem__,
-                                          key="sat_comment_themes")
+                                          placeholder=t("All themes"), key="sat_comment_themes")
     langs = counts["language"].unique().sort().to_list() if not counts.is_empty() else []
     chosen_langs = lang_col.multiselect(t("Languages"), langs, format_func=lambda c: fmt.language_name(c, f.lang),
-                                        key="sat_comment_langs")
+                                        placeholder=t("All languages"), key="sat_comment_langs")
     found = cached(voice.comments)(src, view, search, tuple(chosen_themes), tuple(chosen_langs), order)
     if found.is_empty():
         components.empty_state(t, t("comments"))

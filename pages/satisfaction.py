@@ -85,7 +85,7 @@ else:
     rows = ranked if every_market else ranked[:GRID_ROWS]
     columns = [*sorted(v for v in grid[grid_column].unique().to_list() if v != satisfaction.TOTAL),
                satisfaction.TOTAL]
-    centre = 0.0 if grid_metric == "nps" else cached(satisfaction.company_value)(src, f, grid_metric)
+    centre = 0.0 if grid_metric == "nps" else cached(satisfaction.company_value)(src, f, grid_metric)["value"][0]
     figure = charts.score_grid(
         grid, rows, columns, {r: market_name(r) for r in rows}, {c: value_name(grid_column, c) for c in columns},
         t("{metric} by market and {column}", metric=METRICS[grid_metric], column=GRID_COLUMNS[grid_column].lower()),
@@ -114,7 +114,8 @@ if split:
     names = {g: value_name(split, g) for g in shown}
 compared = None if split else cached(satisfaction.score_trend_compared)(src, view, grain).filter(
     pl.col("kpi") == metric)
-target = cached(satisfaction.score_target)(src, view, metric)
+targets = cached(satisfaction.score_target)(src, view, metric)
+target = targets["target"][0] if targets.height else None
 components.chart(t, trend, t("survey responses"), lambda frame: charts.score_trend(
     frame, periods, grain, t("{metric} by {grain}", metric=METRICS[metric], grain=GRAINS[grain].lower()),
     kpi.unit if metric != "ces" else "decimal", f.lang, RANGES[metric], kpi.digits if metric == "ces" else 0,

@@ -250,10 +250,11 @@ def ranked_markets(grid: pl.DataFrame, better: str) -> list[str]:
     return ranked["country_iso2"].to_list()
 
 
-def company_value(src: Snapshot, f: Filters, metric: str) -> float:
-    """The company's NPS or CSAT over the period and filters: the centre a market is compared with."""
+def company_value(src: Snapshot, f: Filters, metric: str) -> pl.DataFrame:
+    """One row: value, the company's NPS or CSAT over the period and filters (0 without responses): the
+    centre a market is compared with."""
     value = (nps if metric == "nps" else csat)(src, f)[metric][0]
-    return float(value) if value is not None else 0.0
+    return pl.DataFrame({"value": [float(value) if value is not None else 0.0]})
 
 
 def trend_periods(f: Filters, grain: Grain) -> list[dt.date]:
@@ -262,14 +263,14 @@ def trend_periods(f: Filters, grain: Grain) -> list[dt.date]:
     return pl.date_range(_first(window.start, grain), window.end, GRAIN_EVERY[grain], eager=True).to_list()
 
 
-def score_target(src: Snapshot, f: Filters, metric: str) -> float | None:
-    """The company's target for `metric` (nps, csat, ces) in force at the period's end: the targets row of
-    scope "company" with the latest month up to then; None when the CRM sets none."""
+def score_target(src: Snapshot, f: Filters, metric: str) -> pl.DataFrame:
+    """target — one row holding the company's target for `metric` (nps, csat, ces) in force at the
+    period's end (the targets row of scope "company" with the latest month up to then), none when the
+    CRM sets none."""
     month = f.end.replace(day=1)
-    found = (src.scan("targets")
-             .filter((pl.col("scope_kind") == "company") & (pl.col("metric") == metric) & (pl.col("period") <= month))
-             .sort("period").select("value").collect())
-    return float(found["value"][-1]) if found.height else None
+    return (src.scan("targets")
+            .filter((pl.col("scope_kind") == "company") & (pl.col("metric") == metric) & (pl.col("period") <= month))
+            .sort("period").select(pl.col("value").cast(pl.Float64).alias("target")).tail(1).collect())
 
 
 # --- mix and distribution ------------------------------------------------------------------------------------

@@ -161,11 +161,13 @@ def theme_by_tone(src: Snapshot, f: Filters) -> pl.DataFrame:
                      .unpivot(index=f"{tone}s", variable_name="theme", value_name=f"{tone}_comments"))
     joined = parts[0].join(parts[1], on="theme")
     return (joined.with_columns(
-        (pl.col("detractor_comments") / pl.col("detractors")).alias("detractor_share"),
-        (pl.col("promoter_comments") / pl.col("promoters")).alias("promoter_share"))
+        pl.when(pl.col("detractors") > 0).then(pl.col("detractor_comments") / pl.col("detractors"))
+        .alias("detractor_share"),
+        pl.when(pl.col("promoters") > 0).then(pl.col("promoter_comments") / pl.col("promoters"))
+        .alias("promoter_share"))
         .select("theme", "detractor_comments", "detractor_share", "promoter_comments", "promoter_share",
                 "detractors", "promoters")
-        .sort("detractor_share", descending=True, nulls_last=True).collect())
+        .sort(["detractor_share", "theme"], descending=[True, False], nulls_last=True).collect())
 
 
 def theme_trend(src: Snapshot, f: Filters) -> pl.DataFrame:

@@ -48,6 +48,10 @@ def src(tmp_path_factory: pytest.TempPathFactory) -> Snapshot:
     frames = tiny.tables()
     frames["surveys"] = pl.DataFrame(responses()).cast(dict(frames["surveys"].schema)).select(
         frames["surveys"].columns)
+    # A company NPS target, raised in March 2026.
+    company = pl.DataFrame([{"id": 100 + i, "scope_kind": "company", "scope_id": 0, "period": dt.date(2026, m, 1),
+                             "metric": "nps", "value": v} for i, (m, v) in enumerate([(1, 25.0), (3, 30.0)])])
+    frames["targets"] = pl.concat([frames["targets"], company.cast(dict(frames["targets"].schema))])
     tiny.write(url, frames)
     return snapshot_of(url, folder / "snap")
 
@@ -132,3 +136,10 @@ def test_against_the_market_own_baseline(src: Snapshot) -> None:
     # Germany has no baseline: no change, no score.
     assert rows["DE"]["baseline_responses"] == 0 and rows["DE"]["change"] is None and rows["DE"]["z"] is None
     assert us["comparable"] and not rows["DE"]["comparable"]
+
+
+def test_target_in_force_at_the_period_end(src: Snapshot) -> None:
+    assert satisfaction.score_target(src, PERIOD, "nps")["target"].to_list() == [30.0]
+    february = Filters(start=dt.date(2026, 2, 1), end=dt.date(2026, 2, 28))
+    assert satisfaction.score_target(src, february, "nps")["target"].to_list() == [25.0]
+    assert satisfaction.score_target(src, PERIOD, "csat").is_empty()

@@ -270,18 +270,19 @@ def score_grid(frame: pl.DataFrame, rows: Sequence[str], columns: Sequence[str],
                minimum: int) -> go.Figure:
     """A market × column grid of a score (`country_iso2`, `column`, `value`, `responses`, `change`) as
     clickable squares coloured on a diverging scale around `centre` (0 for NPS, the company's average
-    for CSAT) with a colour bar naming the metric and unit; a cell below `minimum` responses is grey. A
+    for CSAT) with a colour bar naming the metric and unit; a cell below `minimum` responses, or withheld
+    (no value), is grey. A
     point's customdata is [market, column value] for a click to filter by."""
     t = translator(lang)
     column = frame.columns[1]
-    reach = max((abs(v - centre) for v in frame.filter(pl.col("responses") >= minimum)["value"].to_list()),
-                default=1.0) or 1.0
+    shown = (pl.col("responses") >= minimum) & pl.col("value").is_not_null()
+    reach = max((abs(v - centre) for v in frame.filter(shown)["value"].to_list()), default=1.0) or 1.0
     scale = [[i / (len(theme.DIVERGING) - 1), c] for i, c in enumerate(theme.DIVERGING)]
     row_labels = {r: html_safe(row_names.get(r, r)) for r in rows}
     column_labels = {c: html_safe(column_names.get(c, c)) for c in columns}
     fig = go.Figure()
     for enough in (True, False):
-        part = frame.filter(((pl.col("responses") >= minimum) == enough)
+        part = frame.filter((shown == enough)
                             & pl.col("country_iso2").is_in(list(rows)) & pl.col(column).is_in(list(columns)))
         if part.is_empty():
             continue
@@ -293,7 +294,8 @@ def score_grid(frame: pl.DataFrame, rows: Sequence[str], columns: Sequence[str],
             texts.append(value if enough else "")
             hovers.append(" · ".join([
                 f"{row_labels[row['country_iso2']]}, {column_labels[row[column]]}",
-                f"{metric} {value}" if enough else t("too few responses"),
+                f"{metric} {value}" if enough else t("too few responses") if row["value"] is not None
+                else t("too few customers to show"),
                 t("n = {n}", n=fmt.count(row["responses"], lang)), t("change {change}", change=change)]))
         marker: dict = {"symbol": "square", "size": 34, "line": {"width": 1, "color": "rgba(127,127,127,0.4)"}}
         if enough:

@@ -11,6 +11,7 @@ import polars as pl
 from dashboard.filters import Filters
 from dashboard.snapshot import Snapshot
 from queries.common import rows
+from queries.privacy import suppress_small
 
 # Below this many responses a score is "too few responses" (the KPI registry's minimum sample).
 MIN_RESPONSES = 30
@@ -188,7 +189,10 @@ TOTAL = "__all__"  # the breakdown's column value for a market's total
 
 
 def _scores_by(src: Snapshot, f: Filters, metric: str, keys: list[str]) -> pl.DataFrame:
-    return (nps_by if metric == "nps" else csat_by)(src, f, keys).select(*keys, "responses", metric)
+    customers = (_responses(src, f, "NPS" if metric == "nps" else "CSAT").group_by(keys)
+                 .agg(pl.col("customer_id").n_unique().cast(pl.Int64).alias("customers")).collect())
+    return ((nps_by if metric == "nps" else csat_by)(src, f, keys).select(*keys, "responses", metric)
+            .join(customers, on=keys, how="left", nulls_equal=True))
 
 
 def breakdown(src: Snapshot, f: Filters, column: str, metric: str = "nps") -> pl.DataFrame:
@@ -196,7 +200,8 @@ def breakdown(src: Snapshot, f: Filters, column: str, metric: str = "nps") -> pl
     previous_responses, previous_value, change (value - previous_value), market_value, market_responses
     — `metric` (nps or csat) per market and value of `column` for a market × segment (or channel) grid,
     in the period and the comparison period; every market's rows carry its total (`market_value`) to rank
-    markets by. Below MIN_RESPONSES a value is still returned: the page shows it as too few."""
+    markets by. Below MIN_RESPONSES a value is still returned: the page shows it as too few. For a role
+    without personal-data rights, a cell of fewer than `privacy.MIN_GROUP` customers has no values."""
     keys = ["country_iso2", column]
 
     def cells(period: Filters) -> pl.DataFrame:
@@ -205,8 +210,11 @@ def breakdown(src: Snapshot, f: Filters, column: str, metric: str = "nps") -> pl
             pl.lit(TOTAL).alias(column)).select(by_cell.columns)
         return pl.concat([by_cell.with_columns(pl.col(column).cast(pl.String)), total]).rename({metric: "value"})
 
-    now = cells(f)
-    before = cells(f.comparison()).rename({"responses": "previous_responses", "value": "previous_value"})
+    def private(frame: pl.DataFrame) -> pl.DataFrame:
+        return suppress_small(frame, f.personal_data, "country_iso2", ["value"]).drop("customers")
+
+    now = private(cells(f))
+    before = private(cells(f.comparison())).rename({"responses": "previous_responses", "value": "previous_value"})
     market = now.filter(pl.col(column) == TOTAL).select(
         "country_iso2", pl.col("value").alias("market_value"), pl.col("responses").alias("market_responses"))
     return (now.join(before, on=keys, how="left", nulls_equal=True)

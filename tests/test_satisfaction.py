@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import replace
 
 import polars as pl
 import pytest
@@ -143,3 +144,19 @@ def test_target_in_force_at_the_period_end(src: Snapshot) -> None:
     february = Filters(start=dt.date(2026, 2, 1), end=dt.date(2026, 2, 28))
     assert satisfaction.score_target(src, february, "nps")["target"].to_list() == [25.0]
     assert satisfaction.score_target(src, PERIOD, "csat").is_empty()
+
+
+def test_breakdown_by_market_and_segment(src: Snapshot) -> None:
+    shown = replace(PERIOD, personal_data=True)
+    grid = satisfaction.breakdown(src, shown, "segment")
+    cells = {(r["country_iso2"], r["segment"]): r for r in grid.iter_rows(named=True)}
+    us = cells[("US", satisfaction.TOTAL)]
+    assert (us["responses"], us["value"], us["market_value"]) == (30, pytest.approx(100 / 6), pytest.approx(100 / 6))
+    assert us["previous_responses"] == 0 and us["change"] is None
+    assert cells[("DE", satisfaction.TOTAL)]["responses"] == 2
+    # The US has 30 responses (enough), Germany 2: the US first.
+    assert satisfaction.ranked_markets(grid, "higher") == ["US", "DE"]
+    # Without personal-data rights, a market of one customer shows no score.
+    hidden = satisfaction.breakdown(src, PERIOD, "segment")
+    assert hidden["value"].null_count() == hidden.height
+    assert hidden["responses"].to_list() == grid["responses"].to_list()

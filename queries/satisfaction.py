@@ -87,8 +87,6 @@ GRAIN_EVERY = {"week": "1w", "month": "1mo", "quarter": "3mo"}
 # How many periods a trend shows: a quarter of weeks, a year of months, two years of quarters (a small
 # market has enough responses for a score only per quarter).
 GRAIN_PERIODS = {"week": 13, "month": 12, "quarter": 8}
-# The dimensions a trend may be split by: a column of the survey rows (language: its base language).
-TREND_DIMENSIONS = ("region_id", "country_iso2", "channel", "segment", "language")
 Z95 = 1.96
 
 
@@ -184,7 +182,6 @@ def _first(day: dt.date, grain: Grain) -> dt.date:
 
 # --- breakdown ---------------------------------------------------------------------------------------------
 
-BREAKDOWN_COLUMNS = ("segment", "channel")
 TOTAL = "__all__"  # the breakdown's column value for a market's total
 
 

@@ -254,7 +254,7 @@ def score_trend(frame: pl.DataFrame, periods: Sequence[dt.date], grain: str, tit
                                  customdata=[value_text(v, unit, lang, digits=digits) for v in before],
                                  hovertemplate="%{customdata}<extra>%{fullData.name}</extra>"))
     if target is not None:
-        fig.add_trace(go.Scatter(x=[ticks[0], ticks[-1]], y=[target, target], mode="lines", name=t("Target"),
+        fig.add_trace(go.Scatter(x=[ticks[0], ticks[-1]], y=[target, target], mode="lines", name=t("Company target"),
                                  line={"color": theme.BAD, "dash": "dash"}, hoverinfo="skip"))
     values = [v for v in nice_ticks(y_range[0], y_range[1], 4) if y_range[0] <= v <= y_range[1]]
     yaxis: dict = {"range": list(y_range), "automargin": True, "tickmode": "array", "tickvals": values,

@@ -486,3 +486,4 @@ def test_satisfaction_page_finds_brazil_and_slow_follow_up(demo: Snapshot) -> No
     assert regions[shares["region_id"][0]] == "APAC" and shares["share_2d"][0] < 0.35
     churn = dict(followup.churn_after_follow_up(demo, f).select("follow_up", "churn").rows())
     assert churn["never"] > 1.3 * churn["2_days"]
+    assert satisfaction.score_target(demo, f, "nps")["target"].to_list() == [30.0]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import polars as pl
@@ -103,8 +103,14 @@ TONE = (pl.when(pl.col("kind") == "NPS").then(
         .alias("tone"))
 
 
-def _commented(src: Snapshot, f: Filters) -> pl.LazyFrame:
-    return rows(src, f, "surveys").filter(pl.col("comment").is_not_null() & (pl.col("comment").str.strip_chars() != ""))
+# Finding themes is the slow part (a regular expression per theme and language, word segmentation for
+# Chinese): the four views of one page share one pass per snapshot and filters.
+@lru_cache(maxsize=16)
+def _tagged(src: Snapshot, f: Filters) -> pl.DataFrame:
+    """The period's comments with `lang`, a flag per theme and `themes`, and `tone`."""
+    commented = rows(src, f, "surveys").filter(pl.col("comment").is_not_null()
+                                               & (pl.col("comment").str.strip_chars() != ""))
+    return with_themes(commented).with_columns(TONE).collect()
 
 
 def comments(src: Snapshot, f: Filters, search: str = "", themes: tuple[str, ...] = (),
@@ -114,7 +120,7 @@ def comments(src: Snapshot, f: Filters, search: str = "", themes: tuple[str, ...
     the score's place on its own scale), at most `limit`. `search` (case-insensitive text) and `themes`
     (any of) and `languages` narrow them. For a role without personal-data rights the comment's text is
     masked and `search` is ignored: a search would reveal what the text says."""
-    frame = with_themes(_commented(src, f)).with_columns(TONE)
+    frame = _tagged(src, f).lazy()
     if search and f.personal_data:
         frame = frame.filter(pl.col("comment").str.to_lowercase().str.contains(search.lower(), literal=True))
     if themes:
@@ -139,7 +145,7 @@ def comments(src: Snapshot, f: Filters, search: str = "", themes: tuple[str, ...
 def theme_counts(src: Snapshot, f: Filters) -> pl.DataFrame:
     """language, theme, comments (with the theme), of (comments in that language with a dictionary),
     share (0..1) — per language that has comments, every theme."""
-    tagged = with_themes(_commented(src, f)).filter(pl.col("lang").is_in(list(dictionaries())))
+    tagged = _tagged(src, f).lazy().filter(pl.col("lang").is_in(list(dictionaries())))
     totals = tagged.group_by("lang").agg(pl.len().cast(pl.Int64).alias("of"))
     counts = tagged.group_by("lang").agg(pl.col(t).sum().cast(pl.Int64).alias(t) for t in THEMES)
     return (counts.unpivot(index="lang", variable_name="theme", value_name="comments")
@@ -151,8 +157,7 @@ def theme_by_tone(src: Snapshot, f: Filters) -> pl.DataFrame:
     """theme, detractor_comments, detractor_share, promoter_comments, promoter_share, detractors,
     promoters — NPS comments of the period: how many detractors' (0-6) and promoters' (9-10) comments
     touch each theme, of all their comments in a language with a dictionary."""
-    tagged = (with_themes(_commented(src, f).filter(pl.col("kind") == "NPS"))
-              .filter(pl.col("lang").is_in(list(dictionaries()))).with_columns(TONE))
+    tagged = _tagged(src, f).lazy().filter((pl.col("kind") == "NPS") & pl.col("lang").is_in(list(dictionaries())))
     parts = []
     for tone in ("detractor", "promoter"):
         group = tagged.filter(pl.col("tone") == tone)
@@ -173,8 +178,8 @@ def theme_by_tone(src: Snapshot, f: Filters) -> pl.DataFrame:
 def theme_trend(src: Snapshot, f: Filters) -> pl.DataFrame:
     """month, theme, comments, of, share — per calendar month of the period, the share of detractors'
     comments (any survey kind, a language with a dictionary) that touch each theme."""
-    tagged = (with_themes(_commented(src, f)).filter(pl.col("lang").is_in(list(dictionaries())))
-              .with_columns(TONE).filter(pl.col("tone") == "detractor")
+    tagged = (_tagged(src, f).lazy().filter(pl.col("lang").is_in(list(dictionaries())))
+              .filter(pl.col("tone") == "detractor")
               .with_columns(pl.col("answered_at").dt.truncate("1mo").dt.date().alias("month")))
     counts = tagged.group_by("month").agg(pl.len().cast(pl.Int64).alias("of"),
                                           *[pl.col(t).sum().cast(pl.Int64).alias(t) for t in THEMES])

@@ -19,7 +19,7 @@ presenting = kiosk.current() is not None
 METRICS = {"nps": t("NPS"), "csat": t("CSAT"), "ces": t("Customer effort (CES)")}
 GRAINS = {"week": t("Week"), "month": t("Month"), "quarter": t("Quarter")}
 SPLITS = {"": t("No split"), "region_id": t("Region"), "country_iso2": t("Country"), "channel": t("Channel"),
-          "segment": t("Segment"), "language": t("Language")}
+          "segment": t("Segment"), "language": t("Language"), "product_line": t("Customer's main product line")}
 GRID_COLUMNS = {"segment": t("Segment"), "channel": t("Channel")}
 RANGES = {"nps": (-100.0, 100.0), "csat": (0.0, 100.0), "ces": (1.0, 7.0)}
 SPLIT_LINES = 5

@@ -104,6 +104,16 @@ def trend_window(f: Filters, grain: Grain) -> Filters:
     return replace(window, preset="custom")
 
 
+def main_product_lines(src: Snapshot, f: Filters) -> pl.DataFrame:
+    """customer_id, product_line — each customer's main product line: the one of most won revenue (in
+    USD, over the whole history), the alphabetically first on a tie. A survey has no product line of
+    its own, so a response is counted under its customer's."""
+    return (rows(src, f, "orders", in_period=False).filter(pl.col("status") == "won")
+            .group_by("customer_id", "product_line").agg(pl.col("amount_usd").sum().alias("usd"))
+            .sort(["customer_id", "usd", "product_line"], descending=[False, True, False])
+            .group_by("customer_id", maintain_order=True).first().select("customer_id", "product_line").collect())
+
+
 def _group(by: str | None) -> pl.Expr:
     if by is None:
         return pl.lit(None, pl.String).alias("group")
@@ -116,13 +126,18 @@ def _group(by: str | None) -> pl.Expr:
 def score_trend(src: Snapshot, f: Filters, grain: Grain, by: str | None = None) -> pl.DataFrame:
     """period (first day), group (the `by` value as text; null without `by`), kpi (nps, csat, ces), value,
     low, high (the 95 % confidence interval), sample (responses), enough (sample at least the minimum)
-    — NPS, CSAT and CES per week or month of `trend_window`, each period with responses.
+    — NPS, CSAT and CES per week, month or quarter of `trend_window`, each period with responses. `by`:
+    a column of the survey rows, "language" (its base language) or "product_line" (the customer's main
+    one, `main_product_lines`).
 
     The interval: NPS is a difference of two shares of one sample, so its standard error is
     100 * sqrt((p + d - (p - d)^2) / n) with p and d the promoter and detractor shares; CSAT a share,
     100 * sqrt(s (1 - s) / n); CES a mean, its standard deviation / sqrt(n). Normal approximation."""
     window = trend_window(f, grain)
-    surveys = rows(src, window, "surveys").with_columns(
+    surveys = rows(src, window, "surveys")
+    if by == "product_line":
+        surveys = surveys.join(main_product_lines(src, f).lazy(), on="customer_id", how="left")
+    surveys = surveys.with_columns(
         pl.col("answered_at").dt.truncate(GRAIN_EVERY[grain]).dt.date().alias("period"), _group(by))
     keys = ["period", "group"]
     n = pl.len().cast(pl.Int64).alias("sample")

@@ -160,3 +160,12 @@ def test_breakdown_by_market_and_segment(src: Snapshot) -> None:
     hidden = satisfaction.breakdown(src, PERIOD, "segment")
     assert hidden["value"].null_count() == hidden.height
     assert hidden["responses"].to_list() == grid["responses"].to_list()
+
+
+def test_split_by_the_customers_main_product_line(src: Snapshot) -> None:
+    # Customer 1 (the February responses) bought only Platform; customer 3 too (tiny orders are Platform).
+    lines = satisfaction.main_product_lines(src, PERIOD)
+    assert dict(lines.rows())[1] == "Platform"
+    split = satisfaction.score_trend(src, PERIOD, "month", "product_line").filter(pl.col("kpi") == "nps")
+    assert split.select("period", "group", "sample").rows() == [
+        (dt.date(2026, 2, 1), "Platform", 30), (dt.date(2026, 3, 1), "Platform", 2)]

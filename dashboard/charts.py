@@ -13,9 +13,10 @@ from collections.abc import Sequence
 
 import plotly.graph_objects as go
 import polars as pl
+from babel import dates
 
 from dashboard import fmt, theme
-from dashboard.i18n import translator
+from dashboard.i18n import babel_locale, translator
 from dashboard.text import html_safe
 
 PARTIAL_OPACITY = 0.4
@@ -185,7 +186,7 @@ def period_label(period: dt.date, grain: str, lang: str) -> str:
         return fmt.month(period, lang)
     if grain == "quarter":
         return t("Q{quarter} {year}", quarter=(period.month - 1) // 3 + 1, year=period.year)
-    return t("Week of {day}", day=fmt.date(period, lang))
+    return t("Week of {day}", day=dates.format_skeleton("MMMd", period, locale=babel_locale(lang)))
 
 
 def score_trend(frame: pl.DataFrame, periods: Sequence[dt.date], grain: str, title: str, unit: str, lang: str,
@@ -260,8 +261,10 @@ def score_trend(frame: pl.DataFrame, periods: Sequence[dt.date], grain: str, tit
     yaxis: dict = {"range": list(y_range), "automargin": True, "tickmode": "array", "tickvals": values,
                    "ticktext": [score_text(v, unit, lang) if unit == "score" else value_text(v, unit, lang, digits=0)
                                 for v in values]}
-    fig.update_layout(title=title, height=380, yaxis=yaxis, xaxis={"type": "category", "automargin": True},
-                      legend={"orientation": "h", "y": -0.25}, showlegend=True)
+    # Above the plot: below it, the legend would run into tick labels that turn on a narrow screen.
+    fig.update_layout(title=title, height=400, yaxis=yaxis, xaxis={"type": "category", "automargin": True},
+                      legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "right", "x": 1},
+                      margin={"t": 96}, showlegend=True)
     return fig
 
 

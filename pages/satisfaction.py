@@ -99,7 +99,7 @@ else:
 
 # --- trends -------------------------------------------------------------------------------------------------
 st.subheader(t("Trends"))
-pick_metric, pick_grain, pick_split = st.columns(3, vertical_alignment="bottom")
+pick_metric, pick_grain, pick_split = st.columns([4, 2, 2], vertical_alignment="bottom")
 metric = pick_metric.segmented_control(t("Score"), list(METRICS), format_func=METRICS.__getitem__, default="nps",
                                        key="sat_trend_metric") or "nps"
 grain = pick_grain.segmented_control(t("By"), list(GRAINS), format_func=GRAINS.__getitem__, default="month",

@@ -233,18 +233,17 @@ else:
             st.caption(t("Comments are personal data: your role sees their scores and themes, not their text."))
         components.table(t, found.select(
             pl.col("answered_at").map_elements(lambda d: fmt.date(d, f.lang), return_dtype=pl.String),
-            pl.col("kind").replace_strict({"NPS": t("NPS"), "CSAT": t("CSAT"), "CES": t("CES")},
-                                          default=pl.col("kind")),
-            "score",
+            # The survey's own short name with the score: "NPS 3", "CES 6" (the same in every language).
+            pl.format("{} {}", "kind", "score").alias("score"),
             pl.col("tone").replace_strict({k: t(v) for k, v in labels.TONE_LABELS.items()}),
             pl.col("country_iso2").map_elements(market_name, return_dtype=pl.String, skip_nulls=False),
             pl.col("language").map_elements(lambda c: fmt.language_name(c, f.lang), return_dtype=pl.String),
             labels.labelled("channel", t, f.lang),
             pl.col("themes").list.eval(pl.element().replace_strict(theme_names)).list.join(", "),
             "comment"), {
-            "answered_at": t("Date"), "kind": t("Survey"), "score": t("Score"), "tone": t("Customer"),
+            "answered_at": t("Date"), "score": t("Score"), "tone": t("Customer"),
             "country_iso2": t("Country"), "language": t("Language"), "channel": t("Channel"),
-            "themes": t("Themes"), "comment": st.column_config.TextColumn(t("Comment"), width="large"),
+            "themes": t("Themes"), "comment": t("Comment"),
         }, key="sat_comments")
 
 # --- closing the loop ---------------------------------------------------------------------------------------
@@ -262,31 +261,28 @@ else:
         "region": t("Region"), "detractors": st.column_config.NumberColumn(t("Detractors"), format="localized"),
         **{k.column: components.kpi_column(k, t) for k in follow_kpis},
     }, key="sat_follow_up_regions", export="follow-up-by-region")
-    left, right = st.columns(2)
-    with left:
-        days = int(st.number_input(t("Open detractors older than (days)"), min_value=0, max_value=365, value=7,
-                                   key="sat_open_days"))
-        still_open = cached(followup.open_detractors)(src, view, days)
-        if still_open.is_empty():
-            components.nothing_to_report(t("Every detractor older than {n} days has been followed up.", n=days))
-        else:
-            components.table(t, still_open.with_columns(
-                pl.col("region").map_elements(t, return_dtype=pl.String),
-                pl.col("team").map_elements(lambda v: labels.label(v, t, f.lang), return_dtype=pl.String)), {
-                "region": t("Region"), "team": t("Customer's team"),
-                "open": st.column_config.NumberColumn(t("Open detractors"), format="localized"),
-                "oldest_days": st.column_config.NumberColumn(t("Oldest (days)"), format="%.0f"),
-            }, key="sat_open", export="open-detractors")
-    with right:
-        outcome = cached(followup.churn_after_follow_up)(src, view)
-        buckets = {"2_days": t("Followed up within 2 days"), "later": t("Followed up later"),
-                   "never": t("Never followed up")}
-        components.chart(t, outcome, t("detractors with a known outcome"), lambda frame: charts.bars(
-            frame.with_columns(pl.col("follow_up").replace_strict(buckets)), "follow_up", "churn",
-            t("Detractors who churned, by follow-up (%)"), f.lang, unit="ratio", digits=0))
-        st.caption(t("Detractors of the two years up to 15 months before the data's end, whatever the period: "
-                     "churned means no order or interaction in the last 12 months. Customers differ in more than "
-                     "follow-up, so this shows an association, not its cause."))
+    days = int(st.number_input(t("Open detractors older than (days)"), min_value=0, max_value=365, value=7,
+                               key="sat_open_days"))
+    still_open = cached(followup.open_detractors)(src, view, days)
+    if still_open.is_empty():
+        components.nothing_to_report(t("Every detractor older than {n} days has been followed up.", n=days))
+    else:
+        components.table(t, still_open.with_columns(
+            pl.col("region").map_elements(t, return_dtype=pl.String),
+            pl.col("team").map_elements(lambda v: labels.label(v, t, f.lang), return_dtype=pl.String)), {
+            "region": t("Region"), "team": t("Customer's team"),
+            "open": st.column_config.NumberColumn(t("Open detractors"), format="localized"),
+            "oldest_days": st.column_config.NumberColumn(t("Oldest (days)"), format="%.0f"),
+        }, key="sat_open", export="open-detractors")
+    outcome = cached(followup.churn_after_follow_up)(src, view)
+    buckets = {"2_days": t("Followed up within 2 days"), "later": t("Followed up later"),
+               "never": t("Never followed up")}
+    components.chart(t, outcome, t("detractors with a known outcome"), lambda frame: charts.bars(
+        frame.with_columns(pl.col("follow_up").replace_strict(buckets)), "follow_up", "churn",
+        t("Detractors who churned, by follow-up (%)"), f.lang, unit="ratio", digits=0))
+    st.caption(t("Detractors of the two years up to 15 months before the data's end, whatever the period: "
+                 "churned means no order or interaction in the last 12 months. Customers differ in more than "
+                 "follow-up, so this shows an association, not its cause."))
 
 # --- satisfaction and money ------------------------------------------------------------------------------------
 st.subheader(t("Satisfaction and money"))

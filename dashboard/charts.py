@@ -7,14 +7,16 @@ drawn lighter and labelled "to date".
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Sequence
 
 import plotly.graph_objects as go
 import polars as pl
+from babel import dates
 
 from dashboard import fmt, theme
-from dashboard.i18n import translator
+from dashboard.i18n import babel_locale, translator
 from dashboard.text import html_safe
 
 PARTIAL_OPACITY = 0.4
@@ -106,7 +108,10 @@ def monthly_line(frame: pl.DataFrame, title: str, unit: str, lang: str, y_range:
         axis.pop("tickvals", None)
         axis.pop("ticktext", None)
         axis.pop("tickmode", None)
-    fig.update_layout(title=title, height=340, yaxis=axis, showlegend=name_column is not None)
+    fig.update_layout(title=title, height=340, yaxis=axis, showlegend=name_column is not None,
+                      xaxis={"automargin": True})
+    if name_column:
+        fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.3})
     return fig
 
 
@@ -166,4 +171,235 @@ def monthly_with_target(frame: pl.DataFrame, title: str, unit: str, lang: str, t
     fig.update_layout(title=title, height=320, showlegend=any(v is not None for v in targets),
                       legend={"orientation": "h", "y": 1.12, "x": 1, "xanchor": "right"},
                       xaxis={"automargin": True}, yaxis=_axis([*values, *targets], unit, lang, currency, digits))
+    return fig
+
+
+# --- satisfaction ----------------------------------------------------------------------------------------
+
+TOO_FEW_MARKER = {"symbol": "circle-open", "size": 9, "line": {"width": 2}}
+
+
+def period_label(period: dt.date, grain: str, lang: str) -> str:
+    """A trend's period as the reader says it: the month, the quarter, or the week's Monday."""
+    t = translator(lang)
+    if grain == "month":
+        return fmt.month(period, lang)
+    if grain == "quarter":
+        return t("Q{quarter} {year}", quarter=(period.month - 1) // 3 + 1, year=period.year)
+    return t("Week of {day}", day=dates.format_skeleton("MMMd", period, locale=babel_locale(lang)))
+
+
+def score_trend(frame: pl.DataFrame, periods: Sequence[dt.date], grain: str, title: str, unit: str, lang: str,
+                y_range: tuple[float, float], digits: int, names: dict[str, str] | None = None,
+                compared: pl.DataFrame | None = None, target: float | None = None, band: bool = True) -> go.Figure:
+    """A score per period (`period`, `group`, `value`, `low`, `high`, `sample`, `enough`), one line per
+    group named by `names` (none: one line), with the response count under each period (one line) or in
+    the hover (several), its 95 % band, periods below the minimum sample as hollow markers off the line,
+    the comparison window (`period`, `value`) dotted and a target as a dashed line. The axis is fixed to
+    `y_range`: the scale's meaning, not the data's spread."""
+    t = translator(lang)
+    labels = [period_label(p, grain, lang) for p in periods]
+    where = {p: i for i, p in enumerate(periods)}
+    single = not names
+    if single:
+        counts = dict(zip(frame["period"].to_list(), frame["sample"].to_list(), strict=True))
+        ticks = [f"{label}<br>{t('n = {n}', n=fmt.count(counts.get(p, 0), lang))}"
+                 for label, p in zip(labels, periods, strict=True)]
+    else:
+        ticks = labels
+    fig = go.Figure()
+    groups = [(None, frame)] if single else [(g, frame.filter(pl.col("group") == g)) for g in names]  # type: ignore[union-attr]
+    for index, (group, part) in enumerate(groups):
+        colour = theme.PALETTE[index % len(theme.PALETTE)]
+        name = t("All responses") if group is None else html_safe(names[group])  # type: ignore[index]
+
+        def series(column: str, ok: bool, part: pl.DataFrame = part) -> list[float | None]:
+            values: list[float | None] = [None] * len(periods)
+            for row in part.iter_rows(named=True):
+                if row["period"] in where and row["enough"] == ok:
+                    values[where[row["period"]]] = row[column]
+            return values
+
+        hover = [None] * len(periods)
+        for row in part.iter_rows(named=True):
+            if row["period"] in where:
+                shown = value_text(row["value"], unit, lang, digits=digits)
+                if band and row["enough"]:
+                    shown = t("{value} (95 % range {low} to {high})", value=shown,
+                              low=value_text(row["low"], unit, lang, digits=digits),
+                              high=value_text(row["high"], unit, lang, digits=digits))
+                count = t("n = {n}", n=fmt.count(row["sample"], lang))
+                hover[where[row["period"]]] = (f"{shown} · {count}" if row["enough"]
+                                               else f"{shown} · {count} · {t('too few responses')}")
+        if band and single:
+            fig.add_trace(go.Scatter(x=ticks, y=series("high", True), mode="lines", line={"width": 0},
+                                     showlegend=False, hoverinfo="skip", connectgaps=False))
+            fig.add_trace(go.Scatter(x=ticks, y=series("low", True), mode="lines", line={"width": 0},
+                                     fill="tonexty", fillcolor="rgba(0,114,178,0.15)", name=t("95 % range"),
+                                     hoverinfo="skip", connectgaps=False))
+        fig.add_trace(go.Scatter(x=ticks, y=series("value", True), mode="lines+markers", name=name,
+                                 line_color=colour, customdata=hover, connectgaps=True,
+                                 hovertemplate="%{customdata}<extra>" + name + "</extra>"))
+        few = series("value", False)
+        if any(v is not None for v in few):
+            fig.add_trace(go.Scatter(x=ticks, y=few, mode="markers", marker=TOO_FEW_MARKER | {"color": colour},
+                                     name=t("Too few responses (hollow)"), showlegend=index == 0, customdata=hover,
+                                     legendgroup="few", hovertemplate="%{customdata}<extra>" + name + "</extra>"))
+    if compared is not None and not compared.is_empty():
+        before = [None] * len(periods)
+        for row in compared.filter(pl.col("enough")).iter_rows(named=True):
+            if row["period"] in where:
+                before[where[row["period"]]] = row["value"]
+        fig.add_trace(go.Scatter(x=ticks, y=before, mode="lines", name=t("Comparison period"),
+                                 line={"color": theme.NEUTRAL, "dash": "dot"},
+                                 customdata=[value_text(v, unit, lang, digits=digits) for v in before],
+                                 hovertemplate="%{customdata}<extra>%{fullData.name}</extra>"))
+    if target is not None:
+        fig.add_trace(go.Scatter(x=[ticks[0], ticks[-1]], y=[target, target], mode="lines", name=t("Company target"),
+                                 line={"color": theme.BAD, "dash": "dash"}, hoverinfo="skip"))
+    values = [v for v in nice_ticks(y_range[0], y_range[1], 4) if y_range[0] <= v <= y_range[1]]
+    yaxis: dict = {"range": list(y_range), "automargin": True, "tickmode": "array", "tickvals": values,
+                   "ticktext": [score_text(v, unit, lang) if unit == "score" else value_text(v, unit, lang, digits=0)
+                                for v in values]}
+    # Above the plot: below it, the legend would run into tick labels that turn on a narrow screen.
+    fig.update_layout(title=title, height=400, yaxis=yaxis, xaxis={"type": "category", "automargin": True},
+                      legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "right", "x": 1},
+                      margin={"t": 96}, showlegend=True)
+    return fig
+
+
+def score_grid(frame: pl.DataFrame, rows: Sequence[str], columns: Sequence[str], row_names: dict[str, str],
+               column_names: dict[str, str], title: str, metric: str, unit: str, lang: str, centre: float,
+               minimum: int) -> go.Figure:
+    """A market × column grid of a score (`country_iso2`, `column`, `value`, `responses`, `change`) as
+    clickable squares coloured on a diverging scale around `centre` (0 for NPS, the company's average
+    for CSAT) with a colour bar naming the metric and unit; a cell below `minimum` responses, or withheld
+    (no value), is grey. A
+    point's customdata is [market, column value] for a click to filter by."""
+    t = translator(lang)
+    column = frame.columns[1]
+    shown = (pl.col("responses") >= minimum) & pl.col("value").is_not_null()
+    reach = max((abs(v - centre) for v in frame.filter(shown)["value"].to_list()), default=1.0) or 1.0
+    scale = [[i / (len(theme.DIVERGING) - 1), c] for i, c in enumerate(theme.DIVERGING)]
+    row_labels = {r: html_safe(row_names.get(r, r)) for r in rows}
+    column_labels = {c: html_safe(column_names.get(c, c)) for c in columns}
+    fig = go.Figure()
+    for enough in (True, False):
+        part = frame.filter((shown == enough)
+                            & pl.col("country_iso2").is_in(list(rows)) & pl.col(column).is_in(list(columns)))
+        if part.is_empty():
+            continue
+        texts, hovers = [], []
+        for row in part.iter_rows(named=True):
+            value = score_text(row["value"], unit, lang)
+            change = (fmt.change(row["change"], False, unit, lang, 0)
+                      if row["change"] is not None and row["previous_responses"] >= minimum else fmt.MISSING)
+            texts.append(value if enough else "")
+            hovers.append(" · ".join([
+                f"{row_labels[row['country_iso2']]}, {column_labels[row[column]]}",
+                f"{metric} {value}" if enough else t("too few responses") if row["value"] is not None
+                else t("too few customers to show"),
+                t("n = {n}", n=fmt.count(row["responses"], lang)), t("change {change}", change=change)]))
+        marker: dict = {"symbol": "square", "size": 34, "line": {"width": 1, "color": "rgba(127,127,127,0.4)"}}
+        if enough:
+            marker |= {"color": part["value"].to_list(), "colorscale": scale, "cmin": centre - reach,
+                       "cmax": centre + reach, "showscale": True,
+                       "colorbar": {"title": {"text": f"{metric}<br>({unit_name(unit, lang)})"}, "thickness": 12}}
+        else:
+            marker |= {"color": "#CFCFCF"}
+        fig.add_trace(go.Scatter(
+            x=[column_labels[c] for c in part[column]], y=[row_labels[r] for r in part["country_iso2"]],
+            mode="markers+text", text=texts, textfont={"size": 12}, marker=marker, showlegend=False,
+            customdata=list(zip(part["country_iso2"].to_list(), part[column].to_list(), hovers, strict=True)),
+            hovertemplate="%{customdata[2]}<extra></extra>"))
+    fig.update_layout(
+        title=title, height=140 + 40 * max(len(rows), 3), clickmode="event+select", dragmode=False,
+        margin={"t": 96},
+        xaxis={"type": "category", "categoryorder": "array", "categoryarray": [column_labels[c] for c in columns],
+               "side": "top", "fixedrange": True},
+        yaxis={"type": "category", "categoryorder": "array", "autorange": "reversed", "fixedrange": True,
+               "categoryarray": [row_labels[r] for r in rows], "automargin": True})
+    return fig
+
+
+def score_text(value: float | None, unit: str, lang: str) -> str:
+    """A score in a grid cell: NPS with its sign (+12, −17), a percentage as a percentage."""
+    if value is None:
+        return fmt.MISSING
+    if unit == "score":
+        return fmt.signed(fmt.decimal(abs(value), lang, 0), round(value))
+    return value_text(value, unit, lang, digits=0)
+
+
+def unit_name(unit: str, lang: str) -> str:
+    """The unit of a score as a colour bar names it."""
+    t = translator(lang)
+    return {"score": t("points, −100 to 100"), "percent": t("% satisfied")}.get(unit, unit)
+
+
+def theme_shares(frame: pl.DataFrame, names: dict[str, str], title: str, lang: str) -> go.Figure:
+    """Horizontal bars: each theme's share of detractors' and of promoters' comments (`theme`,
+    `detractor_share`, `promoter_share`, `detractor_comments`, `promoter_comments`), most complained
+    about first."""
+    t = translator(lang)
+    labels = [html_safe(names.get(v, v)) for v in frame["theme"]]
+    fig = go.Figure()
+    for tone, colour, label in (("detractor", theme.BAD, t("Detractors")), ("promoter", theme.GOOD, t("Promoters"))):
+        shares = frame[f"{tone}_share"].to_list()
+        texts = [fmt.percent(v, lang, 0) if v is not None else fmt.MISSING for v in shares]
+        fig.add_trace(go.Bar(
+            y=labels, x=shares, orientation="h", name=label, marker_color=colour, text=texts,
+            textposition="outside", cliponaxis=False,
+            customdata=[t("{share} of comments ({n})", share=s, n=fmt.count(n, lang))
+                        for s, n in zip(texts, frame[f"{tone}_comments"].to_list(), strict=True)],
+            hovertemplate="%{y}: %{customdata}<extra>%{fullData.name}</extra>"))
+    top = max([v or 0 for v in [*frame["detractor_share"], *frame["promoter_share"]]] or [0.0])
+    ticks = nice_ticks(0, max(top, 0.1), 4)
+    fig.update_layout(
+        title=title, barmode="group", height=110 + 46 * max(frame.height, 3),
+        yaxis={"autorange": "reversed", "automargin": True},
+        xaxis={"tickmode": "array", "tickvals": ticks, "ticktext": [fmt.percent(v, lang, 0) for v in ticks],
+               "range": [0, ticks[-1] * 1.15]},
+        legend={"orientation": "h", "y": -0.12})
+    return fig
+
+
+def nps_mix(frame: pl.DataFrame, grain: str, title: str, lang: str) -> go.Figure:
+    """Stacked bars of each period's promoters, passives and detractors (`period`, `responses`, shares
+    0..1), the response count in the hover."""
+    t = translator(lang)
+    ticks = [period_label(p, grain, lang) for p in frame["period"]]
+    counts = [t("n = {n}", n=fmt.count(n, lang)) for n in frame["responses"]]
+    fig = go.Figure()
+    for column, colour, name in (("detractors", theme.BAD, t("Detractors")), ("passives", theme.NEUTRAL, t("Passives")),
+                                 ("promoters", theme.GOOD, t("Promoters"))):
+        shares = frame[column].to_list()
+        texts = [fmt.percent(v, lang, 0) for v in shares]
+        fig.add_trace(go.Bar(x=ticks, y=shares, name=name, marker_color=colour, text=texts, textposition="inside",
+                             customdata=[f"{text} · {count}" for text, count in zip(texts, counts, strict=True)],
+                             hovertemplate="%{x}: %{customdata}<extra>%{fullData.name}</extra>"))
+    ticks_y = [0, 0.25, 0.5, 0.75, 1]
+    fig.update_layout(title=title, barmode="stack", height=360, xaxis={"type": "category", "automargin": True},
+                      yaxis={"range": [0, 1], "tickmode": "array", "tickvals": ticks_y,
+                             "ticktext": [fmt.percent(v, lang, 0) for v in ticks_y]},
+                      legend={"orientation": "h", "yanchor": "top", "y": -0.25})
+    return fig
+
+
+def score_distribution(frame: pl.DataFrame, title: str, lang: str) -> go.Figure:
+    """Bars of how many gave each NPS score 0-10 (`score`, `responses`, `share`), coloured by what the
+    score makes the customer: detractor, passive, promoter."""
+    t = translator(lang)
+    colours = [theme.BAD if s <= 6 else theme.NEUTRAL if s <= 8 else theme.GOOD for s in frame["score"]]
+    texts = [fmt.percent(v, lang, 0) if v is not None else fmt.MISSING for v in frame["share"]]
+    fig = go.Figure(go.Bar(
+        x=[str(s) for s in frame["score"]], y=frame["responses"].to_list(), marker_color=colours, text=texts,
+        textposition="outside", cliponaxis=False,
+        customdata=[t("{share} of responses ({n})", share=s, n=fmt.count(n, lang))
+                    for s, n in zip(texts, frame["responses"].to_list(), strict=True)],
+        hovertemplate="%{x}: %{customdata}<extra></extra>"))
+    axis = _axis(frame["responses"].to_list(), "count", lang, "USD", 0)
+    if axis:
+        axis["range"] = [0, axis["range"][1] * 1.12]
+    fig.update_layout(title=title, height=360, xaxis={"type": "category"}, yaxis=axis)
     return fig

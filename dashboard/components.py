@@ -355,3 +355,17 @@ def breadcrumb(levels: Sequence[tuple[str, Callable[[], None] | None]]) -> None:
         else:
             crumbs.button(text.markdown(label), key=f"mer-crumb-{i}", type="tertiary", on_click=go)
             crumbs.markdown("›", width="content")
+
+
+def selected_point(key: str) -> list | None:
+    """The customdata of the point last clicked in the chart drawn under `key`, or None."""
+    state = st.session_state.get(key)
+    points = state.get("selection", {}).get("points", []) if state else []
+    if not points or not points[0].get("customdata"):
+        return None
+    return list(points[0]["customdata"])
+
+
+def needs_notice(t: Translate, missing: Sequence[str]) -> None:
+    """A part of a page the CRM cannot fill: say what it lacks rather than show zeros."""
+    st.info(t("Needs {inputs}", inputs=", ".join(t(kpis.NEEDS_TEXT[m]) for m in missing)))

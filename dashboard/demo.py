@@ -1103,9 +1103,13 @@ def _monthly_actuals(plan: Plan, world: World, frames: dict[str, pl.DataFrame]) 
     return revenue.join(new, on=["team_id", "month"], how="full", coalesce=True).fill_null(0.0)
 
 
+# The company's satisfaction goals, a stretch above where it stands (NPS about +23, CSAT 71 %, CES 2.9).
+COMPANY_TARGETS = {"nps": 30.0, "csat": 75.0, "ces": 2.8}
+
+
 def targets_frame(plan: Plan, world: World, monthly: pl.DataFrame) -> pl.DataFrame:
-    """Monthly targets per sales team (revenue in USD, new customers) and per service team (SLA
-    attainment, median first response in hours).
+    """Monthly targets per sales team (revenue in USD, new customers), per service team (SLA
+    attainment, median first response in hours) and for the company (NPS, CSAT, CES).
 
     `monthly` holds team_id, month, revenue_usd and new_customers over the history. A sales target asks
     for the team's quota growth over the same month a year before, averaged with its neighbours so
@@ -1132,6 +1136,7 @@ def targets_frame(plan: Plan, world: World, monthly: pl.DataFrame) -> pl.DataFra
             elif spec.kind == "service":
                 rows.append(("team", team["id"], month, "sla_attainment", 0.9))
                 rows.append(("team", team["id"], month, "first_response_median_hours", spec.response_target_h))
+    rows += [("company", 0, month, metric, value) for month in targeted for metric, value in COMPANY_TARGETS.items()]
     frame = pl.DataFrame(rows, schema=["scope_kind", "scope_id", "period", "metric", "value"], orient="row")
     return frame.with_row_index("id", offset=1).with_columns(pl.col("id").cast(pl.Int64))
 

@@ -45,6 +45,15 @@ VOCABULARY: dict[str, str] = {
     "won": N_("Won"), "lost": N_("Lost"),
 }
 
+# What survey comments are about (queries/voice.py, data/voice/themes.toml).
+THEME_LABELS: dict[str, str] = {
+    "price": N_("Price"), "delivery": N_("Delivery"), "support_speed": N_("Support speed"),
+    "product_quality": N_("Product quality"), "communication": N_("Communication & language"),
+    "billing": N_("Billing"), "onboarding": N_("Setup & ease of use"),
+}
+# How a response's score says the customer feels (queries/voice.py: TONE).
+TONE_LABELS: dict[str, str] = {"promoter": N_("Promoter"), "passive": N_("Passive"), "detractor": N_("Detractor")}
+
 
 def _names_file(path: Path) -> dict[str, str]:
     if not path.exists():

@@ -22,7 +22,7 @@ import polars as pl
 from dashboard.filters import Filters
 from dashboard.i18n import N_
 from dashboard.snapshot import Snapshot
-from queries import customers, partners, revenue, satisfaction, service, team_kpis
+from queries import customers, followup, partners, revenue, satisfaction, service, team_kpis
 from queries.common import month_of
 
 Unit = Literal["money", "count", "percent", "ratio", "score", "hours", "days", "decimal"]
@@ -199,6 +199,23 @@ KPI_LIST: tuple[Kpi, ...] = (
         "percent", "higher", team_kpis.ticket_csat, "csat", team_kpis.ticket_csat_by_month, by=team_kpis.ticket_csat_by,
         sample="responses", min_sample=satisfaction.MIN_RESPONSES, sample_label=N_("{n} responses"),
         needs=("surveys", "surveys.ticket_id")),
+    Kpi("follow_up_2d", "surveys", N_("Detractors followed up within 2 days"),
+        N_("Share of NPS detractors (0–6) answered in the period, at least 2 days before the data's end, whose "
+           "follow-up came within 2 days."),
+        "ratio", "higher", followup.follow_up, "share_2d", _by_month(followup.follow_up_by, "surveys"),
+        by=followup.follow_up_by, sample="due_2d", min_sample=10, sample_label=N_("{n} detractors"),
+        needs=("surveys.followed_up_at",)),
+    Kpi("follow_up_7d", "surveys", N_("Detractors followed up within 7 days"),
+        N_("Share of NPS detractors (0–6) answered in the period, at least 7 days before the data's end, whose "
+           "follow-up came within 7 days."),
+        "ratio", "higher", followup.follow_up, "share_7d", _by_month(followup.follow_up_by, "surveys"),
+        by=followup.follow_up_by, sample="due_7d", min_sample=10, sample_label=N_("{n} detractors"),
+        needs=("surveys.followed_up_at",)),
+    Kpi("follow_up_time", "surveys", N_("Median time to follow up"),
+        N_("Median time from an NPS detractor's response in the period to its follow-up, of those followed up."),
+        "hours", "lower", followup.follow_up, "median_hours", _by_month(followup.follow_up_by, "surveys"),
+        by=followup.follow_up_by, sample="followed", min_sample=10, sample_label=N_("{n} followed up"),
+        needs=("surveys.followed_up_at",)),
 )
 KPIS: dict[str, Kpi] = {k.key: k for k in KPI_LIST}
 
@@ -365,6 +382,8 @@ NEEDS_TEXT = {
     "customers.country_iso2": N_("customers with a country"), "teams": N_("teams"), "reps": N_("reps"),
     "opportunities": N_("deals"),
     "surveys.ticket_id": N_("survey responses linked to their ticket"),
+    "surveys.followed_up_at": N_("survey responses with their follow-up time"),
+    "surveys.comment": N_("survey comments"), "surveys.language": N_("the language of survey responses"),
 }
 
 

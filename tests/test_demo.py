@@ -29,7 +29,7 @@ from dashboard.demo import (
 )
 from dashboard.filters import Filters
 from dashboard.snapshot import Snapshot
-from queries import customers, overview, partners, quality, revenue, satisfaction, service, targets
+from queries import customers, followup, overview, partners, quality, revenue, satisfaction, service, targets, voice
 from tests import tiny
 from tests.conftest import backend_url, snapshot_of
 
@@ -464,3 +464,26 @@ def test_generate_marks_and_replaces_its_own_demo(tmp_path: Path) -> None:
         write_demo(url, plan)
     write_demo(url, replace(plan, seed=4), replace=True)
     assert _marks(url)["seed"] == "4" and _rows(url)["meridian_meta"] == 4
+
+
+# --- the satisfaction page finds the planted patterns -----------------------------------------------------
+
+def test_satisfaction_page_finds_brazil_and_slow_follow_up(demo: Snapshot) -> None:
+    f = replace(LAST_YEAR, personal_data=True)
+    grid = satisfaction.breakdown(demo, f, "segment")
+    assert satisfaction.ranked_markets(grid, "higher")[0] == "BR"  # the largest fall heads the grid
+    trend = satisfaction.score_trend(demo, f, "quarter", "country_iso2")
+    assert satisfaction.moved_most(trend, "nps", "higher", 5)[0] == "BR"
+    brazil = replace(f, countries=("BR",))
+    themes = voice.theme_by_tone(demo, brazil)
+    assert themes["theme"][0] == "support_speed" and themes["detractor_share"][0] > 0.5
+    lowest = voice.comments(demo, brazil, order="lowest", limit=20)
+    assert (lowest["language"] == "pt").mean() > 0.5
+    assert (lowest["themes"].list.contains("support_speed")).mean() > 0.5
+    # Asia Pacific (its success team follows up late) has the lowest share followed up within 2 days.
+    regions = dict(scan(demo, "regions").select("id", "code").rows())
+    shares = followup.follow_up_by(demo, f, "region_id").drop_nulls("region_id").sort("share_2d")
+    assert regions[shares["region_id"][0]] == "APAC" and shares["share_2d"][0] < 0.35
+    churn = dict(followup.churn_after_follow_up(demo, f).select("follow_up", "churn").rows())
+    assert churn["never"] > 1.3 * churn["2_days"]
+    assert satisfaction.score_target(demo, f, "nps")["target"].to_list() == [30.0]

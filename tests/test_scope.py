@@ -45,6 +45,9 @@ EXTRA_ARGS: dict[str, tuple] = {
     "ticket_csat_by": ("team_id",), "team_scorecard": ("service",), "team_trends": ("service",),
     "team_scores": ((("sla_attainment", 1.0), ("first_response", 1.0)),), "rep_scorecard": (2,),
     "rep_deals": (2,), "rep_tickets": (2,), "language_coverage": ("region_id",),
+    "follow_up_by": ("region_id",), "open_detractors": (0,), "score_trend": ("month", "country_iso2"),
+    "score_trend_compared": ("month",), "breakdown": ("segment",), "nps_mix": ("month",),
+    "company_value": ("nps",), "score_target": ("nps",),
 }
 
 

@@ -11,26 +11,17 @@ warm), at the end, and the growth per 100 rotations fitted over everything after
 from __future__ import annotations
 
 import argparse
-import os
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
 import psutil
 from playwright.sync_api import sync_playwright
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from browser import CHROMIUM, CHROMIUM_ARGS, Server
+
 PAGES = ("overview", "teams", "satisfaction")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def rss_mb(process: psutil.Process) -> float:
@@ -43,22 +34,15 @@ def main() -> int:
     parser.add_argument("--rotations", type=int, default=300)
     parser.add_argument("--rotate", type=int, default=5, help="seconds on each page")
     args = parser.parse_args()
-    port = free_port()
-    env = dict(os.environ, MERIDIAN_DATA_DIR=str(args.data))
-    server = subprocess.Popen([sys.executable, "-m", "dashboard.cli", "serve", "--port", str(port)], cwd=PROJECT_ROOT,
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    server = Server(args.data)
     try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(600):
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2):
-                    break
-            except OSError:
-                time.sleep(1)
-        watched = psutil.Process(server.pid)
+        server.start()
+        base = server.base
+        assert server.process is not None
+        watched = psutil.Process(server.process.pid)
         samples: list[float] = []
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             tab = browser.new_page(viewport={"width": 1920, "height": 1080})
             tab.goto(f"{base}/?kiosk=1&rotate={args.rotate}&pages={','.join(PAGES)}")
             tab.wait_for_selector("h1", timeout=300_000)
@@ -72,8 +56,7 @@ def main() -> int:
                     print(f"{len(samples)} rotations: {samples[-1]:.0f} MB", flush=True)
             browser.close()
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        server.stop()
     warm = samples[len(PAGES):]
     slope = np.polyfit(np.arange(len(warm)), warm, 1)[0] * 100
     print(f"after the first round: {warm[0]:.0f} MB; after {len(samples)} rotations: {samples[-1]:.0f} MB; "

@@ -3,20 +3,15 @@ and two people with different roles side by side never see each other's numbers.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from dashboard.paths import PROJECT_ROOT
 from dashboard.roles import hash_password
 from tests import tiny
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, LOCAL, free_port, settle
+from tests.serving import served, server_env
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, LOCAL, settle
 
 pytestmark = pytest.mark.browser
 playwright = pytest.importorskip("playwright.sync_api")
@@ -32,25 +27,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     users = folder / "users.toml"
     users.write_text(f'[users."li.wei"]\nrole = "lead_emea"\npassword = "{hash_password("s3cret!")}"\n\n'
                      f'[users."ana"]\nrole = "executive"\npassword = "{hash_password("pa55word")}"\n')
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("CRM_DATABASE_URL", "MERIDIAN_DEMO")} | {
-        "MERIDIAN_DATA_DIR": str(folder), "MERIDIAN_USERS_FILE": str(users)}
-    log = (folder / "server.log").open("w")
-    process = subprocess.Popen([sys.executable, "-m", "dashboard.cli", "--url", url, "serve", "--port", str(port)],
-                               cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(240):
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2):
-                break
-        except OSError:
-            time.sleep(1)
-            if process.poll() is not None:
-                pytest.fail("the server exited: " + (folder / "server.log").read_text()[-2000:])
-    yield base
-    process.terminate()
-    process.wait(timeout=30)
-    log.close()
+    with served(folder, url, env=server_env(folder, MERIDIAN_USERS_FILE=str(users))) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

@@ -3,12 +3,6 @@ and not a single request that leaves the machine. Screenshots land in tests/arti
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +10,7 @@ import pytest
 
 from dashboard import maps, nav
 from dashboard.paths import PROJECT_ROOT
+from tests.serving import served
 
 pytestmark = pytest.mark.browser
 playwright = pytest.importorskip("playwright.sync_api")
@@ -27,41 +22,13 @@ ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"
 LOCAL = ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "about:")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`meridian serve` on a fresh data folder: it builds the demo database and snapshot first."""
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is not installed: run the README's test command (make test)")
-    port = free_port()
-    data = tmp_path_factory.mktemp("served")
-    env = {k: v for k, v in os.environ.items() if k != "CRM_DATABASE_URL"} | {"MERIDIAN_DATA_DIR": str(data)}
-    log = (data / "server.log").open("w")
-    process = subprocess.Popen([sys.executable, "-m", "dashboard.cli", "serve", "--port", str(port)],
-                               cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 240
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            time.sleep(1)
-        if process.poll() is not None:
-            pytest.fail("the server exited: " + (data / "server.log").read_text()[-2000:])
-    else:
-        process.kill()
-        pytest.fail("the server did not start in time")
-    yield base
-    process.terminate()
-    process.wait(timeout=30)
-    log.close()
+    with served(tmp_path_factory.mktemp("served")) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

@@ -4,20 +4,15 @@ script runs, no page breaks."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 
 import polars as pl
 import pytest
 
 from dashboard import nav
-from dashboard.paths import PROJECT_ROOT
 from tests import tiny
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, LOCAL, free_port, settle
+from tests.serving import served
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, LOCAL, settle
 
 pytestmark = pytest.mark.browser
 playwright = pytest.importorskip("playwright.sync_api")
@@ -58,24 +53,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("hostile")
     url = f"sqlite:///{folder / 'crm.sqlite'}"
     tiny.write(url, hostile_crm())
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if k != "CRM_DATABASE_URL"} | {"MERIDIAN_DATA_DIR": str(folder)}
-    log = (folder / "server.log").open("w")
-    process = subprocess.Popen([sys.executable, "-m", "dashboard.cli", "--url", url, "serve", "--demo", "--port",
-                                str(port)], cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(240):
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2):
-                break
-        except OSError:
-            time.sleep(1)
-            if process.poll() is not None:
-                pytest.fail("the server exited: " + (folder / "server.log").read_text()[-2000:])
-    yield base
-    process.terminate()
-    process.wait(timeout=30)
-    log.close()
+    with served(folder, url, demo=True) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

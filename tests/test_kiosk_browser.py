@@ -10,7 +10,6 @@ import sqlite3
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,8 +19,8 @@ import pytest
 from dashboard import presentation
 from dashboard.paths import PROJECT_ROOT
 from dashboard.roles import hash_password
-from tests import tiny
-from tests.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, free_port, settle
+from tests import serving, tiny
+from tests.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, settle
 
 pytestmark = pytest.mark.browser
 playwright = pytest.importorskip("playwright.sync_api")
@@ -40,31 +39,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     tiny.write(url)
     (folder / "settings.toml").write_text(f"[kiosk]\nrefresh_seconds = {REFRESH_SECONDS}\n")
     (folder / "users.toml").write_text(f'[users.li]\nrole = "admin"\npassword = "{hash_password("s3cret")}"\n')
-    env = {k: v for k, v in os.environ.items() if k != "CRM_DATABASE_URL"} | {
-        "MERIDIAN_DATA_DIR": str(folder), "MERIDIAN_SETTINGS_FILE": str(folder / "settings.toml"),
-        "MERIDIAN_USERS_FILE": str(folder / "users.toml")}
-    port = free_port()
-    log = (folder / "server.log").open("w")
-    process = subprocess.Popen([sys.executable, "-m", "dashboard.cli", "--url", url, "serve", "--port", str(port)],
-                               cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.5)
-        if process.poll() is not None:
-            pytest.fail("the server exited: " + (folder / "server.log").read_text()[-2000:])
-    else:
-        process.kill()
-        pytest.fail("the server did not start in time")
-    yield {"base": base, "url": url, "folder": folder, "env": env}
-    process.terminate()
-    process.wait(timeout=30)
-    log.close()
+    env = serving.server_env(folder, MERIDIAN_SETTINGS_FILE=str(folder / "settings.toml"),
+                     MERIDIAN_USERS_FILE=str(folder / "users.toml"))
+    with serving.served(folder, url, env=env, wait_seconds=120) as base:
+        yield {"base": base, "url": url, "folder": folder, "env": env}
 
 
 @contextmanager
@@ -200,7 +178,7 @@ def test_screenshots_for_the_back_of_the_room(browser: object, served: dict, lin
     tab = screen(browser, width, height)
     tab.goto(f"{served['base']}/teams?link={link}&lang={lang}")  # type: ignore[attr-defined]
     wait_for_heading(tab, "Team performance" if lang == "en" else "团队绩效", 60)
-    tab.wait_for_timeout(1500)  # type: ignore[attr-defined]
+    settle(tab)  # the screen's style comes with the page's run
     tab.screenshot(path=str(ARTIFACTS / f"kiosk-teams-{lang}-{width}x{height}.png"))  # type: ignore[attr-defined]
     # Nothing of the sidebar, the toolbar or a widget shows; the text is larger than the app's usual 16 px.
     assert not tab.locator("[data-testid='stSidebar']").is_visible()  # type: ignore[attr-defined]

@@ -19,7 +19,8 @@ from dashboard.paths import PROJECT_ROOT
 from dashboard.snapshot import refresh, snapshot_root
 from tests import tiny
 from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, LOCAL, free_port, settle
+from tests.serving import free_port
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, LOCAL, settle
 
 pytestmark = pytest.mark.browser
 playwright = pytest.importorskip("playwright.sync_api")

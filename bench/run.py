@@ -35,6 +35,7 @@ from dashboard.snapshot import Snapshot, refresh  # noqa: E402
 from queries import (  # noqa: E402
     customers,
     findings,
+    followup,
     geo,
     kpis,
     markets,
@@ -47,6 +48,7 @@ from queries import (  # noqa: E402
     service,
     targets,
     teams,
+    voice,
 )
 
 AS_OF = dt.date(2026, 6, 1)
@@ -102,8 +104,20 @@ def page_queries(f: Filters) -> dict[str, dict[str, Callable[[Snapshot], object]
         },
         "satisfaction": {
             **tiles("satisfaction"),
-            "csat_by_channel": lambda s: satisfaction.csat_by(s, f, "channel"),
-            "nps_by_country": lambda s: satisfaction.nps_by(s, f, "country_iso2"),
+            "breakdown": lambda s: satisfaction.breakdown(s, f, "segment", "nps"),
+            "score_trend": lambda s: satisfaction.score_trend(s, f, "month"),
+            "score_trend_compared": lambda s: satisfaction.score_trend_compared(s, f, "month"),
+            "nps_mix": lambda s: satisfaction.nps_mix(s, f, "month"),
+            "score_distribution": lambda s: satisfaction.score_distribution(s, f),
+            "against_baseline": lambda s: satisfaction.against_baseline(s, f),
+            "theme_by_tone": lambda s: voice.theme_by_tone(s, f),
+            "theme_trend": lambda s: voice.theme_trend(s, f.last_months(12)),
+            "theme_counts": lambda s: voice.theme_counts(s, f),
+            "comments": lambda s: voice.comments(s, f),
+            "follow_up_by region": lambda s: followup.follow_up_by(s, f, "region_id"),
+            "open_detractors": lambda s: followup.open_detractors(s, f, 7),
+            "churn_after_follow_up": lambda s: followup.churn_after_follow_up(s, f),
+            "money_after_response": lambda s: followup.money_after_response(s, f),
         },
         "teams": {
             "teams": lambda s: teams.teams(s, f),

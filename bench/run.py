@@ -179,7 +179,7 @@ def duckdb_metrics(src: Snapshot, f: Filters, now: dt.datetime) -> dict[str, Cal
     import duckdb
 
     con = duckdb.connect()
-    facts = src.root / "facts"
+    facts = src.path / "facts"
     for name in ("orders", "surveys", "tickets", "interactions"):
         con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{facts / (name + '.parquet')}')")
     s, e = f.start_ts, f.end_ts

@@ -26,7 +26,7 @@ from dashboard.demo import DEFAULT_CUSTOMERS, DEFAULT_SEED, default_as_of
 from dashboard.importer import cli as importer_cli
 from dashboard.paths import PROJECT_ROOT
 from dashboard.schema import TABLE_ORDER
-from dashboard.snapshot import SnapshotError
+from dashboard.snapshot import SnapshotError, exit_on_sigterm
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -81,6 +81,7 @@ def _generate(args: argparse.Namespace) -> int:
 
 def _refresh(args: argparse.Namespace) -> int:
     url = args.url or resolve_url()
+    exit_on_sigterm()
     read = _update_snapshot(url, full=args.full)
     print(f"snapshot of {redact(url)} up to date: {sum(read.values()):,} rows read")
     return 0

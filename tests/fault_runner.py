@@ -1,0 +1,70 @@
+"""Runs refreshes that stop at a named step: `python -m tests.fault_runner URL BASE CASES.json`.
+
+Each case copies the snapshot folder BASE to its own root, then refreshes it in a forked child that a
+step hook kills (SIGKILL), terminates (SIGTERM, handled as `meridian refresh` handles it) or fails with
+"no space left on device" at that step. Forking from a process that has imported the libraries but
+never run a polars computation (its thread pool must not exist at the fork) makes a case cost
+milliseconds instead of an interpreter start. Prints {root: wait status} as JSON.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import shutil
+import signal
+import sys
+from pathlib import Path
+
+from dashboard import snapshot
+from dashboard.db import read_only_engine
+
+SMALL_BATCHES = 2  # several append batches even on a tiny database
+WORKERS = 2 * (os.cpu_count() or 1)  # children spend much of their time waiting on files
+
+
+def _child(url: str, root: Path, step: str, how: str, full: bool) -> None:
+    signal.alarm(60)  # a child that hangs fails its case instead of the suite
+    snapshot.BATCH_ROWS = SMALL_BATCHES
+    snapshot.exit_on_sigterm()
+
+    def hook(name: str) -> None:
+        if name != step:
+            return
+        if how == "disk":
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        os.kill(os.getpid(), signal.SIGKILL if how == "kill" else signal.SIGTERM)
+
+    snapshot.step_hook = hook
+    code = 0
+    try:
+        snapshot.refresh(read_only_engine(url), root, full=full)
+    except OSError:
+        code = 3
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    os._exit(code)
+
+
+def main() -> None:
+    url, base, cases_file = sys.argv[1:4]
+    results, running = {}, {}
+    for case in json.loads(Path(cases_file).read_text()):
+        if len(running) >= WORKERS:
+            pid, status = os.wait()
+            results[running.pop(pid)] = status
+        root = Path(case["root"])
+        shutil.copytree(base, root)
+        pid = os.fork()
+        if pid == 0:
+            _child(url, root, case["step"], case["how"], case["full"])
+        running[pid] = case["root"]
+    while running:
+        pid, status = os.wait()
+        results[running.pop(pid)] = status
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()

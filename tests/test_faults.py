@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -105,33 +106,42 @@ def test_a_refresh_names_its_steps(crm: tuple, tmp_path: Path, monkeypatch: pyte
             "replace:customers", "replaced:customers", "manifest", "switched"} <= set(seen)
 
 
-def test_every_interrupted_refresh_is_repaired_by_the_next(crm: tuple, tmp_path: Path,
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    url, base, expected = crm
-    old = snapshot_state(base)
+def fault_cases(url: str, base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[dict]:
+    """SIGKILL and SIGTERM at every step of an incremental refresh, a full disk at every write; SIGKILL at
+    every step of a full refresh but the second and later batches of a table (the same step again)."""
     cases = []
     for full in (False, True):
         for step in steps(url, base, tmp_path, full, monkeypatch):
-            hows = ["kill", "term"] + (["disk"] if step.startswith("write:") else [])
-            cases += [{"root": str(tmp_path / f"case-{len(cases) + i}"), "step": step, "how": how, "full": full}
-                      for i, how in enumerate(hows)]
+            if full and re.fullmatch(r"batch:\w+:([1-9]\d*)|write:\w+/part-\d*[1-9]\d*\.parquet", step) \
+                    and not step.startswith("write:facts"):
+                continue
+            hows = ["kill"] if full else ["kill", "term"] + (["disk"] if step.startswith("write:") else [])
+            cases += [{"root": str(tmp_path / f"case-{len(cases)}-{how}"), "step": step, "how": how, "full": full}
+                      for how in hows]
+    return cases
+
+
+def test_every_interrupted_refresh_is_repaired_by_the_next(crm: tuple, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    url, base, expected = crm
+    cases = fault_cases(url, base, tmp_path, monkeypatch)
     (tmp_path / "cases.json").write_text(json.dumps(cases))
     done = subprocess.run([sys.executable, "-m", "tests.fault_runner", url, str(base), str(tmp_path / "cases.json")],
                           capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=600, check=True)
     statuses = json.loads(done.stdout)
     for case in cases:
-        root, status = Path(case["root"]), statuses[case["root"]]
+        root, (status, repaired) = Path(case["root"]), statuses[case["root"]]
         where = f"{case['how']} at {case['step']} ({'full' if case['full'] else 'incremental'})"
         stopped = {"kill": os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL,
                    "term": os.WIFEXITED(status) and os.WEXITSTATUS(status) == 128 + signal.SIGTERM,
                    "disk": os.WIFEXITED(status) and os.WEXITSTATUS(status) == 3}[case["how"]]
         assert stopped, f"{where}: the refresh was not stopped (status {status})"
-        # Pages see one complete version: the one before, or (stopped after the switch) the new one.
-        assert snapshot_state(root) in (old, expected), where
-        refresh(read_only_engine(url), root)
+        # Zero: a page could open the snapshot after the fault, and the next refresh succeeded.
+        assert repaired == 0, f"{where}: status {repaired} after the fault"
         assert snapshot_state(root) == expected, where
+        assert len(list((root / "versions").iterdir())) <= 2, where
         shutil.rmtree(root)
-    assert len(cases) > 100
+    assert len(cases) > 150
 
 
 def test_full_refresh_keeps_what_readers_hold(crm: tuple, tmp_path: Path) -> None:
@@ -161,7 +171,7 @@ def test_pages_read_while_refreshes_run(tmp_path: Path) -> None:
 
     def refreshing() -> None:
         try:
-            for i in range(24):
+            for i in range(12):
                 with writable_engine(url).begin() as connection:
                     connection.execute(text(f"INSERT INTO interactions VALUES ({1000 + i}, 1, 1, 'chat', "
                                             f"'inbound', 'en', '2026-03-30 10:00:00')"))
@@ -185,5 +195,5 @@ def test_pages_read_while_refreshes_run(tmp_path: Path) -> None:
             errors.append(exc)
     worker.join()
     assert not errors
-    assert reads > 10
+    assert reads >= 3
     assert snapshot_state(root) == database_state(url)

@@ -42,11 +42,11 @@ from pathlib import Path
 from typing import IO
 
 import polars as pl
-from sqlalchemy import Engine, column, select, table
+from sqlalchemy import Engine, column, func, select, table
 from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard import schema
-from dashboard.db import DatabaseError, redact, schema_problems
+from dashboard.db import DatabaseError, connect_or_explain, redact, schema_problems
 from dashboard.paths import data_dir
 
 log = logging.getLogger(__name__)
@@ -499,6 +499,27 @@ def collect(root: Path) -> list[str]:
     return deleted
 
 
+def database_counts(engine: Engine) -> dict[str, int]:
+    """Rows per table as the database counts them."""
+    connect_or_explain(engine)
+    with engine.connect() as connection:
+        return {name: int(connection.execute(select(func.count()).select_from(table(name))).scalar_one())
+                for name in schema.TABLE_ORDER}
+
+
+def unreadable_values(engine: Engine) -> pl.DataFrame:
+    """Every row of the database with a value a refresh cannot read (quarantine schema)."""
+    found = []
+    with engine.connect() as connection:
+        for name in schema.TABLE_ORDER:
+            target = schema.polars_schema(name)
+            query = select(*[column(c) for c in target.names()]).select_from(table(name))
+            for batch in pl.read_database(query, connection, iter_batches=True, batch_size=BATCH_ROWS,
+                                          infer_schema_length=None):
+                found.append(normalise(batch, target, name)[1])
+    return pl.concat(found) if found else pl.DataFrame(schema=QUARANTINE_SCHEMA)
+
+
 def checksum(frame: pl.LazyFrame) -> str:
     """An order-independent checksum of a table's rows (a row twice counts twice)."""
     value = frame.select(pl.struct(pl.all()).hash(seed=9).sum()).collect().item()
@@ -548,15 +569,19 @@ def _refresh_table(connection, root: Path, name: str,  # type: ignore[no-untyped
         changed = not new.equals(current.collect())
         if changed:
             _replace_parts(parts, pl.LazyFrame(new))
-    elif changed:
+    bad = left_out()
+    # A row whose new version cannot be read leaves the snapshot with it, not kept as it was.
+    gone = bad["key"].cast(pl.Int64, strict=False).drop_nulls()
+    if name not in RELOAD and watermark_column and (changed or not gone.is_empty()):
         # Rows read again unchanged (the one-second overlap) are no change.
         changed = not new.join(current.collect(), on=target.names(), how="anti", nulls_equal=True).is_empty()
-        if changed:
-            kept = current.filter(~pl.col("id").is_in(new["id"].implode()))
+        dropped = current.filter(pl.col("id").is_in(gone.implode())).select(pl.len()).collect().item()
+        if changed or dropped:
+            kept = current.filter(~pl.col("id").is_in(pl.concat([new["id"], gone]).implode()))
             _replace_parts(parts, pl.concat([kept, new.lazy()]))
+            changed = True
     if watermark_column and not new.is_empty():
         state = {"watermark": _format_watermark(new[watermark_column].max())}
-    bad = left_out()
     return (new.height if changed or not bad.is_empty() else 0), state, bad
 
 
@@ -618,16 +643,17 @@ def normalise(frame: pl.DataFrame, target: pl.Schema, name: str = "") -> tuple[p
     first_lost = pl.coalesce([pl.when(pl.col(c).is_not_null() & out[c].is_null()).then(pl.lit(c))
                               for c in lost])
     marked = frame.with_columns(first_lost.alias("_lost"))
-    key = schema.metadata.tables[name].primary_key.columns.keys() if name else target.names()[:1]
-    bad = marked.filter(pl.col("_lost").is_not_null())
-    left_out = pl.DataFrame({
-        "table": [name] * bad.height,
-        "key": bad.select(pl.concat_str([pl.col(k).cast(pl.String) for k in key], separator="/"))
-                  .to_series().to_list(),
-        "column": bad["_lost"].to_list(),
-        "value": [str(row[col]) for row, col in zip(bad.iter_rows(named=True), bad["_lost"], strict=True)],
-        "problem": [f"not a {KIND_OF.get(target[col], str(target[col]))}" for col in bad["_lost"]],
-    }, schema=QUARANTINE_SCHEMA)
+    # SQLAlchemy names are `quoted_name`s, which polars takes for rows: plain strings here.
+    name = str(name)
+    key = [str(c.name) for c in schema.metadata.tables[name].primary_key.columns] if name else target.names()[:1]
+    left_out = marked.filter(pl.col("_lost").is_not_null()).select(
+        table=pl.lit(name, pl.String),
+        key=pl.concat_str([pl.col(k).cast(pl.String) for k in key], separator="/"),
+        column=pl.col("_lost"),
+        value=pl.coalesce([pl.when(pl.col("_lost") == c).then(pl.col(c).cast(pl.String)) for c in lost]),
+        problem=pl.lit("not a ") + pl.col("_lost").replace_strict(
+            {c: KIND_OF.get(target[c], str(target[c])) for c in lost}, return_dtype=pl.String),
+    )
     return out.filter(marked["_lost"].is_null()), left_out
 
 
@@ -639,7 +665,7 @@ def _write_quarantine(root: Path, new: pl.DataFrame, read: dict[str, int]) -> di
     path = root / "quarantine.parquet"
     old = pl.read_parquet(path) if path.exists() else pl.DataFrame(schema=QUARANTINE_SCHEMA)
     reloaded = [name for name in RELOAD if read.get(name)]
-    good_keys = pl.concat([_raw(root, name).select(pl.lit(name).alias("table"), pl.col("id").cast(pl.String)
+    good_keys = pl.concat([_raw(root, name).select(pl.lit(str(name)).alias("table"), pl.col("id").cast(pl.String)
                                                    .alias("key")).collect()
                            for name in UPSERT_BY_UPDATED_AT if read.get(name)] or
                           [pl.DataFrame(schema={"table": pl.String(), "key": pl.String()})])

@@ -41,7 +41,7 @@ def test_bad_urls_explain_themselves(url: str) -> None:
 
 
 def test_unreachable_server_is_a_sentence() -> None:
-    with pytest.raises(DatabaseError, match="Cannot connect to postgresql"):
+    with pytest.raises(DatabaseError, match="Cannot connect to the CRM database"):
         schema_problems(read_only_engine("postgresql://nobody:secret@127.0.0.1:1/crm"))
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from dashboard.db import default_url, embedded_missing, read_only_engine
-from dashboard.snapshot import refresh, snapshot_root
+from dashboard.db import DatabaseError, default_url, embedded_missing, read_only_engine
+from dashboard.snapshot import record_failure, refresh, snapshot_root
 
 CustomersDone = Callable[[int], None]
 TableDone = Callable[[str, int], None]
@@ -25,7 +25,11 @@ def ensure_demo(url: str, on_customers: CustomersDone | None = None) -> bool:
 
 def update_snapshot(url: str, full: bool = False, on_table: TableDone | None = None) -> dict[str, int]:
     """Brings the snapshot of `url` up to date; rows read per table."""
-    engine = read_only_engine(url)
+    try:
+        engine = read_only_engine(url)
+    except DatabaseError as exc:
+        record_failure(snapshot_root(url), str(exc))
+        raise
     try:
         return refresh(engine, snapshot_root(url), full=full, progress=on_table)
     finally:

@@ -101,7 +101,7 @@ def header(ctx: Context, title: str, money: bool = True) -> None:
     if ctx.user.role.may_refresh and right.button(t("Refresh data"), key="refresh_button"):
         refresh_now(t)
         st.rerun()
-    refresh_outcome(t)
+    refresh_outcome(t, again=maps.probe_rerun())
     health_notices(src, t, f.lang, ctx.user.role.can("admin"))
     quarantine_notice(ctx)
     data_range_notice(ctx)

@@ -148,7 +148,9 @@ def read_only_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         path = sqlite_path(url)
         if path is None or not path.exists():
-            raise DatabaseError(f"The SQLite database {path} does not exist.")
+            log.warning("SQLite database %s not found", path)
+            raise DatabaseError("The CRM's SQLite database file does not exist: check CRM_DATABASE_URL or "
+                                ".streamlit/secrets.toml; the path is in the server log.")
         parsed = parsed.set(database=f"file:{path}", query=dialect.read_only_query)
     engine = _create(parsed, dialect)
     if dialect.read_only_statement:

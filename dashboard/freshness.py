@@ -115,9 +115,16 @@ def refresh_now(t: Translate) -> None:
     st.session_state[REFRESH_OUTCOME] = ("success", "")
 
 
-def refresh_outcome(t: Translate) -> None:
-    """The outcome of the viewer's last "Refresh data", once."""
+def refresh_outcome(t: Translate, again: bool) -> None:
+    """The outcome of the viewer's last "Refresh data", on the run after it — and `again` on a rerun the
+    page starts by itself (the map's width probe), which would otherwise wipe it."""
     outcome = st.session_state.pop(REFRESH_OUTCOME, None)
+    if outcome is not None:
+        st.session_state[REFRESH_OUTCOME + "_shown"] = outcome
+    elif again:
+        outcome = st.session_state.get(REFRESH_OUTCOME + "_shown")
+    else:
+        st.session_state.pop(REFRESH_OUTCOME + "_shown", None)
     if outcome is None:
         return
     kind, detail = outcome

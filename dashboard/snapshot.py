@@ -130,7 +130,10 @@ class Snapshot:
             try:
                 src = cls._open_version(root, name)
             except SnapshotError:
-                continue  # deleted by a refresh between reading the pointer and holding it
+                # Deleted by a refresh between reading the pointer and holding it, or its manifest is damaged.
+                if (root / VERSIONS / name / "manifest.json").exists():
+                    set_aside(root, name, "its manifest is unreadable")
+                continue
             problem = verify(src.path)
             if problem is None:
                 return src
@@ -372,7 +375,7 @@ def refresh(engine: Engine, root: Path, full: bool = False,
         with _locked(root):
             read = _build_version(engine, root, full, progress)
     except DatabaseError as exc:
-        _record_failure(root, str(exc))
+        record_failure(root, str(exc))
         raise
     return read
 
@@ -383,9 +386,10 @@ def exit_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, lambda _signal, _frame: sys.exit(128 + signal.SIGTERM))
 
 
-def _record_failure(root: Path, problem: str) -> None:
+def record_failure(root: Path, problem: str) -> None:
+    """Remembers since when refreshes fail (for the "could not be reached since" notice) and why."""
     health = read_health(root)
-    health.setdefault("failing_since", _now().isoformat())
+    health["failing_since"] = health.get("failing_since") or _now().isoformat()
     health["last_error"] = problem
     _write_health(root, health)
 

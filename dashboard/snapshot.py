@@ -464,6 +464,10 @@ def _build_version(engine: Engine, root: Path, full: bool,
         if isinstance(exc, SQLAlchemyError):
             log.exception("snapshot refresh failed")
             raise DatabaseError("Reading the CRM database failed; the details are in the server log.") from exc
+        if isinstance(exc, OSError):
+            log.exception("writing the snapshot failed")
+            raise SnapshotError(f"Writing the snapshot failed ({exc.strerror or exc}); the data shown is unchanged. "
+                                f"Free disk space in {root.parent} and refresh again.") from exc
         raise
     health = read_health(root)
     health.update(last_success=started.isoformat(), failing_since=None, last_error=None,

@@ -44,8 +44,8 @@ def _child(url: str, root: Path, step: str, how: str, full: bool) -> None:
     code = 0
     try:
         snapshot.refresh(read_only_engine(url), root, full=full)
-    except OSError:
-        code = 3
+    except snapshot.SnapshotError as exc:
+        code = 3 if isinstance(exc.__cause__, OSError) and exc.__cause__.errno == errno.ENOSPC else 5
     except SystemExit as exc:
         code = int(exc.code or 0)
     os._exit(code)

@@ -315,3 +315,36 @@ def test_status_names_what_differs(crm: tuple[str, Path], tmp_path: Path, monkey
                                 "'2026-03-30 10:00:00')"))
     assert cli.main(["--url", url, "status"]) == 1
     assert "differ in interactions" in capsys.readouterr().err
+
+
+def test_pages_render_while_refreshes_run(app: AppTest, crm: tuple[str, Path]) -> None:
+    from dashboard import nav
+
+    url, _ = crm
+    errors: list[BaseException] = []
+    done = threading.Event()
+
+    def refreshing() -> None:
+        try:
+            for i in range(8):
+                with writable_engine(url).begin() as connection:
+                    connection.execute(text(f"INSERT INTO interactions VALUES ({500 + i}, 1, 1, 'chat', 'inbound', "
+                                            f"'en', '2026-03-30 10:00:00')"))
+                refresh(read_only_engine(url), snapshot_root(url), full=i % 2 == 0)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            done.set()
+
+    app.run()
+    app.selectbox(key="role").set_value("admin").run()
+    worker = threading.Thread(target=refreshing)
+    worker.start()
+    loads = 0
+    while not done.is_set() or loads < len(nav.PAGES):
+        app.switch_page(nav.PAGES[loads % len(nav.PAGES)].path).run()
+        assert not app.exception, app.exception
+        assert not [e.value for e in app.error]
+        loads += 1
+    worker.join()
+    assert not errors

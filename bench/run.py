@@ -230,7 +230,7 @@ def duckdb_metrics(src: Snapshot, f: Filters, now: dt.datetime, in_memory: bool)
     import duckdb
 
     con = duckdb.connect()
-    facts = src.root / "facts"
+    facts = src.path / "facts"
     for name in ("orders", "surveys", "tickets", "interactions"):
         kind = "TABLE" if in_memory else "VIEW"
         con.execute(f"CREATE {kind} {name} AS SELECT * FROM read_parquet('{facts / (name + '.parquet')}')")

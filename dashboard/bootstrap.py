@@ -7,9 +7,9 @@ import importlib
 import pkgutil
 from collections.abc import Callable
 
-from dashboard.db import default_url, embedded_missing, read_only_engine
+from dashboard.db import DatabaseError, default_url, embedded_missing, read_only_engine
 from dashboard.schema import TABLE_ORDER
-from dashboard.snapshot import Snapshot, SnapshotError, refresh, snapshot_root
+from dashboard.snapshot import Snapshot, SnapshotError, record_failure, refresh, snapshot_root
 
 CustomersDone = Callable[[int], None]
 TableDone = Callable[[str, int], None]
@@ -28,7 +28,11 @@ def ensure_demo(url: str, on_customers: CustomersDone | None = None) -> bool:
 
 def update_snapshot(url: str, full: bool = False, on_table: TableDone | None = None) -> dict[str, int]:
     """Brings the snapshot of `url` up to date; rows read per table."""
-    engine = read_only_engine(url)
+    try:
+        engine = read_only_engine(url)
+    except DatabaseError as exc:
+        record_failure(snapshot_root(url), str(exc))
+        raise
     try:
         return refresh(engine, snapshot_root(url), full=full, progress=on_table)
     finally:

@@ -1,4 +1,4 @@
-"""The `meridian` command: generate, refresh, check, serve, bench, hash-password, import."""
+"""The `meridian` command: generate, refresh, check, status, serve, bench, hash-password, audit, import."""
 
 from __future__ import annotations
 
@@ -27,7 +27,15 @@ from dashboard.demo import DEFAULT_CUSTOMERS, DEFAULT_SEED, default_as_of
 from dashboard.importer import cli as importer_cli
 from dashboard.paths import PROJECT_ROOT
 from dashboard.schema import TABLE_ORDER
-from dashboard.snapshot import SnapshotError
+from dashboard.snapshot import (
+    Snapshot,
+    SnapshotError,
+    database_counts,
+    exit_on_sigterm,
+    read_health,
+    snapshot_root,
+    unreadable_values,
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,7 +52,10 @@ def main(argv: list[str] | None = None) -> int:
                      help="regenerate a demo database that `meridian generate` wrote (never any other database)")
     ref = sub.add_parser("refresh", help="bring the local snapshot up to date with the database")
     ref.add_argument("--full", action="store_true", help="rebuild the snapshot from scratch")
-    sub.add_parser("check", help="validate a database against the CRM schema")
+    ref.add_argument("--every", type=_duration, metavar="INTERVAL",
+                     help="keep refreshing, e.g. every 15m (s, m, h); failures are retried with back-off")
+    sub.add_parser("check", help="validate a database against the CRM schema and its values")
+    sub.add_parser("status", help="the snapshot's version and age, its row counts beside the database's")
     serve = sub.add_parser("serve", help="serve the dashboard (builds the demo data on first run)")
     serve.add_argument("--port", type=int, default=8501)
     serve.add_argument("--address", default="127.0.0.1")
@@ -84,10 +95,46 @@ def _generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _duration(text: str) -> float:
+    units = {"s": 1, "m": 60, "h": 3600}
+    try:
+        seconds = float(text[:-1]) * units[text[-1]] if text[-1:] in units else float(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"'{text}' is not an interval: use e.g. 90s, 15m or 1h") from exc
+    if seconds < 1:
+        raise argparse.ArgumentTypeError("the interval must be at least 1 second")
+    return seconds
+
+
 def _refresh(args: argparse.Namespace) -> int:
     url = args.url or resolve_url()
+    exit_on_sigterm()
+    if args.every:
+        return _refresh_every(url, args.every)
     read = _update_snapshot(url, full=args.full)
     print(f"snapshot of {redact(url)} up to date: {sum(read.values()):,} rows read")
+    return 0
+
+
+def _refresh_every(url: str, every: float) -> int:
+    import threading
+
+    from dashboard.scheduler import Schedule, loop
+    from dashboard.settings import load
+
+    schedule = Schedule(url, every, min(every, load().refresh.retry_after))
+
+    def report(read: dict[str, int] | None) -> None:
+        when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        if read is None:
+            print(f"{when}: refresh failed (attempt {schedule.failures}); retrying in {schedule.backoff():.0f} s",
+                  flush=True)
+        else:
+            print(f"{when}: snapshot up to date, {sum(read.values()):,} rows read", flush=True)
+
+    # Until stopped (Ctrl-C, or SIGTERM from a service manager): both end the process between refreshes
+    # or remove the unfinished version.
+    loop(schedule, threading.Event(), on_run=report, poll=min(30.0, every))
     return 0
 
 
@@ -104,14 +151,55 @@ def _check(args: argparse.Namespace) -> int:
     for problem in access:
         print(f"meridian: {problem}", file=sys.stderr)
     url = args.url or resolve_url()
-    problems = schema_problems(read_only_engine(url))
+    engine = read_only_engine(url)
+    problems = schema_problems(engine)
     if problems:
         print(f"{redact(url)} does not match the CRM schema:", file=sys.stderr)
         for problem in problems:
             print(f"  - {problem}", file=sys.stderr)
         return 1
     print(f"{redact(url)} matches the CRM schema.")
+    unreadable = unreadable_values(engine)
+    if not unreadable.is_empty():
+        print(f"{unreadable.height:,} rows hold a value that cannot be read; a refresh leaves them out "
+              "(the data quality page lists them):", file=sys.stderr)
+        for row in unreadable.head(20).iter_rows(named=True):
+            print(f"  - {row['table']} {row['key']}: {row['column']} = {row['value']!r} is {row['problem']}",
+                  file=sys.stderr)
+        return 1
     return 1 if access else 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    url = args.url or resolve_url()
+    root = snapshot_root(url)
+    src = Snapshot.open(root)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    print(f"snapshot {src.version}, taken {src.refreshed_at:%Y-%m-%d %H:%M:%S} UTC "
+          f"({(now - src.refreshed_at).total_seconds() / 60:,.0f} minutes ago)")
+    health = read_health(root)
+    if health.get("failing_since"):
+        print(f"refreshes failing since {health['failing_since']} UTC: {health.get('last_error')}")
+    for entry in health.get("set_aside", []):
+        print(f"version {entry['version']} set aside at {entry['at']}: {entry['problem']}")
+    try:
+        counts = database_counts(read_only_engine(url))
+    except DatabaseError as exc:
+        print(f"meridian: {exc}", file=sys.stderr)
+        return 2
+    tables = src.manifest().get("tables", {})
+    print(f"{'table':<16}{'snapshot':>12}{'quarantined':>13}{'database':>12}")
+    differ = []
+    for name in TABLE_ORDER:
+        rows, left_out = int(tables.get(name, {}).get("rows", 0)), src.quarantined.get(name, 0)
+        mark = "" if rows + left_out == counts[name] else "  differs"
+        differ += [name] if mark else []
+        print(f"{name:<16}{rows:>12,}{left_out:>13,}{counts[name]:>12,}{mark}")
+    if differ:
+        print(f"meridian: the snapshot and the database differ in {', '.join(differ)}: run `meridian refresh` "
+              "(`--full` to drop rows deleted in the CRM).", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -120,7 +208,16 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"Building the demo CRM database at {sqlite_path(url)} (first run)…")
         with tqdm(total=DEFAULT_CUSTOMERS, unit=" customers", desc="generating") as bar:
             bootstrap.ensure_demo(url, bar.update)
-    _update_snapshot(url)
+    try:
+        _update_snapshot(url)
+    except (DatabaseError, SnapshotError) as exc:
+        try:
+            src = Snapshot.open(snapshot_root(url))
+        except SnapshotError:
+            raise exc from None
+        # A CRM that is down must not take the dashboard with it: the last good snapshot is served, and
+        # the server's refresh thread keeps trying.
+        print(f"meridian: {exc}\nServing the snapshot of {src.refreshed_at:%Y-%m-%d %H:%M} UTC.", file=sys.stderr)
     os.environ["CRM_DATABASE_URL"] = url
     if args.demo:
         os.environ["MERIDIAN_DEMO"] = "1"
@@ -177,7 +274,8 @@ def _hash_password(_args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"generate": _generate, "refresh": _refresh, "check": _check, "serve": _serve, "bench": _bench,
+COMMANDS = {"generate": _generate, "refresh": _refresh, "check": _check, "status": _status, "serve": _serve,
+            "bench": _bench,
             "hash-password": _hash_password, "audit": _audit, "import": importer_cli.run_command}
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from dashboard import audit, fmt, labels, layout, maps, sidebar, text, tiles
 from dashboard import kiosk as presentation_mode
 from dashboard.cache import cached
 from dashboard.context import Context, current
-from dashboard.freshness import refresh_now
+from dashboard.freshness import health_notices, refresh_now, refresh_outcome
 from dashboard.i18n import Translate, babel_locale, plural_translator
 from queries import inputs, kpis, markets
 from queries.kpis import KPIS, Kpi
@@ -70,6 +70,15 @@ def scope_text(ctx: Context, money: bool = True) -> str:
     return " · ".join(parts)
 
 
+def quarantine_notice(ctx: Context) -> None:
+    """How many rows every number on the page leaves out because a value in them could not be read."""
+    t, src = ctx.t, ctx.src
+    if src.quarantined:
+        st.caption("⚠ " + t("{n} rows could not be read and are left out of these numbers ({tables}); the data "
+                           "quality page lists them.", n=fmt.count(sum(src.quarantined.values()), ctx.filters.lang),
+                           tables=", ".join(sorted(src.quarantined))))
+
+
 def header(ctx: Context, title: str, money: bool = True) -> None:
     """The page title, what the numbers cover and when, and how fresh the data is. `money`: the page
     shows amounts, so the reporting currency is part of its scope."""
@@ -79,6 +88,7 @@ def header(ctx: Context, title: str, money: bool = True) -> None:
         st.title(text.markdown(title), anchor=False)
         st.caption(text.markdown(" · ".join([scope_text(ctx, money), period_text(ctx), t(
             "Data as of {time} UTC", time=fmt.datetime(src.refreshed_at, f.lang))])))
+        health_notices(src, t, f.lang, admin=False)
         data_range_notice(ctx)
         sidebar.dropped_params_notice(t)
         return
@@ -88,9 +98,12 @@ def header(ctx: Context, title: str, money: bool = True) -> None:
     if ctx.user.demo:
         right.caption("🧪 " + t("Demo: anyone may pick any role."))
     right.caption(t("Data as of {time} UTC", time=fmt.datetime(src.refreshed_at, f.lang)))
-    if right.button(t("Refresh data"), key="refresh_button"):
+    if ctx.user.role.may_refresh and right.button(t("Refresh data"), key="refresh_button"):
         refresh_now(t)
         st.rerun()
+    refresh_outcome(t, again=maps.probe_rerun())
+    health_notices(src, t, f.lang, ctx.user.role.can("admin"))
+    quarantine_notice(ctx)
     data_range_notice(ctx)
     left_out = int(cached(markets.left_out_unknown)(src, f)["customers"][0])
     if left_out:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import os
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,13 +36,30 @@ class Dialect:
     read_only_statement: str | None
     # Connection arguments for a read-only session where the driver does it instead.
     read_only_query: dict[str, str]
+    # The driver's connection arguments for a connect and a statement timeout (seconds).
+    timeouts: Callable[[float, float], dict[str, object]]
+
+
+def _postgresql_timeouts(connect: float, statement: float) -> dict[str, object]:
+    return {"connect_timeout": max(1, round(connect)), "options": f"-c statement_timeout={round(statement * 1000)}"}
+
+
+def _mysql_timeouts(connect: float, statement: float) -> dict[str, object]:
+    # PyMySQL has no statement timeout: a read that waits longer than it for the server's answer fails.
+    return {"connect_timeout": connect, "read_timeout": statement, "write_timeout": statement}
+
+
+def _sqlite_timeouts(connect: float, _statement: float) -> dict[str, object]:
+    # A local file: nothing to connect to; only a writer's lock to wait for.
+    return {"timeout": connect}
 
 
 DIALECTS: dict[str, Dialect] = {
-    "sqlite": Dialect("sqlite", None, {"mode": "ro", "uri": "true"}),
-    "postgresql": Dialect("postgresql+psycopg", "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY", {}),
-    "mysql": Dialect("mysql+pymysql", "SET SESSION TRANSACTION READ ONLY", {}),
-    "mariadb": Dialect("mysql+pymysql", "SET SESSION TRANSACTION READ ONLY", {}),
+    "sqlite": Dialect("sqlite", None, {"mode": "ro", "uri": "true"}, _sqlite_timeouts),
+    "postgresql": Dialect("postgresql+psycopg", "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY", {},
+                          _postgresql_timeouts),
+    "mysql": Dialect("mysql+pymysql", "SET SESSION TRANSACTION READ ONLY", {}, _mysql_timeouts),
+    "mariadb": Dialect("mysql+pymysql", "SET SESSION TRANSACTION READ ONLY", {}, _mysql_timeouts),
 }
 
 
@@ -52,14 +70,31 @@ def resolve_url(cli_url: str | None = None) -> str:
     if os.environ.get(URL_ENV):
         return os.environ[URL_ENV]
     if SECRETS_FILE.exists():
-        try:
-            secrets = tomllib.loads(SECRETS_FILE.read_text())
-        except tomllib.TOMLDecodeError as exc:
-            raise DatabaseError(f"{SECRETS_FILE} is not valid TOML: {exc}") from exc
-        url = secrets.get("connections", {}).get("crm", {}).get("url")
-        if url:
-            return str(url)
+        return _secrets_url(SECRETS_FILE) or default_url()
     return default_url()
+
+
+def _secrets_url(path: Path) -> str | None:
+    """The CRM URL in a secrets file, None when it names no database. A file that cannot be read, or
+    that seems to name one in the wrong place, is refused: silently serving the demo database instead
+    of the company's would show plausible, wrong numbers."""
+    try:
+        secrets = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
+        raise DatabaseError(f"{path} cannot be read: {exc}. Fix it, or remove it to use the demo database.") from exc
+    connections = secrets.get("connections")
+    if connections is None:
+        misplaced = sorted(k for k in secrets if k in {"connection", "crm", "database", "url", "db"})
+        if misplaced:
+            raise DatabaseError(f"{path}: [{misplaced[0]}] is not read; the CRM's URL goes in [connections.crm] "
+                                "url = \"…\".")
+        return None
+    crm = connections.get("crm") if isinstance(connections, dict) else None
+    url = crm.get("url") if isinstance(crm, dict) else None
+    if not isinstance(url, str) or not url:
+        raise DatabaseError(f"{path}: [connections] has no crm.url; the CRM's URL goes in [connections.crm] "
+                            "url = \"…\".")
+    return url
 
 
 def default_url() -> str:
@@ -113,9 +148,11 @@ def read_only_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         path = sqlite_path(url)
         if path is None or not path.exists():
-            raise DatabaseError(f"The SQLite database {path} does not exist.")
+            log.warning("SQLite database %s not found", path)
+            raise DatabaseError("The CRM's SQLite database file does not exist: check CRM_DATABASE_URL or "
+                                ".streamlit/secrets.toml; the path is in the server log.")
         parsed = parsed.set(database=f"file:{path}", query=dialect.read_only_query)
-    engine = _create(parsed)
+    engine = _create(parsed, dialect)
     if dialect.read_only_statement:
         statement = dialect.read_only_statement
 
@@ -132,16 +169,20 @@ def read_only_engine(url: str) -> Engine:
 
 def writable_engine(url: str) -> Engine:
     """An engine for the demo generator and the importer, which own what they write."""
-    parsed, _ = _parse(url)
+    parsed, dialect = _parse(url)
     path = sqlite_path(url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-    return _create(parsed)
+    return _create(parsed, dialect)
 
 
-def _create(parsed: URL) -> Engine:
+def _create(parsed: URL, dialect: Dialect) -> Engine:
+    from dashboard.settings import load
+
+    timeouts = load().database
     try:
-        return create_engine(parsed, pool_pre_ping=True)
+        return create_engine(parsed, pool_pre_ping=True,
+                             connect_args=dialect.timeouts(timeouts.connect_timeout, timeouts.statement_timeout))
     except NoSuchModuleError as exc:
         raise DatabaseError(f"No driver installed for {parsed.drivername}.") from exc
 
@@ -152,16 +193,25 @@ def connect_or_explain(engine: Engine) -> None:
         with engine.connect():
             pass
     except SQLAlchemyError as exc:
+        # Host, port, user and database name go to the server log only: messages reach the browser.
         log.warning("connection to %s failed: %s", engine.url.render_as_string(hide_password=True), exc)
         raise DatabaseError(
-            f"Cannot connect to {engine.url.render_as_string(hide_password=True)}: "
-            f"{_first_line(exc)}. Check the host, port, user and database name."
+            f"Cannot connect to the CRM database ({_kind(exc)}). Check that it is running and reachable from "
+            "this server and that CRM_DATABASE_URL or .streamlit/secrets.toml names it; the details are in "
+            "the server log."
         ) from exc
 
 
-def _first_line(exc: BaseException) -> str:
-    cause = getattr(exc, "orig", None) or exc
-    return str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
+def _kind(exc: BaseException) -> str:
+    """What kind of failure, without the driver's text (which names the host, port and user)."""
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    for words, kind in (("timeout|timed out", "no answer in time"), ("refused", "connection refused"),
+                        ("password|authentication|access denied", "sign-in refused"),
+                        ("does not exist|unknown database", "no such database"),
+                        ("could not translate|name or service|nodename", "unknown host")):
+        if any(w in text for w in words.split("|")):
+            return kind
+    return type(getattr(exc, "orig", None) or exc).__name__
 
 
 def schema_problems(engine: Engine) -> list[str]:

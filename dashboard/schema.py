@@ -329,4 +329,4 @@ def polars_type(sql_type: TypeEngine) -> pl.DataType:
 
 def polars_schema(table_name: str) -> pl.Schema:
     table = metadata.tables[table_name]
-    return pl.Schema({c.name: polars_type(c.type) for c in table.columns})
+    return pl.Schema({str(c.name): polars_type(c.type) for c in table.columns})

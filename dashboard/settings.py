@@ -51,10 +51,26 @@ class Kiosk:
 
 
 @dataclass(frozen=True)
+class Database:
+    # Seconds: a CRM that accepts connections and never answers must fail a refresh, not hang it.
+    connect_timeout: float = 10.0
+    statement_timeout: float = 600.0
+
+
+@dataclass(frozen=True)
+class Refresh:
+    # Seconds between scheduled refreshes; after a failure, retries wait `retry_after`, doubling up to `every`.
+    every: float = 900.0
+    retry_after: float = 30.0
+
+
+@dataclass(frozen=True)
 class Settings:
     targets: Targets = Targets()
     team_score: TeamScore = TeamScore()
     kiosk: Kiosk = Kiosk()
+    database: Database = Database()
+    refresh: Refresh = Refresh()
 
 
 def settings_file() -> Path:
@@ -81,7 +97,7 @@ def load() -> Settings:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
         raise ConfigError(f"{path} cannot be read: {exc}") from exc
-    unknown = sorted(set(data) - {"targets", "team_score", "kiosk"})
+    unknown = sorted(set(data) - {"targets", "team_score", "kiosk", "database", "refresh"})
     if unknown:
         raise ConfigError(f"{path}: unknown sections: {', '.join(unknown)}.")
     targets = _section(Targets, data.get("targets", {}), path, "targets")
@@ -93,4 +109,11 @@ def load() -> Settings:
     kiosk = _section(Kiosk, data.get("kiosk", {}), path, "kiosk")
     if kiosk.refresh_seconds < 1:  # type: ignore[attr-defined]
         raise ConfigError(f"{path}: [kiosk] refresh_seconds must be at least 1.")
-    return Settings(targets=targets, team_score=team_score, kiosk=kiosk)  # type: ignore[arg-type]
+    database = _section(Database, data.get("database", {}), path, "database")
+    if min(database.connect_timeout, database.statement_timeout) < 1:  # type: ignore[attr-defined]
+        raise ConfigError(f"{path}: [database] timeouts must be at least 1 second.")
+    refresh = _section(Refresh, data.get("refresh", {}), path, "refresh")
+    if not 1 <= refresh.retry_after <= refresh.every:  # type: ignore[attr-defined]
+        raise ConfigError(f"{path}: [refresh] needs 1 <= retry_after <= every.")
+    return Settings(targets=targets, team_score=team_score, kiosk=kiosk,  # type: ignore[arg-type]
+                    database=database, refresh=refresh)  # type: ignore[arg-type]

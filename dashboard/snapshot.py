@@ -8,7 +8,17 @@ readers compared). After a refresh, the event tables are joined once with what e
 on (region, country, segment) and converted to USD at the rate of their date, so page queries are
 plain scans.
 
-Layout: <root>/raw/<table>/part-*.parquet, <root>/facts/<table>.parquet, <root>/manifest.json.
+Versions (docs/operations.md): a refresh builds a complete new version beside the current one — files
+it does not change are hard links to the current version's, never rewritten — and switches to it by
+renaming one pointer file. Readers open the version the pointer names and hold it with a shared lock;
+old versions are deleted only when nobody holds them. So a refresh that fails, is killed or runs out
+of disk leaves the current version as it was, with its watermarks: the next refresh starts from it,
+and nothing is read twice or lost. Every version records each table's row count and checksum and
+every file's size; a version that does not verify is set aside for the last good one, and the next
+refresh rebuilds from scratch.
+
+Layout: <root>/CURRENT (the current version's name), <root>/versions/<name>/{raw/<table>/part-*.parquet,
+facts/<table>.parquet, quarantine.parquet, manifest.json}, <root>/health.json (refresh outcomes).
 """
 
 from __future__ import annotations
@@ -18,26 +28,38 @@ import fcntl
 import hashlib
 import json
 import logging
+import os
 import shutil
+import signal
+import sys
 import threading
+import uuid
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import polars as pl
-from sqlalchemy import Engine, column, select, table
+from sqlalchemy import Engine, column, func, select, table
 from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard import schema
-from dashboard.db import DatabaseError, redact, schema_problems
+from dashboard.db import DatabaseError, connect_or_explain, redact, schema_problems
 from dashboard.paths import data_dir
 
 log = logging.getLogger(__name__)
 
-SNAPSHOT_FORMAT = 4
+SNAPSHOT_FORMAT = 5
 BATCH_ROWS = 200_000
 MAX_PARTS = 16
+CURRENT = "CURRENT"
+VERSIONS = "versions"
+READERS = ".readers"
+# Unreadable values: one row per row left out, replaced when the row is read again.
+QUARANTINE_SCHEMA = pl.Schema({"table": pl.String(), "key": pl.String(), "column": pl.String(),
+                               "value": pl.String(), "problem": pl.String()})
 
 # How each table is refreshed: by `updated_at` (rows change), by id (rows are only ever added),
 # by date, or in full (small dimension tables).
@@ -64,6 +86,14 @@ MONEY_TABLES = {"orders": "ordered_at", "opportunities": "opened_at"}
 EVENT_TIMES = {"orders": "ordered_at", "opportunities": "opened_at", "interactions": "occurred_at",
                "tickets": "opened_at", "surveys": "answered_at"}
 
+# Called with the name of every step of a refresh; fault-injection tests stop the refresh there.
+step_hook: Callable[[str], None] | None = None
+
+
+def _step(name: str) -> None:
+    if step_hook is not None:
+        step_hook(name)
+
 
 class SnapshotError(Exception):
     """The snapshot could not be built or read; the message says why and what to do."""
@@ -71,7 +101,7 @@ class SnapshotError(Exception):
 
 @dataclass(frozen=True)
 class Snapshot:
-    """A read-only view of one refresh of the snapshot.
+    """A read-only view of one version of the snapshot, held (never deleted) while the object lives.
 
     `data_first` and `data_last` are the earliest and latest event in the CRM (orders, opportunities,
     interactions, tickets, surveys); None when it holds no events."""
@@ -84,16 +114,48 @@ class Snapshot:
     # What the CRM lacks: optional tables it does not have, and optional columns absent per table.
     absent_tables: frozenset[str] = frozenset()
     absent_columns: dict[str, frozenset[str]] = field(default_factory=dict, hash=False)
+    version: str = ""
+    # Rows left out per table because a value could not be read (see `quarantine`).
+    quarantined: dict[str, int] = field(default_factory=dict, hash=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.version:
+            _hold(self.path)
+            weakref.finalize(self, _release, self.path)
 
     @classmethod
     def open(cls, root: Path) -> Snapshot:
-        manifest = _read_manifest(root)
+        """The current version; the last good one when the current one does not verify."""
+        for name in _candidates(root):
+            try:
+                src = cls._open_version(root, name)
+            except SnapshotError:
+                # Deleted by a refresh between reading the pointer and holding it, or its manifest is damaged.
+                if (root / VERSIONS / name / "manifest.json").exists():
+                    set_aside(root, name, "its manifest is unreadable")
+                continue
+            problem = verify(src.path)
+            if problem is None:
+                return src
+            set_aside(root, name, problem)
+        raise SnapshotError(f"No snapshot in {root}: run `meridian refresh`.")
+
+    @classmethod
+    def _open_version(cls, root: Path, name: str) -> Snapshot:
+        path = root / VERSIONS / name
+        manifest = _read_manifest(path)
         if manifest is None:
-            raise SnapshotError(f"No snapshot in {root}: run `meridian refresh`.")
+            raise SnapshotError(f"The snapshot version {name} has no manifest.")
         bounds = {k: dt.datetime.fromisoformat(v) if v else None
                   for k, v in (manifest.get("data_range") or {}).items()}
         return cls(root, dt.datetime.fromisoformat(manifest["refreshed_at"]), manifest["source"],
-                   bounds.get("first"), bounds.get("last"))
+                   bounds.get("first"), bounds.get("last"), version=name,
+                   quarantined={k: int(v) for k, v in manifest.get("quarantined", {}).items() if v})
+
+    @property
+    def path(self) -> Path:
+        """The version's folder."""
+        return self.root / VERSIONS / self.version
 
     @property
     def last_day(self) -> dt.date:
@@ -111,12 +173,12 @@ class Snapshot:
     def scan(self, name: str) -> pl.LazyFrame:
         """The table as a lazy frame: facts (enriched) for event tables, raw rows otherwise.
 
-        Tables are held in memory once per process and file version: every page query is then a scan
-        of columns already in memory rather than a Parquet decode."""
-        fact = self.root / "facts" / f"{name}.parquet"
+        Tables are held in memory once per process and file: every page query is then a scan of
+        columns already in memory rather than a Parquet decode."""
+        fact = self.path / "facts" / f"{name}.parquet"
         if fact.exists():
             return _in_memory([fact]).lazy()
-        parts = self.root / "raw" / name
+        parts = self.path / "raw" / name
         if not parts.exists():
             raise SnapshotError(f"The snapshot has no table '{name}'.")
         files = sorted(parts.glob("part-*.parquet"))
@@ -124,26 +186,67 @@ class Snapshot:
             return pl.LazyFrame(schema=schema.polars_schema(name))
         return _in_memory(files).lazy()
 
+    def quarantine(self) -> pl.DataFrame:
+        """Rows left out because a value could not be read: table, key, column, value, problem."""
+        path = self.path / "quarantine.parquet"
+        return pl.read_parquet(path) if path.exists() else pl.DataFrame(schema=QUARANTINE_SCHEMA)
+
     def manifest(self) -> dict:
-        return _read_manifest(self.root) or {}
+        return _read_manifest(self.path) or {}
 
 
-_loaded: dict[tuple[str, ...], tuple[tuple[int, ...], pl.DataFrame]] = {}
+# Versions this process reads: the open lock file (shared lock) and how many Snapshot objects use it.
+_held: dict[Path, tuple[IO[str], int]] = {}
+_holding = threading.Lock()
+
+
+def _hold(path: Path) -> None:
+    with _holding:
+        lock, count = _held.get(path, (None, 0))
+        if lock is None:
+            try:
+                lock = (path / READERS).open("a")
+            except FileNotFoundError as exc:
+                raise SnapshotError(f"The snapshot version {path.name} was removed.") from exc
+            fcntl.flock(lock, fcntl.LOCK_SH)
+            # A version deleted between opening the lock file and locking it is gone: its manifest goes last.
+            if not (path / "manifest.json").exists():
+                lock.close()
+                raise SnapshotError(f"The snapshot version {path.name} was removed.")
+        _held[path] = (lock, count + 1)
+
+
+def _release(path: Path) -> None:
+    with _holding:
+        lock, count = _held.get(path, (None, 0))
+        if lock is None:
+            return
+        if count > 1:
+            _held[path] = (lock, count - 1)
+            return
+        del _held[path]
+        lock.close()
+
+
+# Tables in memory, keyed by their files' inodes: a new version's hard links to unchanged files are
+# the same tables, not read again.
+_loaded: dict[tuple[tuple[int, int], ...], tuple[tuple[str, ...], pl.DataFrame]] = {}
 _loading = threading.Lock()
 
 
 def _in_memory(files: list[Path]) -> pl.DataFrame:
-    """The files' rows, read once and kept until a refresh replaces the files."""
-    key = tuple(str(f) for f in files)
-    version = tuple(f.stat().st_mtime_ns for f in files)
+    """The files' rows, read once and kept while any version has them."""
+    stats = [f.stat() for f in files]
+    key = tuple((s.st_dev, s.st_ino) for s in stats)
+    paths = tuple(str(f) for f in files)
     with _loading:
         cached = _loaded.get(key)
-        if cached is None or cached[0] != version:
-            # Forget tables whose files a refresh has replaced, so old versions do not pile up.
-            for stale in [k for k in _loaded if not all(Path(f).exists() for f in k)]:
+        if cached is None:
+            for stale in [k for k, (known, _) in _loaded.items() if not all(Path(f).exists() for f in known)]:
                 del _loaded[stale]
-            _loaded[key] = (version, pl.read_parquet(files))
-        return _loaded[key][1]
+            cached = (paths, pl.read_parquet(files))
+        _loaded[key] = (paths, cached[1])
+        return cached[1]
 
 
 def snapshot_root(url: str) -> Path:
@@ -152,12 +255,97 @@ def snapshot_root(url: str) -> Path:
     return data_dir() / "snapshots" / key
 
 
-def _read_manifest(root: Path) -> dict | None:
-    path = root / "manifest.json"
-    if not path.exists():
+def _read_manifest(path: Path) -> dict | None:
+    try:
+        manifest = json.loads((path / "manifest.json").read_text())
+    except (OSError, ValueError):
         return None
-    manifest = json.loads(path.read_text())
-    return manifest if manifest.get("format") == SNAPSHOT_FORMAT else None
+    return manifest if isinstance(manifest, dict) and manifest.get("format") == SNAPSHOT_FORMAT else None
+
+
+def _current(root: Path) -> str | None:
+    try:
+        name = (root / CURRENT).read_text().strip()
+    except OSError:
+        return None
+    return name or None
+
+
+def _candidates(root: Path) -> list[str]:
+    """Version names to try, best first: the current one, then the others newest first."""
+    current = _current(root)
+    others = sorted((p.name for p in (root / VERSIONS).glob("*") if p.name != current), reverse=True) \
+        if (root / VERSIONS).exists() else []
+    return ([current] if current else []) + others
+
+
+# Versions whose Parquet footers were read once in this process (the sizes are checked on every open).
+_footers_ok: set[Path] = set()
+
+
+def verify(path: Path) -> str | None:
+    """Why the version in `path` cannot be used (a file missing, cut short or unreadable), or None."""
+    manifest = _read_manifest(path)
+    if manifest is None:
+        return "its manifest is missing or unreadable"
+    files: dict[str, int] = manifest.get("files", {})
+    for relative, size in files.items():
+        try:
+            actual = (path / relative).stat().st_size
+        except OSError:
+            return f"{relative} is missing"
+        if actual != size:
+            return f"{relative} has {actual:,} bytes, {size:,} expected"
+    if path in _footers_ok:
+        return None
+    for name, entry in manifest.get("tables", {}).items():
+        try:
+            rows = _raw(path, name).select(pl.len()).collect().item()
+        except (pl.exceptions.PolarsError, OSError) as exc:
+            return f"table {name} cannot be read ({type(exc).__name__})"
+        if rows != entry.get("rows"):
+            return f"table {name} has {rows:,} rows, {entry.get('rows')} recorded"
+    _footers_ok.add(path)
+    return None
+
+
+def set_aside(root: Path, name: str, problem: str) -> None:
+    """Records that a version failed verification; the next refresh rebuilds from scratch."""
+    health = read_health(root)
+    if any(entry.get("version") == name for entry in health.get("set_aside", [])):
+        return
+    log.error("snapshot version %s set aside: %s", name, problem)
+    health.setdefault("set_aside", []).append(
+        {"version": name, "problem": problem, "at": _now().isoformat()})
+    _write_health(root, health)
+
+
+def read_health(root: Path) -> dict:
+    """What the last refreshes left: last_success, failing_since, last_error, set_aside (versions that
+    did not verify, with why)."""
+    try:
+        health = json.loads((root / "health.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    return health if isinstance(health, dict) else {}
+
+
+def _write_health(root: Path, health: dict) -> None:
+    root.mkdir(parents=True, exist_ok=True)
+    _write_atomic(root / "health.json", json.dumps(health, indent=1).encode())
+
+
+def needs_rebuild(root: Path) -> str | None:
+    """Why the next refresh must rebuild from scratch (the current version did not verify), or None."""
+    current = _current(root)
+    for entry in read_health(root).get("set_aside", []):
+        if entry.get("version") == current:
+            return str(entry.get("problem"))
+    return None
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 @contextmanager
@@ -176,54 +364,180 @@ def refresh(engine: Engine, root: Path, full: bool = False,
     """Brings the snapshot up to date with the database. Returns rows read per table.
 
     Checks the schema first, so a database that is not a CRM fails with one message naming every
-    missing table and column, before anything is written. `full` drops the snapshot and reads all
-    (also the way to pick up rows deleted in the CRM, which watermarks cannot see).
+    missing table and column, before anything is written. `full` builds the new version from nothing
+    (also the way to pick up rows deleted in the CRM, which watermarks cannot see); the current version
+    serves pages until the new one replaces it.
     """
-    problems = schema_problems(engine)
-    if problems:
-        raise DatabaseError("The database does not match the CRM schema: " + "; ".join(problems) + ".")
-    started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    with _locked(root):
-        manifest = None if full else _read_manifest(root)
-        if manifest is None:
-            shutil.rmtree(root / "raw", ignore_errors=True)
-            shutil.rmtree(root / "facts", ignore_errors=True)
-            manifest = {"format": SNAPSHOT_FORMAT, "tables": {}}
-        read: dict[str, int] = {}
-        appended: list[Path] = []
-        try:
-            with engine.connect() as connection:
-                for name in schema.TABLE_ORDER:
-                    state = manifest["tables"].get(name, {})
-                    read[name], manifest["tables"][name] = _refresh_table(connection, root, name, state, appended)
-                    if progress:
-                        progress(name, read[name])
-        except BaseException as exc:
-            # The watermarks are saved only when every table is read: rows appended before a failure
-            # would be appended again by the next refresh, so they go. (Upserts and reloads replace
-            # rows by id and are safe to repeat.)
-            for path in appended:
-                path.unlink(missing_ok=True)
-            if isinstance(exc, SQLAlchemyError):
-                log.exception("snapshot refresh failed")
-                raise DatabaseError(f"Reading the CRM database failed: {str(exc).splitlines()[0]}") from exc
-            raise
-        for name in {path.parent.name for path in appended}:
-            parts = sorted((root / "raw" / name).glob("part-*.parquet"))
-            if len(parts) > MAX_PARTS:
-                _replace_parts(root / "raw" / name, pl.scan_parquet(parts))
-        changed = {name for name, rows in read.items() if rows}
-        if changed or not (root / "facts").exists():
-            _build_facts(root, changed if (root / "facts").exists() else set(schema.TABLE_ORDER))
-        manifest.update(refreshed_at=started.isoformat(), source=redact(str(engine.url)),
-                        data_range=_data_range(root))
-        _write_atomic(root / "manifest.json", json.dumps(manifest, indent=1).encode())
+    try:
+        problems = schema_problems(engine)
+        if problems:
+            raise DatabaseError("The database does not match the CRM schema: " + "; ".join(problems) + ".")
+        with _locked(root):
+            read = _build_version(engine, root, full, progress)
+    except DatabaseError as exc:
+        record_failure(root, str(exc))
+        raise
     return read
 
 
-def _refresh_table(connection, root: Path, name: str, state: dict,  # type: ignore[no-untyped-def]
-                   appended: list[Path]) -> tuple[int, dict]:
-    """Reads the table's new rows into its part files; part files it adds are listed in `appended`."""
+def exit_on_sigterm() -> None:
+    """A service manager's stop signal ends a refresh as Ctrl-C does: its unfinished version is removed
+    at once rather than by the next refresh."""
+    signal.signal(signal.SIGTERM, lambda _signal, _frame: sys.exit(128 + signal.SIGTERM))
+
+
+def record_failure(root: Path, problem: str) -> None:
+    """Remembers since when refreshes fail (for the "could not be reached since" notice) and why."""
+    health = read_health(root)
+    health["failing_since"] = health.get("failing_since") or _now().isoformat()
+    health["last_error"] = problem
+    _write_health(root, health)
+
+
+def _base(root: Path) -> tuple[Path, dict] | None:
+    """The version a refresh starts from: the current one, if it verifies."""
+    name = _current(root)
+    if name is None:
+        return None
+    path = root / VERSIONS / name
+    problem = verify(path)
+    if problem is not None:
+        set_aside(root, name, problem)
+        log.warning("rebuilding the snapshot from scratch: version %s %s", name, problem)
+        return None
+    manifest = _read_manifest(path)
+    return None if manifest is None else (path, manifest)
+
+
+def _build_version(engine: Engine, root: Path, full: bool,
+                   progress: Callable[[str, int], None] | None) -> dict[str, int]:
+    started = _now()
+    base = None if full else _base(root)
+    name = started.strftime("%Y%m%dT%H%M%S%f") + "-" + uuid.uuid4().hex[:6]
+    work = root / VERSIONS / name
+    try:
+        if base is None:
+            work.mkdir(parents=True)
+            tables: dict[str, dict] = {}
+        else:
+            # Hard links: the new version shares every file it does not change with the current one, and
+            # files are only ever replaced (a new file renamed over a name), never written in place.
+            shutil.copytree(base[0], work, copy_function=os.link,
+                            ignore=shutil.ignore_patterns(READERS, "manifest.json", "*.tmp"))
+            tables = base[1]["tables"]
+        _step("linked")
+        read: dict[str, int] = {}
+        quarantined: list[pl.DataFrame] = []
+        with engine.connect() as connection:
+            for table_name in schema.TABLE_ORDER:
+                _step(f"read:{table_name}")
+                state = tables.get(table_name, {})
+                read[table_name], tables[table_name], bad = _refresh_table(connection, work, table_name, state)
+                quarantined.append(bad)
+                if progress:
+                    progress(table_name, read[table_name])
+        for table_name in schema.TABLE_ORDER:
+            parts = sorted((work / "raw" / table_name).glob("part-*.parquet"))
+            if len(parts) > MAX_PARTS:
+                _replace_parts(work / "raw" / table_name, pl.scan_parquet(parts))
+        _step("compacted")
+        changed = {table_name for table_name, rows in read.items() if rows}
+        _build_facts(work, changed if base is not None else set(schema.TABLE_ORDER))
+        counts = _write_quarantine(work, pl.concat(quarantined), read)
+        for table_name in schema.TABLE_ORDER:
+            if table_name in changed or "checksum" not in tables[table_name]:
+                frame = _raw(work, table_name)
+                tables[table_name] |= {"rows": frame.select(pl.len()).collect().item(),
+                                       "checksum": checksum(frame)}
+        _step("checksummed")
+        manifest = {"format": SNAPSHOT_FORMAT, "version": name, "tables": tables,
+                    "refreshed_at": started.isoformat(), "source": redact(str(engine.url)),
+                    "data_range": _data_range(work), "quarantined": counts,
+                    "files": {str(p.relative_to(work)): p.stat().st_size
+                              for p in sorted(work.rglob("*.parquet"))}}
+        _write_atomic(work / "manifest.json", json.dumps(manifest, indent=1).encode())
+        _step("manifest")
+        _write_atomic(root / CURRENT, name.encode(), durable=True)
+        _step("switched")
+    except BaseException as exc:
+        shutil.rmtree(work, ignore_errors=True)
+        if isinstance(exc, SQLAlchemyError):
+            log.exception("snapshot refresh failed")
+            raise DatabaseError("Reading the CRM database failed; the details are in the server log.") from exc
+        if isinstance(exc, OSError):
+            log.exception("writing the snapshot failed")
+            raise SnapshotError(f"Writing the snapshot failed ({exc.strerror or exc}); the data shown is unchanged. "
+                                f"Free disk space in {root.parent} and refresh again.") from exc
+        raise
+    health = read_health(root)
+    health.update(last_success=started.isoformat(), failing_since=None, last_error=None,
+                  set_aside=[e for e in health.get("set_aside", []) if (root / VERSIONS / e["version"]).exists()])
+    _write_health(root, health)
+    collect(root)
+    return read
+
+
+def collect(root: Path) -> list[str]:
+    """Deletes the versions nobody reads any more, keeping the current one and the newest other good
+    one (to fall back on); also what an interrupted refresh left. Returns the names deleted."""
+    current = _current(root)
+    versions = sorted((p for p in (root / VERSIONS).glob("*") if p.is_dir()), reverse=True) \
+        if (root / VERSIONS).exists() else []
+    fallback = next((p for p in versions if p.name != current and verify(p) is None), None)
+    deleted = []
+    for path in versions:
+        if path.name == current or path == fallback:
+            continue
+        with (path / READERS).open("a") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # a page is reading it
+            # The manifest goes first: a reader that locks the version after this finds it gone.
+            (path / "manifest.json").unlink(missing_ok=True)
+            shutil.rmtree(path, ignore_errors=True)
+            _footers_ok.discard(path)
+            deleted.append(path.name)
+    for old in ("raw", "facts", "manifest.json"):  # the layout before versions
+        target = root / old
+        if target.is_dir():
+            shutil.rmtree(target, ignore_errors=True)
+        else:
+            target.unlink(missing_ok=True)
+    return deleted
+
+
+def database_counts(engine: Engine) -> dict[str, int]:
+    """Rows per table as the database counts them."""
+    connect_or_explain(engine)
+    with engine.connect() as connection:
+        return {name: int(connection.execute(select(func.count()).select_from(table(name))).scalar_one())
+                for name in schema.TABLE_ORDER}
+
+
+def unreadable_values(engine: Engine) -> pl.DataFrame:
+    """Every row of the database with a value a refresh cannot read (quarantine schema)."""
+    found = []
+    with engine.connect() as connection:
+        for name in schema.TABLE_ORDER:
+            target = schema.polars_schema(name)
+            query = select(*[column(c) for c in target.names()]).select_from(table(name))
+            for batch in pl.read_database(query, connection, iter_batches=True, batch_size=BATCH_ROWS,
+                                          infer_schema_length=None):
+                found.append(normalise(batch, target, name)[1])
+    return pl.concat(found) if found else pl.DataFrame(schema=QUARANTINE_SCHEMA)
+
+
+def checksum(frame: pl.LazyFrame) -> str:
+    """An order-independent checksum of a table's rows (a row twice counts twice)."""
+    value = frame.select(pl.struct(pl.all()).hash(seed=9).sum()).collect().item()
+    return f"{value or 0:016x}"
+
+
+def _refresh_table(connection, root: Path, name: str,  # type: ignore[no-untyped-def]
+                   state: dict) -> tuple[int, dict, pl.DataFrame]:
+    """Reads the table's new rows into its part files. Returns the rows read, the table's new state and
+    the rows left out (quarantine schema)."""
     target = schema.polars_schema(name)
     parts = root / "raw" / name
     parts.mkdir(parents=True, exist_ok=True)
@@ -239,12 +553,23 @@ def _refresh_table(connection, root: Path, name: str, state: dict,  # type: igno
             query = query.where(column(watermark_column) >= bound - dt.timedelta(seconds=1))
         else:
             query = query.where(column(watermark_column) > bound)
-    batches = (normalise(batch, target) for batch in pl.read_database(
-        query, connection, iter_batches=True, batch_size=BATCH_ROWS, infer_schema_length=None))
+    rejected: list[pl.DataFrame] = []
+
+    def converted() -> Iterator[pl.DataFrame]:
+        for batch in pl.read_database(query, connection, iter_batches=True, batch_size=BATCH_ROWS,
+                                      infer_schema_length=None):
+            good, bad = normalise(batch, target, name)
+            rejected.append(bad)
+            yield good
+
+    def left_out() -> pl.DataFrame:
+        return pl.concat(rejected) if rejected else pl.DataFrame(schema=QUARANTINE_SCHEMA)
+
     existing = sorted(parts.glob("part-*.parquet"))
     if watermark_column and (not existing or name not in UPSERT_BY_UPDATED_AT):
-        return _append_batches(parts, len(existing), batches, watermark_column, state, appended)
-    batch_list = list(batches)
+        rows, state = _append_batches(parts, len(existing), converted(), watermark_column, state, name)
+        return rows, state, left_out()
+    batch_list = list(converted())
     new = pl.concat(batch_list) if batch_list else pl.DataFrame(schema=target)
     current = pl.scan_parquet(existing) if existing else pl.LazyFrame(schema=target)
     changed = not new.is_empty()
@@ -252,28 +577,32 @@ def _refresh_table(connection, root: Path, name: str, state: dict,  # type: igno
         changed = not new.equals(current.collect())
         if changed:
             _replace_parts(parts, pl.LazyFrame(new))
-    elif changed:
+    bad = left_out()
+    # A row whose new version cannot be read leaves the snapshot with it, not kept as it was.
+    gone = bad["key"].cast(pl.Int64, strict=False).drop_nulls()
+    if name not in RELOAD and watermark_column and (changed or not gone.is_empty()):
         # Rows read again unchanged (the one-second overlap) are no change.
         changed = not new.join(current.collect(), on=target.names(), how="anti", nulls_equal=True).is_empty()
-        if changed:
-            kept = current.filter(~pl.col("id").is_in(new["id"].implode()))
+        dropped = current.filter(pl.col("id").is_in(gone.implode())).select(pl.len()).collect().item()
+        if changed or dropped:
+            kept = current.filter(~pl.col("id").is_in(pl.concat([new["id"], gone]).implode()))
             _replace_parts(parts, pl.concat([kept, new.lazy()]))
+            changed = True
     if watermark_column and not new.is_empty():
         state = {"watermark": _format_watermark(new[watermark_column].max())}
-    return (new.height if changed else 0), state
+    return (new.height if changed or not bad.is_empty() else 0), state, bad
 
 
 def _append_batches(parts: Path, index: int, batches: Iterator[pl.DataFrame], watermark_column: str,
-                    state: dict, appended: list[Path]) -> tuple[int, dict]:
+                    state: dict, name: str) -> tuple[int, dict]:
     """Writes every batch as a part file as it arrives, so a first read of millions of rows, or the
     new rows of an append-only table, never sit in memory all at once."""
     rows, top = 0, None
-    for batch in batches:
+    for number, batch in enumerate(batches):
         if batch.is_empty():
             continue
-        path = parts / f"part-{index:05d}.parquet"
-        _write_atomic_frame(path, batch)
-        appended.append(path)
+        _write_atomic_frame(parts / f"part-{index:05d}.parquet", batch)
+        _step(f"batch:{name}:{number}")
         index += 1
         rows += batch.height
         batch_top = batch[watermark_column].max()
@@ -283,26 +612,80 @@ def _append_batches(parts: Path, index: int, batches: Iterator[pl.DataFrame], wa
     return rows, state
 
 
-def normalise(frame: pl.DataFrame, target: pl.Schema) -> pl.DataFrame:
-    """Gives a batch read from any backend the snapshot's column types.
+def _converted(name: str, source: pl.DataType, dtype: pl.DataType) -> pl.Expr:
+    """The column as `dtype`; null where a value cannot be converted (strict=False)."""
+    col = pl.col(name)
+    if source == pl.String() and dtype == pl.Datetime("us"):
+        # ISO 8601 with a space or a T, with or without fractions; or a bare date.
+        text = col.str.strip_chars().str.replace("T", " ", literal=True)
+        return pl.coalesce(text.str.to_datetime("%Y-%m-%d %H:%M:%S%.f", time_unit="us", strict=False),
+                           text.str.to_datetime("%Y-%m-%d", time_unit="us", strict=False))
+    if source == pl.String() and dtype == pl.Date():
+        return col.str.strip_chars().str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
+    if source == pl.Datetime and dtype == pl.Date():
+        return col.dt.date()
+    if dtype == pl.Boolean() and source != pl.Boolean():
+        return col.cast(pl.Int64, strict=False) != 0
+    if source == pl.String() and dtype != pl.String():
+        return col.str.strip_chars().cast(dtype, strict=False)
+    return col.cast(dtype, strict=False)
+
+
+KIND_OF = {pl.Datetime("us"): "timestamp", pl.Date(): "date", pl.Float64(): "number", pl.Int64(): "whole number",
+           pl.Int16(): "whole number", pl.Boolean(): "yes/no value"}
+
+
+def normalise(frame: pl.DataFrame, target: pl.Schema, name: str = "") -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Gives a batch read from any backend the snapshot's column types; rows with a value that cannot be
+    converted are returned apart, one row each (quarantine schema), instead of failing the batch.
 
     SQLite hands timestamps over as text and booleans as integers, MySQL booleans as integers,
-    PostgreSQL and MySQL money as Decimal: all end up as the types `schema.polars_type` names.
+    PostgreSQL and MySQL money as Decimal: all end up as the types `schema.polars_type` names. SQLite
+    also keeps any text in any column: such a value is unreadable, not a reason to stop.
     """
-    columns = []
-    for name, dtype in target.items():
-        col = pl.col(name)
-        source = frame.schema[name]
-        if source == pl.String() and dtype == pl.Datetime("us"):
-            col = col.str.to_datetime(time_unit="us", strict=True)
-        elif source == pl.String() and dtype == pl.Date():
-            col = col.str.slice(0, 10).str.to_date(strict=True)
-        elif source == pl.Datetime and dtype == pl.Date():
-            col = col.dt.date()
-        elif dtype == pl.Boolean() and source != pl.Boolean():
-            col = col.cast(pl.Int64) != 0
-        columns.append(col.cast(dtype).alias(name))
-    return frame.select(columns)
+    out = frame.select([_converted(c, frame.schema[c], dtype).alias(c) for c, dtype in target.items()])
+    # A value that was there and is not after conversion could not be read.
+    lost = [c for c in target.names() if frame[c].null_count() != out[c].null_count()]
+    if not lost:
+        return out, pl.DataFrame(schema=QUARANTINE_SCHEMA)
+    first_lost = pl.coalesce([pl.when(pl.col(c).is_not_null() & out[c].is_null()).then(pl.lit(c))
+                              for c in lost])
+    marked = frame.with_columns(first_lost.alias("_lost"))
+    # SQLAlchemy names are `quoted_name`s, which polars takes for rows: plain strings here.
+    name = str(name)
+    key = [str(c.name) for c in schema.metadata.tables[name].primary_key.columns] if name else target.names()[:1]
+    left_out = marked.filter(pl.col("_lost").is_not_null()).select(
+        table=pl.lit(name, pl.String),
+        key=pl.concat_str([pl.col(k).cast(pl.String) for k in key], separator="/"),
+        column=pl.col("_lost"),
+        value=pl.coalesce([pl.when(pl.col("_lost") == c).then(pl.col(c).cast(pl.String)) for c in lost]),
+        problem=pl.lit("not a ") + pl.col("_lost").replace_strict(
+            {c: KIND_OF.get(target[c], str(target[c])) for c in lost}, return_dtype=pl.String),
+    )
+    return out.filter(marked["_lost"].is_null()), left_out
+
+
+def _write_quarantine(root: Path, new: pl.DataFrame, read: dict[str, int]) -> dict[str, int]:
+    """Merges the rows left out by this refresh into the version's quarantine; returns rows per table.
+
+    A row read again replaces its earlier entry: fixed in the CRM, it leaves the quarantine; still
+    unreadable, it stays once. A reloaded table's entries are all replaced."""
+    path = root / "quarantine.parquet"
+    old = pl.read_parquet(path) if path.exists() else pl.DataFrame(schema=QUARANTINE_SCHEMA)
+    reloaded = [name for name in RELOAD if read.get(name)]
+    good_keys = pl.concat([_raw(root, name).select(pl.lit(str(name)).alias("table"), pl.col("id").cast(pl.String)
+                                                   .alias("key")).collect()
+                           for name in UPSERT_BY_UPDATED_AT if read.get(name)] or
+                          [pl.DataFrame(schema={"table": pl.String(), "key": pl.String()})])
+    kept = (old.filter(~pl.col("table").is_in(reloaded))
+            .join(new.select("table", "key"), on=["table", "key"], how="anti")
+            .join(good_keys, on=["table", "key"], how="anti"))
+    merged = pl.concat([kept, new]).unique(["table", "key"], keep="last", maintain_order=True)
+    if merged.is_empty():
+        path.unlink(missing_ok=True)
+        return {}
+    _write_atomic_frame(path, merged)
+    return dict(merged.group_by("table").len().iter_rows())
 
 
 def _parse_watermark(dtype: pl.DataType, value: str | int) -> object:
@@ -318,26 +701,36 @@ def _format_watermark(value: object) -> str | int:
 
 
 def _replace_parts(parts: Path, rows: pl.LazyFrame) -> None:
-    """Replaces a table's part files by one file of `rows`, streamed, then swapped in by renames."""
+    """Replaces a table's part files by one file of `rows`, streamed (`rows` may read the old parts)."""
     staging = parts.with_name(parts.name + ".new")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     rows.sink_parquet(staging / "part-00000.parquet")
-    old = parts.with_name(parts.name + ".old")
-    shutil.rmtree(old, ignore_errors=True)
-    parts.rename(old)
+    _step(f"replace:{parts.name}")
+    shutil.rmtree(parts)
+    _step(f"replaced:{parts.name}")
     staging.rename(parts)
-    shutil.rmtree(old, ignore_errors=True)
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
+def _write_atomic(path: Path, data: bytes, durable: bool = False) -> None:
     tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_bytes(data)
+    with tmp.open("wb") as out:
+        out.write(data)
+        if durable:
+            out.flush()
+            os.fsync(out.fileno())
     tmp.replace(path)
+    if durable:
+        directory = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
 
 
 def _write_atomic_frame(path: Path, frame: pl.DataFrame | pl.LazyFrame) -> None:
     tmp = path.with_suffix(".tmp")
+    _step(f"write:{path.parent.name}/{path.name}")
     if isinstance(frame, pl.LazyFrame):
         frame.sink_parquet(tmp)
     else:
@@ -376,6 +769,7 @@ def _build_facts(root: Path, changed: set[str]) -> None:
             frame = with_usd(frame, fx, MONEY_TABLES[name])
         # In id order: joins do not keep row order, and every reader must see the same rows the same way.
         _write_atomic_frame(facts / f"{name}.parquet", frame.sort("id"))
+        _step(f"facts:{name}")
     if dimensions or organisation:
         customers_fact = (_raw(root, "customers").join(countries, on="country_iso2", how="left")
                           .join(teams.rename({"rep_id": "owner_rep_id"}), on="owner_rep_id", how="left")

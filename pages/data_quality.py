@@ -5,7 +5,7 @@ import streamlit as st
 
 from dashboard import components, context, fmt, tiles
 from dashboard.cache import cached
-from queries.findings import data_findings, date_ranges
+from queries.findings import data_findings, date_ranges, left_out_rows
 from queries.quality import CHECKS, customer_quality, data_requests
 
 ctx = context.require_page("data_quality")
@@ -48,6 +48,19 @@ else:
         "check": t("Finding"), "table": t("Table"), "column": t("Column"),
         "rows": st.column_config.NumberColumn(t("Rows"), format="localized"), "examples": t("Examples"),
         "detail": t("Details")}, key="findings", export="data-findings")
+st.subheader(t("Rows left out: values that cannot be read"))
+left_out = cached(left_out_rows)(src, f)
+if left_out.is_empty():
+    components.nothing_to_report(t("Every row of the CRM could be read.") if f.visible_regions is None
+                                 else t("Rows left out are listed for viewers who may see every region."))
+else:
+    st.caption(t("Fix these values in the CRM; the next refresh reads the rows again."))
+    problems = {"not a timestamp": t("not a timestamp"), "not a date": t("not a date"),
+                "not a number": t("not a number"), "not a whole number": t("not a whole number"),
+                "not a yes/no value": t("not a yes/no value")}
+    components.table(t, left_out.with_columns(pl.col("problem").replace(problems)), {
+        "table": t("Table"), "key": t("ID"), "column": t("Column"), "value": t("Value"),
+        "problem": t("Problem")}, key="left_out", export="rows-left-out")
 ranges = cached(date_ranges)(src, f)
 st.caption(t("Dates in the CRM: {ranges}.", ranges="; ".join(
     f"{row['table']} {components.date_range(row['first'].date(), row['last'].date(), f.lang)}"

@@ -1,7 +1,8 @@
 """What in the CRM would make numbers wrong: amounts no exchange rate converts, values outside Meridian's
 vocabularies, country codes that are no country, references to records that do not exist, ids given
-twice — and each table's date range. Every finding names the table and column, counts the rows and
-shows a few example values. `meridian check` prints them; the data-quality page lists them.
+twice, rows a refresh left out because a value in them cannot be read — and each table's date
+range. Every finding names the table and column, counts the rows and shows a few example values.
+`meridian check` prints them; the data-quality page lists them.
 """
 
 from __future__ import annotations
@@ -136,6 +137,15 @@ def data_findings(src: Snapshot, f: Filters) -> pl.DataFrame:
     found = [*_without_rate(src, f), *_outside_vocabulary(src, f), *_unknown_countries(src, f), *_orphans(src, f),
              *_duplicate_ids(src, f)]
     return pl.DataFrame(found, schema=SCHEMA)
+
+
+def left_out_rows(src: Snapshot, f: Filters) -> pl.DataFrame:
+    """table, key, column, value, problem — rows of the CRM the snapshot leaves out because a value in
+    them cannot be read (a malformed timestamp, amount or id), one row each. Such a row has no region a
+    scope could test, so only viewers who may see every region see them."""
+    if f.visible_regions is not None:
+        return src.quarantine().clear()
+    return src.quarantine().sort("table", "key")
 
 
 def date_ranges(src: Snapshot, f: Filters) -> pl.DataFrame:

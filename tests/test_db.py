@@ -41,7 +41,7 @@ def test_bad_urls_explain_themselves(url: str) -> None:
 
 
 def test_unreachable_server_is_a_sentence() -> None:
-    with pytest.raises(DatabaseError, match="Cannot connect to postgresql"):
+    with pytest.raises(DatabaseError, match="Cannot connect to the CRM database"):
         schema_problems(read_only_engine("postgresql://nobody:secret@127.0.0.1:1/crm"))
 
 
@@ -60,7 +60,7 @@ def test_missing_table_and_column_named_in_one_message(tmp_path: Path) -> None:
     assert problems == ["column 'customers.segment' is missing", "table 'surveys' is missing"]
     with pytest.raises(DatabaseError, match=r"table 'surveys' is missing; column|column 'customers.segment'"):
         refresh(read_only_engine(url), tmp_path / "snap")
-    assert not (tmp_path / "snap" / "manifest.json").exists()
+    assert not (tmp_path / "snap" / "CURRENT").exists()
 
 
 def test_empty_database_lists_every_table(tmp_path: Path) -> None:
@@ -130,13 +130,13 @@ def test_failed_refresh_leaves_nothing_to_append_twice(tmp_path: Path, monkeypat
                                 "'2026-03-30 10:00:00')"))
     real = snapshot._refresh_table
 
-    def failing(connection, root, name, state, appended):  # type: ignore[no-untyped-def]
+    def failing(connection, root, name, state):  # type: ignore[no-untyped-def]
         if name == "surveys":  # read after interactions
             raise OperationalError("SELECT", {}, Exception("connection lost"))
-        return real(connection, root, name, state, appended)
+        return real(connection, root, name, state)
 
     monkeypatch.setattr(snapshot, "_refresh_table", failing)
-    with pytest.raises(DatabaseError, match="connection lost"):
+    with pytest.raises(DatabaseError, match="Reading the CRM database failed"):
         refresh(read_only_engine(url), root)
     monkeypatch.setattr(snapshot, "_refresh_table", real)
     assert refresh(read_only_engine(url), root)["interactions"] == 1

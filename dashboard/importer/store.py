@@ -128,7 +128,7 @@ def _read(connection: Connection, query, target: dict[str, pl.DataType]) -> pl.D
     frame = pl.read_database(query, connection, infer_schema_length=None)
     if frame.is_empty():
         return pl.DataFrame(schema=target)
-    return normalise(frame.rename(dict(zip(frame.columns, target, strict=True))), pl.Schema(target))
+    return normalise(frame.rename(dict(zip(frame.columns, target, strict=True))), pl.Schema(target))[0]
 
 
 @dataclass(frozen=True)

@@ -244,9 +244,17 @@ def _in_memory(files: list[Path]) -> pl.DataFrame:
         if cached is None:
             for stale in [k for k, (known, _) in _loaded.items() if not all(Path(f).exists() for f in known)]:
                 del _loaded[stale]
-            cached = (paths, pl.read_parquet(files))
+            cached = (paths, _marked_sorted(pl.read_parquet(files)))
         _loaded[key] = (paths, cached[1])
         return cached[1]
+
+
+def _marked_sorted(frame: pl.DataFrame) -> pl.DataFrame:
+    """The activity table is written in time order; Parquet does not keep that flag, so it is set again
+    (after checking), and queries may slice the table by time instead of scanning it."""
+    if "at" in frame.columns and frame["at"].is_sorted():
+        return frame.with_columns(pl.col("at").set_sorted())
+    return frame
 
 
 def snapshot_root(url: str) -> Path:

@@ -208,10 +208,10 @@ def click_country(tab: Page) -> float | None:
         scale = 2 ** view["zoom"]
         tab.mouse.move(box["x"] + box["width"] / 2 + (-98 - view["target"][0]) * scale,
                        box["y"] + box["height"] / 2 - (39 - view["target"][1]) * scale)
-        tab.wait_for_timeout(300)
+        tab.wait_for_timeout(500)  # the hover picks the country first
         started = time.perf_counter()
+        # Press and release at once: on a busy machine a gap lets deck.gl take the press for a drag.
         tab.mouse.down()
-        tab.wait_for_timeout(80)
         tab.mouse.up()
         try:
             tab.wait_for_function("() => decodeURIComponent(location.search).includes('drill=1/US')", timeout=10_000)

@@ -46,14 +46,15 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, pl.D
 
 def scoped_crm(frames: dict[str, pl.DataFrame], region_codes: frozenset[str]) -> dict[str, pl.DataFrame]:
     """The demo CRM holding only the rows of these regions: their customers with everything about them,
-    their teams with their reps and targets; reference tables whole."""
+    their teams with their reps and targets; reference tables and company-wide targets whole."""
     regions = frames["regions"].filter(pl.col("code").is_in(list(region_codes)))["id"].implode()
     countries = frames["countries"].filter(pl.col("region_id").is_in(regions))["iso2"].implode()
     kept = frames["customers"].filter(pl.col("country_iso2").is_in(countries))
     teams = frames["teams"].filter(pl.col("region_id").is_in(regions))
     reps = frames["reps"].filter(pl.col("team_id").is_in(teams["id"].implode()))
     scoped = dict(frames, customers=kept, teams=teams, reps=reps,
-                  targets=frames["targets"].filter(pl.col("scope_id").is_in(teams["id"].implode())))
+                  targets=frames["targets"].filter(pl.col("scope_id").is_in(teams["id"].implode())
+                                                      | (pl.col("scope_kind") == "company")))
     for name in ("contacts", "orders", "opportunities", "interactions", "tickets", "surveys", "consents",
                  "data_requests"):
         scoped[name] = frames[name].filter(pl.col("customer_id").is_in(kept["id"].implode()))

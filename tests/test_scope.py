@@ -65,7 +65,8 @@ QUERIES = sorted(query_functions(), key=lambda fn: f"{fn.__module__}.{fn.__name_
 
 def regional_crm(region: int) -> dict[str, pl.DataFrame]:
     """The tiny CRM holding only the rows of `region`: its customers and their events, its teams with
-    their reps and targets; reference tables (regions, countries, rates, partners) whole."""
+    their reps and targets; reference tables (regions, countries, rates, partners) and company-wide targets
+    whole."""
     frames = tiny.tables()
     countries = frames["countries"].filter(pl.col("region_id") == region)["iso2"]
     kept = frames["customers"].filter(pl.col("country_iso2").is_in(countries.implode()))
@@ -73,7 +74,8 @@ def regional_crm(region: int) -> dict[str, pl.DataFrame]:
     teams = frames["teams"].filter(pl.col("region_id") == region)
     reps = frames["reps"].filter(pl.col("team_id").is_in(teams["id"].implode()))
     regional = dict(frames, customers=kept, teams=teams, reps=reps,
-                    targets=frames["targets"].filter(pl.col("scope_id").is_in(teams["id"].implode())))
+                    targets=frames["targets"].filter(pl.col("scope_id").is_in(teams["id"].implode())
+                                                      | (pl.col("scope_kind") == "company")))
     for name in ("contacts", "orders", "opportunities", "interactions", "tickets", "surveys", "consents",
                  "data_requests"):
         regional[name] = frames[name].filter(pl.col("customer_id").is_in(ids))

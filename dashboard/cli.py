@@ -16,12 +16,14 @@ from tqdm import tqdm
 from dashboard import bootstrap
 from dashboard.db import (
     DatabaseError,
+    default_url,
     embedded_missing,
     read_only_engine,
     redact,
     resolve_url,
     schema_problems,
     sqlite_path,
+    user_can_write,
 )
 from dashboard.demo import DEFAULT_CUSTOMERS, DEFAULT_SEED, default_as_of
 from dashboard.importer import cli as importer_cli
@@ -159,6 +161,9 @@ def _check(args: argparse.Namespace) -> int:
             print(f"  - {problem}", file=sys.stderr)
         return 1
     print(f"{redact(url)} matches the CRM schema.")
+    if url != default_url() and user_can_write(engine):  # the generated demo is the dashboard's own
+        print("meridian: warning: the database user may change the CRM. Meridian's sessions refuse writes, but a "
+              "user with read rights only is safer: see docs/security.md.", file=sys.stderr)
     unreadable = unreadable_values(engine)
     if not unreadable.is_empty():
         print(f"{unreadable.height:,} rows hold a value that cannot be read; a refresh leaves them out "

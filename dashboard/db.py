@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import logging
 import os
+import re
+import sqlite3
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,6 +40,8 @@ class Dialect:
     read_only_query: dict[str, str]
     # The driver's connection arguments for a connect and a statement timeout (seconds).
     timeouts: Callable[[float, float], dict[str, object]]
+    # Whether the connected user may change the CRM's tables (the session refuses writes either way).
+    user_can_write: Callable[[Connection], bool]
 
 
 def _postgresql_timeouts(connect: float, statement: float) -> dict[str, object]:
@@ -54,13 +58,49 @@ def _sqlite_timeouts(connect: float, _statement: float) -> dict[str, object]:
     return {"timeout": connect}
 
 
+def _sqlite_can_write(connection: Connection) -> bool:
+    path = connection.exec_driver_sql("PRAGMA database_list").fetchone()[2]
+    return bool(path) and os.access(path, os.W_OK)
+
+
+def _postgresql_can_write(connection: Connection) -> bool:
+    return bool(connection.exec_driver_sql(
+        "SELECT coalesce(bool_or(has_table_privilege(c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE')), false) "
+        "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = current_schema() AND c.relkind = 'r'").scalar())
+
+
+# A grant that lets the user change data or tables, on everything or on the CRM's database.
+MYSQL_WRITE_GRANT = re.compile(r"^GRANT (.*?) ON (\S+) TO", re.IGNORECASE)
+MYSQL_WRITES = re.compile(r"\b(ALL PRIVILEGES|INSERT|UPDATE|DELETE|DROP|ALTER|CREATE)\b", re.IGNORECASE)
+
+
+def _mysql_can_write(connection: Connection) -> bool:
+    database = connection.exec_driver_sql("SELECT DATABASE()").scalar() or ""
+    for (grant,) in connection.exec_driver_sql("SHOW GRANTS FOR CURRENT_USER()"):
+        found = MYSQL_WRITE_GRANT.match(grant)
+        if found and MYSQL_WRITES.search(found.group(1)):
+            target = found.group(2).replace("`", "").split(".")[0]
+            if target in ("*", database):
+                return True
+    return False
+
+
 DIALECTS: dict[str, Dialect] = {
-    "sqlite": Dialect("sqlite", None, {"mode": "ro", "uri": "true"}, _sqlite_timeouts),
+    "sqlite": Dialect("sqlite", None, {"mode": "ro", "uri": "true"}, _sqlite_timeouts, _sqlite_can_write),
     "postgresql": Dialect("postgresql+psycopg", "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY", {},
-                          _postgresql_timeouts),
-    "mysql": Dialect("mysql+pymysql", "SET SESSION TRANSACTION READ ONLY", {}, _mysql_timeouts),
-    "mariadb": Dialect("mysql+pymysql", "SET SESSION TRANSACTION READ ONLY", {}, _mysql_timeouts),
+                          _postgresql_timeouts, _postgresql_can_write),
+    "mysql": Dialect("mysql+pymysql", "SET SESSION TRANSACTION READ ONLY", {}, _mysql_timeouts, _mysql_can_write),
+    "mariadb": Dialect("mysql+pymysql", "SET SESSION TRANSACTION READ ONLY", {}, _mysql_timeouts,
+                       _mysql_can_write),
 }
+
+
+def user_can_write(engine: Engine) -> bool:
+    """Whether the database user of `engine` may change the CRM: the session refuses writes anyway, but a
+    user that cannot write is the safer setting (docs/security.md shows how to create one)."""
+    with engine.connect() as connection:
+        return DIALECTS[engine.dialect.name].user_can_write(connection)
 
 
 def resolve_url(cli_url: str | None = None) -> str:
@@ -142,6 +182,11 @@ def sqlite_path(url: str) -> Path | None:
     return Path(parsed.database)
 
 
+def _deny_attach(action: int, *_names: object) -> int:
+    """SQLite authoriser: a file opened read-only could still ATTACH another file and write to it."""
+    return sqlite3.SQLITE_DENY if action in (sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_DETACH) else sqlite3.SQLITE_OK
+
+
 def read_only_engine(url: str) -> Engine:
     """An engine whose every session refuses writes: the dashboard never changes the CRM."""
     parsed, dialect = _parse(url)
@@ -153,6 +198,12 @@ def read_only_engine(url: str) -> Engine:
                                 ".streamlit/secrets.toml; the path is in the server log.")
         parsed = parsed.set(database=f"file:{path}", query=dialect.read_only_query)
     engine = _create(parsed, dialect)
+    if parsed.get_backend_name() == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _no_attach(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+            dbapi_connection.set_authorizer(_deny_attach)
+
     if dialect.read_only_statement:
         statement = dialect.read_only_statement
 

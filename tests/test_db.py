@@ -8,7 +8,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from dashboard import cli, schema
 from dashboard.db import DatabaseError, read_only_engine, redact, resolve_url, schema_problems, writable_engine
@@ -30,6 +31,51 @@ def test_dashboard_session_refuses_writes(backend: str, tmp_path: Path) -> None:
     with engine.connect() as connection:
         assert connection.execute(text("SELECT COUNT(*) FROM regions")).scalar() == 4
     engine.dispose()
+
+
+def test_sqlite_cannot_attach_another_file_to_write_there(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'crm.sqlite'}"
+    tiny.write(url)
+    engine = read_only_engine(url)
+    with pytest.raises(Exception, match="not authorized"), engine.connect() as connection:
+        connection.execute(text(f"ATTACH DATABASE '{tmp_path / 'other.sqlite'}' AS other"))
+    assert not (tmp_path / "other.sqlite").exists()
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT COUNT(*) FROM regions")).scalar() == 4
+    engine.dispose()
+
+
+# A database user with read rights only, as docs/security.md creates it.
+READER_SETUP = {
+    "postgresql": ["DROP OWNED BY meridian_reader", "DROP ROLE IF EXISTS meridian_reader",
+                   "CREATE ROLE meridian_reader LOGIN",
+                   "GRANT SELECT ON ALL TABLES IN SCHEMA public TO meridian_reader"],
+    "mariadb": ["DROP USER IF EXISTS 'meridian_reader'@'%'", "CREATE USER 'meridian_reader'@'%'",
+                "GRANT SELECT ON test.* TO 'meridian_reader'@'%'"],
+}
+
+
+@pytest.mark.parametrize("backend", ["postgresql", "mariadb"])
+def test_check_tells_a_user_that_can_write_from_one_that_can_only_read(backend: str, tmp_path: Path) -> None:
+    from dashboard.db import user_can_write
+
+    url = backend_url(backend, tmp_path)
+    tiny.write(url)
+    assert user_can_write(read_only_engine(url))  # the test servers' administrators
+    admin = create_engine(url)
+    with admin.begin() as connection:
+        for statement in READER_SETUP[backend]:
+            if statement.startswith("DROP OWNED"):
+                exists = connection.execute(text("SELECT 1 FROM pg_roles WHERE rolname = 'meridian_reader'")).first()
+                if not exists:
+                    continue
+            connection.execute(text(statement))
+    admin.dispose()
+    reader = read_only_engine(make_url(url).set(username="meridian_reader").render_as_string(hide_password=False))
+    with reader.connect() as connection:
+        assert connection.execute(text("SELECT COUNT(*) FROM regions")).scalar() == 4
+    assert not user_can_write(reader)
+    reader.dispose()
 
 
 @pytest.mark.parametrize("url", ["not a url", "oracle://scott@host/db", "sqlite:///does/not/exist.sqlite"])

@@ -164,6 +164,7 @@ def _check(args: argparse.Namespace) -> int:
     if url != default_url() and user_can_write(engine):  # the generated demo is the dashboard's own
         print("meridian: warning: the database user may change the CRM. Meridian's sessions refuse writes, but a "
               "user with read rights only is safer: see docs/security.md.", file=sys.stderr)
+    _print_findings(url)
     unreadable = unreadable_values(engine)
     if not unreadable.is_empty():
         print(f"{unreadable.height:,} rows hold a value that cannot be read; a refresh leaves them out "
@@ -173,6 +174,35 @@ def _check(args: argparse.Namespace) -> int:
                   file=sys.stderr)
         return 1
     return 1 if access else 0
+
+
+FINDING_TEXT = {"currency_without_rate": "amounts in a currency without an exchange rate",
+                "outside_vocabulary": "values outside Meridian's vocabulary",
+                "unknown_country": "unknown country codes",
+                "orphan_reference": "references to records that do not exist", "duplicate_id": "ids given twice"}
+
+
+def _print_findings(url: str) -> None:
+    """What in the CRM would make numbers wrong, found on its snapshot (brought up to date first)."""
+    from dashboard.filters import Filters
+    from queries.findings import data_findings
+
+    try:
+        bootstrap.update_snapshot(url)
+        src = Snapshot.open(snapshot_root(url))
+    except (DatabaseError, SnapshotError) as exc:
+        print(f"meridian: the data itself was not checked: {exc}", file=sys.stderr)
+        return
+    found = data_findings(src, Filters.default(src.last_day, lang="en"))
+    if found.is_empty():
+        print("No values were found that would make numbers wrong.")
+        return
+    print(f"{found.height} {'finding' if found.height == 1 else 'findings'} would make numbers wrong (the data "
+          "quality page lists them too):", file=sys.stderr)
+    for row in found.iter_rows(named=True):
+        detail = f"; {row['detail']}" if row["detail"] else ""
+        print(f"  - {row['table']}.{row['column']}: {row['rows']:,} {'row' if row['rows'] == 1 else 'rows'} with "
+              f"{FINDING_TEXT.get(row['check'], row['check'])}, e.g. {row['examples']}{detail}", file=sys.stderr)
 
 
 def _status(args: argparse.Namespace) -> int:

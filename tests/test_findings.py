@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -78,3 +79,16 @@ def test_date_ranges(flawed: Snapshot) -> None:
 def test_a_clean_crm_has_nothing_to_report(tiny_src: Snapshot) -> None:
     assert findings.data_findings(tiny_src, PERIOD).filter(pl.col("check") != "unknown_country").is_empty()
 
+
+
+def test_check_prints_what_would_make_numbers_wrong(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    from dashboard import cli
+
+    monkeypatch.setenv("MERIDIAN_DATA_DIR", str(tmp_path))
+    url = f"sqlite:///{tmp_path / 'company.sqlite'}"
+    tiny.write(url)
+    assert cli.main(["--url", url, "check"]) == 0
+    printed = capsys.readouterr().err
+    assert "customers.country_iso2: 1 row with unknown country codes, e.g. XX" in printed
+    assert "the database user may change the CRM" in printed  # a file this user may write

@@ -309,7 +309,11 @@ def score_grid(frame: pl.DataFrame, rows: Sequence[str], columns: Sequence[str],
             marker |= {"color": "#CFCFCF"}
         fig.add_trace(go.Scatter(
             x=[column_labels[c] for c in part[column]], y=[row_labels[r] for r in part["country_iso2"]],
-            mode="markers+text", text=texts, textfont={"size": 12}, marker=marker, showlegend=False,
+            mode="markers+text", text=texts, marker=marker, showlegend=False,
+            # White on the strongest colours, where the dark text would not be read.
+            textfont={"size": 12, "color": [
+                "#FFFFFF" if enough and v is not None and abs(v - centre) / reach > STRONG_CELL else "#1F2933"
+                for v in part["value"].to_list()]},
             customdata=list(zip(part["country_iso2"].to_list(), part[column].to_list(), hovers, strict=True)),
             hovertemplate="%{customdata[2]}<extra></extra>"))
     fig.update_layout(
@@ -320,6 +324,10 @@ def score_grid(frame: pl.DataFrame, rows: Sequence[str], columns: Sequence[str],
         yaxis={"type": "category", "categoryorder": "array", "autorange": "reversed", "fixedrange": True,
                "categoryarray": [row_labels[r] for r in rows], "automargin": True})
     return fig
+
+
+# How far from the centre of its scale (0 to 1) a grid cell's colour is too dark for dark text.
+STRONG_CELL = 0.55
 
 
 def score_text(value: float | None, unit: str, lang: str) -> str:

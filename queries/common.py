@@ -28,9 +28,12 @@ YEAR = dt.timedelta(days=365)
 
 def rows(src: Snapshot, f: Filters, table: str, *, in_period: bool = True) -> pl.LazyFrame:
     """The table's rows the viewer may see under the filters; with `in_period`, inside the period."""
-    frame = src.scan(table)
-    columns = frame.collect_schema().names()
-    return frame.filter(f.predicate(columns, TIME_COLUMN[table] if in_period else None))
+    return visible(src.scan(table), f, TIME_COLUMN[table] if in_period else None)
+
+
+def visible(frame: pl.LazyFrame, f: Filters, time_column: str | None = None) -> pl.LazyFrame:
+    """The frame's rows the viewer may see under the filters; with `time_column`, inside the period."""
+    return frame.filter(f.predicate(frame.collect_schema().names(), time_column))
 
 
 def between(column: str, start: dt.datetime, end: dt.datetime) -> pl.Expr:

@@ -15,7 +15,7 @@ import polars as pl
 
 from dashboard.filters import Filters
 from dashboard.snapshot import Snapshot
-from queries.common import YEAR, between, month_ends, rows
+from queries.common import YEAR, between, month_ends, rows, visible
 from queries.privacy import masked_email, masked_text
 from queries.revenue import won_orders
 
@@ -46,9 +46,7 @@ def activity(src: Snapshot, f: Filters) -> pl.LazyFrame:
 
 def activity_of(table: pl.LazyFrame, f: Filters) -> pl.LazyFrame:
     """customer_id (the master record), at: the rows of the activity table the viewer may see."""
-    inside = replace(f, channels=())
-    return (table.filter(inside.predicate(table.collect_schema().names(), None))
-            .select(pl.col("master_id").alias("customer_id"), "at"))
+    return visible(table, replace(f, channels=())).select(pl.col("master_id").alias("customer_id"), "at")
 
 
 def year_before(moment: dt.datetime) -> pl.Expr:

@@ -60,6 +60,18 @@ def set_drill(target: Drill) -> None:
         st.query_params["drill"] = target.to_param()
 
 
+def move(drawn: Drill, target: Drill) -> None:
+    """A control drawn on level `drawn` moves the map to `target`. Streamlit may call a control's callback
+    again, with its last value, on a run after the control has left the page: the URL then shows another
+    level, and nothing moves (else every such call would be one more step for the browser's Back)."""
+    if still_shown(drawn):
+        set_drill(target)
+
+
+def still_shown(drawn: Drill) -> bool:
+    return Drill.from_param(st.query_params.get("drill"), f, country_region)[0] == drawn
+
+
 if not valid:
     # Once: the link is corrected to the level shown (and the notice kept through the probe's rerun).
     place = country_names.get(drill.country or "", region_names.get(drill.region, t("World")))
@@ -113,7 +125,7 @@ def label_of(level: Drill) -> str:
     return t("World")
 
 
-components.breadcrumb([(label_of(level), lambda level=level: set_drill(level)) for level in drill.trail(start)])
+components.breadcrumb([(label_of(level), lambda level=level: move(drill, level)) for level in drill.trail(start)])
 
 # --- world and region: the map of countries -------------------------------------------------------
 if drill.country is None:
@@ -132,17 +144,18 @@ if drill.country is None:
     st.session_state["map_country"] = ""
     st.session_state["map_metric"] = metric
 
-    def region_chosen() -> None:
+    def region_chosen(drawn: Drill = drill) -> None:
         chosen = st.session_state["map_region"]
-        set_drill(Drill(chosen) if chosen else Drill())
+        move(drawn, Drill(chosen) if chosen else Drill())
 
-    def country_chosen() -> None:
+    def country_chosen(drawn: Drill = drill) -> None:
         chosen = st.session_state["map_country"]
         if chosen:
-            set_drill(Drill(country_region[chosen], chosen))
+            move(drawn, Drill(country_region[chosen], chosen))
 
-    def metric_chosen() -> None:
-        st.query_params["metric"] = st.session_state["map_metric"]
+    def metric_chosen(drawn: Drill = drill) -> None:
+        if still_shown(drawn):
+            st.query_params["metric"] = st.session_state["map_metric"]
 
     pick_region, pick_country, pick_metric = st.columns(3)
     pick_region.selectbox(t("Region"), [0, *region_options] if start.region is None else region_options,
@@ -172,10 +185,10 @@ if drill.country is None:
         .alias("amount"))
     map_key = f"map-{drill.to_param() or 'world'}"
 
-    def map_clicked() -> None:
+    def map_clicked(drawn: Drill = drill) -> None:
         country = maps.picked(map_key, "countries")
         if country and country.get("iso2") in country_region:
-            set_drill(Drill(country_region[country["iso2"]], country["iso2"]))
+            move(drawn, Drill(country_region[country["iso2"]], country["iso2"]))
 
     title_text, _, kind, _ = METRICS[metric]
     maps.draw("world-map", shown, maps.Scale.of(shown["value"].to_list(), kind), title_text,
@@ -218,8 +231,8 @@ city_options = [c for c in cities["city"].to_list() if c]
 st.session_state["map_city"] = drill.city if drill.city in city_options else ""
 
 
-def city_chosen() -> None:
-    set_drill(Drill(drill.region, drill.country, st.session_state["map_city"] or None))
+def city_chosen(drawn: Drill = drill) -> None:
+    move(drawn, Drill(drawn.region, drawn.country, st.session_state["map_city"] or None))
 
 
 map_col, versus_col = st.columns([3, 2])
@@ -240,10 +253,10 @@ with map_col:
                            "amount": [fmt.money(float(cities["revenue"].sum()), f.currency, f.lang)]})
     city_key = f"map-{drill.to_param()}"
 
-    def city_clicked() -> None:
+    def city_clicked(drawn: Drill = drill) -> None:
         place = maps.picked(city_key, "cities")
         if place and place.get("city") in city_options:
-            set_drill(Drill(drill.region, drill.country, place["city"]))
+            move(drawn, Drill(drawn.region, drawn.country, place["city"]))
 
     bounds = maps.bounds_of([drill.country])
     if drill.city and here.height:

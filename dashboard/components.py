@@ -85,6 +85,7 @@ def header(ctx: Context, title: str, money: bool = True) -> None:
     t, f, src = ctx.t, ctx.filters, ctx.src
     if presentation_mode.current() is not None:
         # Nobody can open a sidebar or press a button here: the filters are one line, the data's age visible.
+        maps.page_probe()
         st.title(text.markdown(title), anchor=False)
         st.caption(text.markdown(" · ".join([scope_text(ctx, money), period_text(ctx), t(
             "Data as of {time} UTC", time=fmt.datetime(src.refreshed_at, f.lang))])))
@@ -92,6 +93,7 @@ def header(ctx: Context, title: str, money: bool = True) -> None:
         data_range_notice(ctx)
         sidebar.dropped_params_notice(t)
         return
+    maps.page_probe()
     left, right = st.columns([4, 1.4], vertical_alignment="bottom")
     left.title(text.markdown(title), anchor=False)
     left.caption(text.markdown(scope_text(ctx, money) + " · " + period_text(ctx)))

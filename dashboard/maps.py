@@ -287,7 +287,12 @@ export default function(component) {
 }
 """
 _probe = st.components.v2.component("meridian_map_probe", js=PROBE_JS, isolate_styles=False)
-DEFAULT_WIDTH = 900
+# The main column's width on a 1920-pixel-wide screen with the sidebar open (the commonest desktop and TV
+# size): the guess before any browser has reported one.
+DEFAULT_WIDTH = 1460
+PAGE_SLOT = "page"
+COLUMN_GAP = 16  # pixels between st.columns (gap "small", 1rem)
+Share = tuple[float, ...]
 KNOWN_BOXES = "mer_map_boxes"
 # The width last reported for each slot by any session: a new visitor whose screen has the same size (a
 # team's shared screen, the same laptops) gets the map drawn at once at its size, without the rerun the
@@ -315,11 +320,12 @@ def probe_rerun() -> bool:
     return False
 
 
-def probe(slot: str, default_width: int = DEFAULT_WIDTH) -> Box:
+def probe(slot: str, share: Share = (1.0,)) -> Box:
     """The width of the column this is called in and the page's theme, as last reported by the browser
-    for this `slot` (remembered for the session, so a page opened again draws at once at its size; before
-    the session's first report, the width another session last reported); the browser reports again,
-    and the page reruns, whenever either changes."""
+    for this `slot` (remembered for the session, so a page opened again draws at once at its size). Before
+    the slot's first report, the width follows from the page's (reported on every page, see page_probe)
+    and the column's `share` of it; else the width another session last reported. The browser reports
+    again, and the page reruns, whenever the width or theme differs from the one drawn at."""
     known: dict[str, dict] = st.session_state.setdefault(KNOWN_BOXES, {})
     key = f"mer-probe-{slot}"
     reported = (st.session_state.get(key) or {}).get("box")
@@ -327,23 +333,42 @@ def probe(slot: str, default_width: int = DEFAULT_WIDTH) -> Box:
         known[slot] = reported
         _widths_seen[slot] = int(reported["width"])
     last = known.get(slot) or {}
+    page = known.get(PAGE_SLOT) or {}
+    page_width = page.get("width") or _widths_seen.get(PAGE_SLOT)
     context_theme = getattr(st.context.theme, "type", None)
-    box = Box(int(last.get("width") or _widths_seen.get(slot) or default_width),
-              "dark" if (last.get("theme") or context_theme) == "dark" else "light")
+    box = Box(int(last.get("width") or (page_width and column_width(page_width, share)) or _widths_seen.get(slot)
+                  or column_width(DEFAULT_WIDTH, share)),
+              "dark" if (last.get("theme") or page.get("theme") or context_theme) == "dark" else "light")
     _probe(key=key, data={"width": box.width, "theme": box.theme}, on_box_change=lambda: None,
            width="stretch", height="content")
     return box
 
 
+def column_width(page_width: int, share: Share) -> int:
+    """The width of a column of st.columns(weights) (first of `share`: the column's weight, then the others'),
+    in a page `page_width` wide: the weights share what the gaps between the columns leave."""
+    gaps = COLUMN_GAP * (len(share) - 1)
+    return round((page_width - gaps) * share[0] / sum(share))
+
+
+@st.fragment
+def page_probe() -> None:
+    """Reports the main column's width and the theme on every page, so that a map opened next is drawn at
+    its size at once (else its first drawing is redone once its own probe reports). A fragment: a report
+    reruns this alone, not the page."""
+    probe(PAGE_SLOT)
+
+
 def draw(slot: str, values: pl.DataFrame, scale: Scale, title: str, show: Callable[[float], str], no_data: str,
          bounds: Bounds | None, tallest: int, key: str | None = None,
          on_select: Callable[[], None] | None = None, cities: pl.DataFrame | None = None,
-         city_metric: str = "") -> None:
+         city_metric: str = "", share: Share = (1.0,)) -> None:
     """A map in the current column: fitted to `bounds` at the column's width (its height follows from the
     width, at most `tallest`), coloured on `scale`, with its legend below. `values`: country_iso2, label,
     value, amount (the value as text). `on_select` makes countries and cities clickable; the callback reads
-    the selection from st.session_state[key]."""
-    box = probe(slot)
+    the selection from st.session_state[key]. `share`: the column's weight, then the other columns' weights
+    of the st.columns it is in (none: the whole page's width)."""
+    box = probe(slot, share)
     height = map_height(box.width, bounds, tallest)
     deck = choropleth(values, scale, title, fit_view(bounds, box.width, height), box.theme, cities, city_metric)
     if on_select is None:

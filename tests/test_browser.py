@@ -106,6 +106,27 @@ def test_invalid_link_parameter_shows_a_notice(page: object, server: str) -> Non
     assert page.get_by_text("currency=XYZ").count() >= 1  # type: ignore[attr-defined]
 
 
+def test_a_map_opened_from_another_page_is_drawn_once_at_its_size(browser: object, server: str) -> None:
+    """Every page reports its width: the map drawn next is fitted to its box at once, not drawn at a guess
+    and again when its own probe reports (each drawing is a few hundred kilobytes and a second of the
+    browser's time)."""
+    tab = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()  # type: ignore[attr-defined]
+    maps_sent: list[int] = []
+    tab.on("websocket", lambda ws: ws.on("framereceived", lambda payload: maps_sent.append(len(payload))
+                                         if len(payload) > 100_000 else None))
+    tab.goto(f"{server}/customers?lang=en")
+    settle(tab)
+    maps_sent.clear()
+    tab.locator('[data-testid="stSidebarNav"] a[href$="/map"]').first.click()
+    settle(tab)
+    fitted = tab.evaluate("() => { const l = document.querySelector('.mer-legend');"
+                          " return [Number(l.dataset.fitWidth), l.closest('[data-testid=stVerticalBlock]')"
+                          ".getBoundingClientRect().width]; }")
+    assert abs(fitted[0] - fitted[1]) <= 8, fitted
+    assert len(maps_sent) == 1, maps_sent
+    tab.context.close()
+
+
 def test_click_on_a_country_drills_in_and_the_breadcrumb_leads_back(page: object, server: str) -> None:
     page.goto(f"{server}/map")  # type: ignore[attr-defined]
     settle(page)

@@ -116,3 +116,9 @@ def test_chinese_city_names_are_what_the_generator_gives() -> None:
     names = company_names("zh-CN")
     assert (names["Tokyo"], names["Shanghai"], names["Chengdu"]) == ("东京", "上海", "成都")
     assert names["Singapore hub"] == "新加坡中心"  # the hand-written part is kept
+
+
+def test_a_column_gets_its_weight_of_what_the_gaps_leave() -> None:
+    # st.columns([3, 2]) in a 1460-pixel page: one 16-pixel gap, then 3/5 of the 1444 pixels left.
+    assert maps.column_width(1460, (3, 2)) == 866
+    assert maps.column_width(1002, (1.0,)) == 1002

@@ -56,6 +56,9 @@ def warm_up(url: str) -> None:
         for module in pkgutil.iter_modules(package.__path__):
             if module.name not in SCRIPTS:
                 importlib.import_module(f"{package.__name__}.{module.name}")
+    # Streamlit imports pandas (and with it pyarrow's compute functions) to check its version the first
+    # time a map is drawn: 0.4 s of the first visitor's wait, unless done here.
+    importlib.import_module("pandas")
     try:
         src = Snapshot.open(snapshot_root(url))
         for name in TABLE_ORDER:

@@ -255,6 +255,7 @@ def legend_html(title: str, scale: Scale, show: Callable[[float], str], no_data:
 
 # --- the probe: the width of the map's column and the page's theme -----------------------------------
 
+PROBE_SLACK_PX = 8  # a probe reports a width that differs by more than this from the one drawn at
 PROBE_JS = """
 export default function(component) {
   const { data, setStateValue, parentElement } = component;
@@ -270,7 +271,7 @@ export default function(component) {
     if (!box) return;
     const width = Math.round(box.getBoundingClientRect().width);
     const theme = themeType();
-    if (width > 0 && (Math.abs(width - known.width) > 8 || theme !== known.theme)) {
+    if (width > 0 && (Math.abs(width - known.width) > SLACK_PX || theme !== known.theme)) {
       known.width = width;
       known.theme = theme;
       setStateValue('box', { width, theme });
@@ -285,12 +286,13 @@ export default function(component) {
   report();
   return () => { observer.disconnect(); clearInterval(themeWatch); clearTimeout(timer); };
 }
-"""
+""".replace("SLACK_PX", str(PROBE_SLACK_PX))
 _probe = st.components.v2.component("meridian_map_probe", js=PROBE_JS, isolate_styles=False)
 # The main column's width on a 1920-pixel-wide screen with the sidebar open (the commonest desktop and TV
 # size): the guess before any browser has reported one.
 DEFAULT_WIDTH = 1460
 PAGE_SLOT = "page"
+MAPS_DRAWN = "mer_maps_drawn"
 COLUMN_GAP = 16  # pixels between st.columns (gap "small", 1rem)
 Share = tuple[float, ...]
 KNOWN_BOXES = "mer_map_boxes"
@@ -351,12 +353,22 @@ def column_width(page_width: int, share: Share) -> int:
     return round((page_width - gaps) * share[0] / sum(share))
 
 
-@st.fragment
 def page_probe() -> None:
     """Reports the main column's width and the theme on every page, so that a map opened next is drawn at
-    its size at once (else its first drawing is redone once its own probe reports). A fragment: a report
-    reruns this alone, not the page."""
-    probe(PAGE_SLOT)
+    its size at once (else its first drawing is redone once its own probe reports)."""
+    st.session_state[MAPS_DRAWN] = {}  # the maps this run draws enter themselves (see draw)
+    _page_probe()
+
+
+@st.fragment
+def _page_probe() -> None:
+    """A fragment: a report reruns this alone, not the page. A map's own probe may report in the same
+    message (a resized window, a changed theme) and so rerun only this: the page is then rerun here when a
+    map on it was drawn for another width or theme."""
+    box = probe(PAGE_SLOT)
+    for width, drawn_theme, share in st.session_state.get(MAPS_DRAWN, {}).values():
+        if abs(column_width(box.width, share) - width) > PROBE_SLACK_PX or drawn_theme != box.theme:
+            st.rerun(scope="app")
 
 
 def draw(slot: str, values: pl.DataFrame, scale: Scale, title: str, show: Callable[[float], str], no_data: str,
@@ -369,6 +381,7 @@ def draw(slot: str, values: pl.DataFrame, scale: Scale, title: str, show: Callab
     the selection from st.session_state[key]. `share`: the column's weight, then the other columns' weights
     of the st.columns it is in (none: the whole page's width)."""
     box = probe(slot, share)
+    st.session_state.setdefault(MAPS_DRAWN, {})[slot] = (box.width, box.theme, share)
     height = map_height(box.width, bounds, tallest)
     deck = choropleth(values, scale, title, fit_view(bounds, box.width, height), box.theme, cities, city_metric)
     if on_select is None:

@@ -589,15 +589,18 @@ def _refresh_table(connection, root: Path, name: str,  # type: ignore[no-untyped
     # A row whose new version cannot be read leaves the snapshot with it, not kept as it was.
     gone = bad["key"].cast(pl.Int64, strict=False).drop_nulls()
     if name not in RELOAD and watermark_column and (changed or not gone.is_empty()):
-        # Rows read again unchanged (the one-second overlap) are no change.
-        changed = not new.join(current.collect(), on=target.names(), how="anti", nulls_equal=True).is_empty()
+        # Rows read again unchanged (the one-second overlap) are no change. Only the rows of the same ids
+        # can be the same rows: the rest of the table is not read for the comparison.
+        same_ids = current.filter(pl.col("id").is_in(new["id"].implode())).collect()
+        changed = not new.join(same_ids, on=target.names(), how="anti", nulls_equal=True).is_empty()
         dropped = current.filter(pl.col("id").is_in(gone.implode())).select(pl.len()).collect().item()
         if changed or dropped:
             kept = current.filter(~pl.col("id").is_in(pl.concat([new["id"], gone]).implode()))
             _replace_parts(parts, pl.concat([kept, new.lazy()]))
             changed = True
     if watermark_column and not new.is_empty():
-        state = {"watermark": _format_watermark(new[watermark_column].max())}
+        # The table's row count and checksum stay valid when nothing changed (else they are taken again).
+        state = state | {"watermark": _format_watermark(new[watermark_column].max())}
     return (new.height if changed or not bad.is_empty() else 0), state, bad
 
 

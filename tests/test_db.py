@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from dashboard import cli, schema
+from dashboard import cli, schema, snapshot
 from dashboard.db import DatabaseError, read_only_engine, redact, resolve_url, schema_problems, writable_engine
 from dashboard.demo import GENERATOR, Plan, write_demo
 from dashboard.snapshot import Snapshot, refresh
@@ -160,6 +160,23 @@ def test_incremental_refresh_reads_only_new_rows(tmp_path: Path) -> None:
     assert customers.filter(pl.col("id") == 3)["segment"][0] == "Enterprise"
     # Facts follow the customer's new segment.
     assert set(src.scan("orders").filter(pl.col("customer_id") == 3).collect()["segment"]) == {"Enterprise"}
+
+
+def test_a_refresh_with_nothing_changed_takes_no_checksum_again(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows read again by the one-second overlap are no change: the tables' row counts and checksums in
+    the manifest stay as they were, not taken again over whole tables."""
+    url = f"sqlite:///{tmp_path / 'crm.sqlite'}"
+    tiny.write(url)
+    root = tmp_path / "snap"
+    refresh(read_only_engine(url), root)
+    manifest = Snapshot.open(root).manifest()
+    taken: list[str] = []
+    original = snapshot.checksum
+    monkeypatch.setattr(snapshot, "checksum", lambda frame: taken.append("x") or original(frame))
+    assert not any(refresh(read_only_engine(url), root).values())
+    assert taken == []
+    assert Snapshot.open(root).manifest()["tables"] == manifest["tables"]
 
 
 def test_failed_refresh_leaves_nothing_to_append_twice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -295,6 +295,9 @@ PAGE_SLOT = "page"
 MAPS_DRAWN = "mer_maps_drawn"
 COLUMN_GAP = 16  # pixels between st.columns (gap "small", 1rem)
 Share = tuple[float, ...]
+# The pages' layout of a map beside other content: st.columns(BESIDE), the map in the first column. The
+# same weights tell `draw` the map's width before its probe reports.
+BESIDE: Share = (3, 2)
 KNOWN_BOXES = "mer_map_boxes"
 # The width last reported for each slot by any session: a new visitor whose screen has the same size (a
 # team's shared screen, the same laptops) gets the map drawn at once at its size, without the rerun the

@@ -18,7 +18,7 @@ with st.spinner(t("Computing the overview…")):
     components.kpi_tiles(ctx, nav.page("overview").kpis)
 components.trend_caption(ctx)
 
-left, right = st.columns([3, 2])  # the map's share, (3, 2), is said to maps.draw
+left, right = st.columns(maps.BESIDE)
 by_country = cached(revenue_by_country)(src, f)
 with left:
     if by_country.is_empty():
@@ -32,7 +32,7 @@ with left:
             .alias("amount"))
         maps.draw("overview-map", shown, maps.Scale.of(shown["value"].to_list(), "sequential"),
                   t("Revenue ({currency})", currency=f.currency), lambda v: fmt.money(v, f.currency, f.lang),
-                  t("No data or not in view"), maps.bounds_of(shown["country_iso2"]), tallest=400, share=(3, 2))
+                  t("No data or not in view"), maps.bounds_of(shown["country_iso2"]), tallest=400, share=maps.BESIDE)
 with right:
     revenue = kpis.KPIS["revenue"]
     trend = cached(kpis.monthly)(src, f, ("revenue",))

@@ -235,7 +235,7 @@ def city_chosen(drawn: Drill = drill) -> None:
     move(drawn, Drill(drawn.region, drawn.country, st.session_state["map_city"] or None))
 
 
-map_col, versus_col = st.columns([3, 2])  # the map's share, (3, 2), is said to maps.draw
+map_col, versus_col = st.columns(maps.BESIDE)
 with map_col:
     if city_options:
         st.selectbox(t("Open a city"), ["", *city_options], key="map_city", on_change=city_chosen,
@@ -264,7 +264,7 @@ with map_col:
         bounds = (lon - 2, lat - 2, lon + 2, lat + 2)
     maps.draw("market-map", market, maps.Scale.of(market["value"].to_list(), "sequential"), revenue_title,
               lambda v: fmt.money(v, f.currency, f.lang), t("No data or not in view"), bounds, tallest=420,
-              key=city_key, on_select=city_clicked, cities=points, city_metric=revenue_title, share=(3, 2))
+              key=city_key, on_select=city_clicked, cities=points, city_metric=revenue_title, share=maps.BESIDE)
     st.caption(t("Circles are cities sized by revenue; click one to open it."))
 
 with versus_col:

@@ -330,3 +330,14 @@ def polars_type(sql_type: TypeEngine) -> pl.DataType:
 def polars_schema(table_name: str) -> pl.Schema:
     table = metadata.tables[table_name]
     return pl.Schema({str(c.name): polars_type(c.type) for c in table.columns})
+
+
+# Columns whose values come from a short list (codes, vocabularies, offices), by name in every table and
+# in the facts that copy them. In memory they are dictionary-encoded (polars Categorical): 4 bytes a row
+# instead of a 16-byte string view, and filters and groupings compare integers. Stored files keep strings,
+# so checksums and files do not depend on a process's dictionary.
+CODE_COLUMNS = frozenset({
+    "iso2", "country_iso2", "currency", "segment", "kind", "customer_kind", "tier", "status", "industry",
+    "size_band", "preferred_language", "preferred_channel", "office", "customer_office", "channel",
+    "direction", "language", "product_line", "stage", "outcome", "priority", "category", "regime", "purpose",
+})

@@ -244,9 +244,17 @@ def _in_memory(files: list[Path]) -> pl.DataFrame:
         if cached is None:
             for stale in [k for k, (known, _) in _loaded.items() if not all(Path(f).exists() for f in known)]:
                 del _loaded[stale]
-            cached = (paths, _marked_sorted(pl.read_parquet(files)))
+            cached = (paths, _marked_sorted(_read_encoded(files)))
         _loaded[key] = (paths, cached[1])
         return cached[1]
+
+
+def _read_encoded(files: list[Path]) -> pl.DataFrame:
+    """The files' rows with their code columns (`schema.CODE_COLUMNS`) dictionary-encoded, converted
+    batch by batch so the table is never held twice."""
+    frame = pl.scan_parquet(files)
+    codes = [c for c, t in frame.collect_schema().items() if c in schema.CODE_COLUMNS and t == pl.String]
+    return frame.with_columns(pl.col(codes).cast(pl.Categorical)).collect(engine="streaming")
 
 
 def _marked_sorted(frame: pl.DataFrame) -> pl.DataFrame:

@@ -60,6 +60,19 @@ def in_reporting_currency(frame: pl.LazyFrame, src: Snapshot, currency: str, tim
     )
 
 
+# Individual languages written as their macrolanguage, so that "cmn" counts as "zh".
+LANGUAGE_ALIASES = {"cmn": "zh"}
+
+
+def base_language(column: str | pl.Expr) -> pl.Expr:
+    """A language tag as its base language: "en-US", "EN" and "en_GB" are all "en"; "zh_TW" and
+    "cmn-CN" are "zh"."""
+    tag = pl.col(column) if isinstance(column, str) else column
+    base = (tag.cast(pl.String).str.strip_chars().str.to_lowercase().str.replace_all("_", "-").str.split("-")
+            .list.first())
+    return base.replace(LANGUAGE_ALIASES)
+
+
 def month_of(table: str) -> pl.Expr:
     """The first day of the month a row of `table` falls in, as `month`."""
     return pl.col(TIME_COLUMN[table]).dt.truncate("1mo").dt.date().alias("month")

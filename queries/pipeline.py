@@ -19,7 +19,7 @@ DIMENSIONS = ("rep_id", "team_id", "manager", "office", "country_iso2", "segment
 def pipeline_by_stage(src: Snapshot, f: Filters) -> pl.DataFrame:
     """stage, open_deals, pipeline, weighted_pipeline — deals open at the period's end by their stage
     then (every stage of STAGES, zero where none), in the reporting currency."""
-    open_deals = team_kpis.pipeline_by(src, f, pl.col("stage_then").alias("stage"))
+    open_deals = team_kpis.pipeline_by(src, f, pl.col("stage_then").cast(pl.String).alias("stage"))
     return (pl.DataFrame({"stage": STAGES}).join(open_deals, on="stage", how="left")
             .with_columns(pl.col("open_deals").fill_null(0), pl.col("pipeline", "weighted_pipeline").fill_null(0.0)))
 

@@ -10,7 +10,7 @@ import polars as pl
 
 from dashboard.filters import Filters
 from dashboard.snapshot import Snapshot
-from queries.common import rows
+from queries.common import base_language, rows
 from queries.privacy import suppress_small
 
 # Below this many responses a score is "too few responses" (the KPI registry's minimum sample).
@@ -118,8 +118,7 @@ def _group(by: str | None) -> pl.Expr:
     if by is None:
         return pl.lit(None, pl.String).alias("group")
     if by == "language":
-        return (pl.col("language").str.to_lowercase().str.split("-").list.first().str.split("_").list.first()
-                .alias("group"))
+        return base_language("language").alias("group")
     return pl.col(by).cast(pl.String).alias("group")
 
 

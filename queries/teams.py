@@ -16,7 +16,7 @@ import polars as pl
 from dashboard.filters import Filters
 from dashboard.snapshot import Snapshot
 from queries import kpis
-from queries.common import in_reporting_currency, rows
+from queries.common import base_language, in_reporting_currency, rows
 from queries.kpis import KPIS, RELATIVE_UNITS
 from queries.privacy import mask_text
 from queries.service import HOUR_US
@@ -311,16 +311,6 @@ def rep_tickets(src: Snapshot, f: Filters, rep_id: int) -> pl.DataFrame:
 
 # --- language coverage ---------------------------------------------------------------------------------------
 
-# Individual languages written as their macrolanguage, so that a rep who speaks "zh" covers them.
-LANGUAGE_ALIASES = {"cmn": "zh"}
-
-
-def _base_language(column: pl.Expr) -> pl.Expr:
-    """A language tag as its base language: "en-US", "EN" and "en_GB" are all "en"; "cmn-CN" is "zh"."""
-    base = column.str.strip_chars().str.to_lowercase().str.replace_all("_", "-").str.split("-").list.first()
-    return base.replace(LANGUAGE_ALIASES)
-
-
 # The tables whose rows say which language the customer used.
 LANGUAGE_TABLES = ("interactions", "tickets", "surveys")
 
@@ -336,7 +326,7 @@ def _in_language(src: Snapshot, f: Filters, table: str, by: str) -> pl.LazyFrame
         if "ticket_id" not in columns or by not in src.scan("tickets").collect_schema().names():
             return None
         frame = frame.join(src.scan("tickets").select(pl.col("id").alias("ticket_id"), by), on="ticket_id")
-    return frame.select(pl.col(by).cast(pl.Int64), _base_language(pl.col("language")).alias("language"))
+    return frame.select(pl.col(by).cast(pl.Int64), base_language("language").alias("language"))
 
 
 def language_coverage(src: Snapshot, f: Filters, by: str) -> pl.DataFrame:
@@ -355,7 +345,7 @@ def language_coverage(src: Snapshot, f: Filters, by: str) -> pl.DataFrame:
     speakers = (src.scan("reps").join(team_region, on="team_id", how="inner")
                 .select(pl.col(by).cast(pl.Int64), "id",
                         pl.col("languages").fill_null("").str.split(",").alias("language"))
-                .explode("language").with_columns(_base_language(pl.col("language")).alias("language"))
+                .explode("language").with_columns(base_language("language").alias("language"))
                 .filter(pl.col("language") != "").unique([by, "id", "language"])
                 .group_by(by, "language").agg(pl.len().cast(pl.Int64).alias("speakers")))
     return (volume.join(speakers, on=[by, "language"], how="left")

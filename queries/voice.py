@@ -20,7 +20,7 @@ import rjieba
 from dashboard.filters import Filters
 from dashboard.paths import PROJECT_ROOT
 from dashboard.snapshot import Snapshot
-from queries.common import rows
+from queries.common import base_language, rows
 
 THEMES_FILE = PROJECT_ROOT / "data" / "voice" / "themes.toml"
 THEMES = ("price", "delivery", "support_speed", "product_quality", "communication", "billing", "onboarding")
@@ -62,16 +62,11 @@ def segment(text: str) -> str:
     return WORD_GAP.join(w for w in rjieba.cut(text.lower()) if w.strip())
 
 
-def _base_language(column: str = "language") -> pl.Expr:
-    """zh-CN, zh_TW, ZH → zh."""
-    return pl.col(column).str.to_lowercase().str.split("-").list.first().str.split("_").list.first()
-
-
 def with_themes(frame: pl.LazyFrame, path: Path = THEMES_FILE) -> pl.LazyFrame:
     """Adds `lang` (the base language) and one boolean column per theme (null where the language has
     no dictionary), and `themes`, the list of themes a comment touches."""
     books = dictionaries(path)
-    frame = frame.with_columns(_base_language().alias("lang"))
+    frame = frame.with_columns(base_language("language").alias("lang"))
     segmented = [lang for lang, book in books.items() if book.match == "words"]
     text = pl.col("comment").str.to_lowercase()
     matchable = (pl.when(pl.col("lang").is_in(segmented))

@@ -162,6 +162,19 @@ def test_incremental_refresh_reads_only_new_rows(tmp_path: Path) -> None:
     assert set(src.scan("orders").filter(pl.col("customer_id") == 3).collect()["segment"]) == {"Enterprise"}
 
 
+def test_code_columns_are_held_encoded_and_read_as_their_values(tiny_sqlite: Snapshot) -> None:
+    """In memory, columns of short vocabularies are dictionary-encoded (4 bytes a row, not a 16-byte
+    string view); their values, their row order and every other column are those of the files."""
+    facts = tiny_sqlite.path / "facts" / "interactions.parquet"
+    stored = pl.read_parquet(facts)
+    held = tiny_sqlite.scan("interactions").collect()
+    assert {c for c, t in held.schema.items() if t == pl.Categorical} == {
+        "channel", "direction", "language", "country_iso2", "segment", "customer_kind", "office", "customer_office"}
+    assert held.cast(stored.schema).equals(stored)
+    # Free text stays text.
+    assert tiny_sqlite.scan("customers").collect_schema()["name"] == pl.String
+
+
 def test_a_refresh_with_nothing_changed_takes_no_checksum_again(tmp_path: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """Rows read again by the one-second overlap are no change: the tables' row counts and checksums in

@@ -52,7 +52,8 @@ def snapshot_state(root: Path) -> dict[str, tuple[int, str]]:
     src = Snapshot.open(root)
     state = {}
     for name in schema.TABLE_ORDER:
-        rows = src.scan(name).select(schema.polars_schema(name).names())
+        target = schema.polars_schema(name)
+        rows = src.scan(name).select(target.names()).cast(target)  # code columns are held encoded
         state[name] = (rows.select(pl.len()).collect().item(), checksum(rows))
     return state
 

@@ -61,6 +61,14 @@ def test_each_problem_is_found_with_its_rows_and_examples(flawed: Snapshot) -> N
     }
 
 
+def test_repeated_ids_are_counted_as_often_as_given_in_any_order() -> None:
+    # 5 three times and 3 twice: five rows, examples 3 and 5; 1 and 2 once.
+    twice = findings.repeated(pl.Series([5, 3, 5, 1, 5, 3, 2]))
+    assert twice.to_list() == [3, 3, 5, 5, 5]
+    assert findings.repeated(pl.Series([1, 2, 2, 2, 9])).to_list() == [2, 2, 2]
+    assert findings.repeated(pl.Series([4, 1, 7], dtype=pl.Int64)).is_empty()
+
+
 def test_a_lead_sees_only_their_regions_problems(flawed: Snapshot) -> None:
     # Americas: orders 4 and 5 are German customer 3's, order 6 German customer 4's, ticket 2 is customer 1's.
     lead = replace(PERIOD, scope=Scope(regions=frozenset({1})))

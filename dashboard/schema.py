@@ -319,7 +319,8 @@ def polars_type(sql_type: TypeEngine) -> pl.DataType:
     if isinstance(sql_type, SmallInteger):
         return pl.Int16()
     if isinstance(sql_type, Integer):
-        return pl.Int64()
+        # SQL INTEGER is 32-bit on PostgreSQL and MariaDB: ids held at that width take half the memory.
+        return pl.Int32()
     # Money is stored exactly (NUMERIC) and computed in float64: every backend's Decimal converts to
     # the same double, and sums over the snapshot are done once, by polars.
     if isinstance(sql_type, Numeric | Float):

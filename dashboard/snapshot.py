@@ -51,7 +51,7 @@ from dashboard.paths import data_dir
 
 log = logging.getLogger(__name__)
 
-SNAPSHOT_FORMAT = 5
+SNAPSHOT_FORMAT = 6
 BATCH_ROWS = 200_000
 MAX_PARTS = 16
 CURRENT = "CURRENT"
@@ -595,7 +595,7 @@ def _refresh_table(connection, root: Path, name: str,  # type: ignore[no-untyped
             _replace_parts(parts, pl.LazyFrame(new))
     bad = left_out()
     # A row whose new version cannot be read leaves the snapshot with it, not kept as it was.
-    gone = bad["key"].cast(pl.Int64, strict=False).drop_nulls()
+    gone = bad["key"].cast(target.get("id", pl.Int64()), strict=False).drop_nulls()
     if name not in RELOAD and watermark_column and (changed or not gone.is_empty()):
         # Rows read again unchanged (the one-second overlap) are no change. Only the rows of the same ids
         # can be the same rows: the rest of the table is not read for the comparison.
@@ -650,7 +650,7 @@ def _converted(name: str, source: pl.DataType, dtype: pl.DataType) -> pl.Expr:
     return col.cast(dtype, strict=False)
 
 
-KIND_OF = {pl.Datetime("us"): "timestamp", pl.Date(): "date", pl.Float64(): "number", pl.Int64(): "whole number",
+KIND_OF = {pl.Datetime("us"): "timestamp", pl.Date(): "date", pl.Float64(): "number", pl.Int64(): "whole number", pl.Int32(): "whole number",
            pl.Int16(): "whole number", pl.Boolean(): "yes/no value"}
 
 

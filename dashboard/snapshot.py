@@ -650,8 +650,9 @@ def _converted(name: str, source: pl.DataType, dtype: pl.DataType) -> pl.Expr:
     return col.cast(dtype, strict=False)
 
 
-KIND_OF = {pl.Datetime("us"): "timestamp", pl.Date(): "date", pl.Float64(): "number", pl.Int64(): "whole number", pl.Int32(): "whole number",
-           pl.Int16(): "whole number", pl.Boolean(): "yes/no value"}
+KIND_OF = {pl.Datetime("us"): "timestamp", pl.Date(): "date", pl.Float64(): "number",
+           pl.Int64(): "whole number", pl.Int32(): "whole number", pl.Int16(): "whole number",
+           pl.Boolean(): "yes/no value"}
 
 
 def normalise(frame: pl.DataFrame, target: pl.Schema, name: str = "") -> tuple[pl.DataFrame, pl.DataFrame]:

@@ -175,6 +175,23 @@ def test_code_columns_are_held_encoded_and_read_as_their_values(tiny_sqlite: Sna
     assert tiny_sqlite.scan("customers").collect_schema()["name"] == pl.String
 
 
+def test_an_id_beyond_32_bits_is_a_row_left_out_not_a_wrong_number(tmp_path: Path) -> None:
+    """Ids are SQL INTEGER, 32-bit on PostgreSQL and MariaDB; SQLite stores more, which the snapshot
+    cannot hold: the row is left out and said, never wrapped round to another id."""
+    url = f"sqlite:///{tmp_path / 'crm.sqlite'}"
+    tiny.write(url)
+    with writable_engine(url).begin() as connection:
+        connection.execute(text("INSERT INTO interactions VALUES (3000000000, 1, 1, 'chat', 'inbound', 'en', "
+                                "'2026-03-30 10:00:00')"))
+    root = tmp_path / "snap"
+    refresh(read_only_engine(url), root)
+    src = Snapshot.open(root)
+    assert src.scan("interactions").collect_schema()["id"] == pl.Int32
+    assert src.scan("interactions").collect().height == 3
+    assert src.quarantine().select("table", "key", "column", "problem").rows() == [
+        ("interactions", "3000000000", "id", "not a whole number")]
+
+
 def test_a_refresh_with_nothing_changed_takes_no_checksum_again(tmp_path: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """Rows read again by the one-second overlap are no change: the tables' row counts and checksums in

@@ -651,7 +651,7 @@ def _converted(name: str, source: pl.DataType, dtype: pl.DataType) -> pl.Expr:
 
 
 KIND_OF = {pl.Datetime("us"): "timestamp", pl.Date(): "date", pl.Float64(): "number",
-           pl.Int64(): "whole number", pl.Int32(): "whole number", pl.Int16(): "whole number",
+           pl.Int32(): "whole number", pl.Int16(): "whole number",
            pl.Boolean(): "yes/no value"}
 
 

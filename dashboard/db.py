@@ -291,7 +291,7 @@ def schema_problems(engine: Engine) -> list[str]:
 def _compatible(expected: object, actual: object) -> bool:
     if expected == actual:
         return True
-    numeric = {pl.Int16(), pl.Int32(), pl.Int64(), pl.Float64()}
+    numeric = {pl.Int16(), pl.Int32(), pl.Float64()}
     # MySQL reports BOOLEAN as TINYINT; SQLite and MySQL store dates as strings or datetimes freely.
     if expected == pl.Boolean() and actual in numeric:
         return True

@@ -98,14 +98,28 @@ TONE = (pl.when(pl.col("kind") == "NPS").then(
         .alias("tone"))
 
 
+COMMENTED = pl.col("comment").is_not_null() & (pl.col("comment").str.strip_chars() != "")
+
+
 # Finding themes is the slow part (a regular expression per theme and language, word segmentation for
-# Chinese): the four views of one page share one pass per snapshot and filters.
+# Chinese), and customers write the same short comments again and again: each distinct text is tagged
+# once per snapshot, and a new period or filter only looks its comments up.
+@lru_cache(maxsize=4)
+def _themes_of_texts(src: Snapshot) -> pl.DataFrame:
+    """language, comment — every distinct commented pair of the snapshot — with `lang`, a flag per theme
+    and `themes`."""
+    texts = src.scan("surveys").filter(COMMENTED).select("language", "comment").unique()
+    return with_themes(texts).collect()
+
+
+# The four views of one page share one lookup per snapshot and filters.
 @lru_cache(maxsize=16)
 def _tagged(src: Snapshot, f: Filters) -> pl.DataFrame:
     """The period's comments with `lang`, a flag per theme and `themes`, and `tone`."""
-    commented = rows(src, f, "surveys").filter(pl.col("comment").is_not_null()
-                                               & (pl.col("comment").str.strip_chars() != ""))
-    return with_themes(commented).with_columns(TONE).collect()
+    commented = rows(src, f, "surveys").filter(COMMENTED)
+    return (commented.join(_themes_of_texts(src).lazy(), on=["language", "comment"], how="left",
+                           nulls_equal=True, maintain_order="left")
+            .with_columns(TONE).collect())
 
 
 def comments(src: Snapshot, f: Filters, search: str = "", themes: tuple[str, ...] = (),

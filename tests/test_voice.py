@@ -114,6 +114,20 @@ def test_theme_trend_counts_detractor_comments_per_month(src: Snapshot) -> None:
     assert trend.select("comments", "of").rows() == [(1, 1), (1, 2), (1, 1)]
 
 
+def test_each_text_is_tagged_once_per_snapshot_not_per_filter(src: Snapshot,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new period or filter looks its comments' themes up: the slow tagging is not done again."""
+    tagged: list[int] = []
+    original = voice.with_themes
+    monkeypatch.setattr(voice, "with_themes", lambda frame: tagged.append(1) or original(frame))
+    voice._themes_of_texts.cache_clear()
+    voice._tagged.cache_clear()
+    quarter = voice.theme_counts(src, PERIOD)
+    year = voice.theme_counts(src, Filters(start=dt.date(2025, 4, 1), end=dt.date(2026, 3, 31), personal_data=True))
+    assert len(tagged) == 1
+    assert quarter["comments"].sum() <= year["comments"].sum()
+
+
 def test_lowest_and_newest_comments(src: Snapshot) -> None:
     lowest = voice.comments(src, PERIOD, order="lowest")
     assert lowest["score"].to_list()[:3] == [1, 2, 3]  # the empty comment (score 0) is not a comment

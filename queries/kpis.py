@@ -87,8 +87,9 @@ def _closed_month(src: Snapshot, f: Filters) -> pl.DataFrame:
     return partners.win_rate_by(src, f, pl.col("closed_at").dt.truncate("1mo").dt.date().alias("month"))
 
 
-def _response_times_by_month(src: Snapshot, f: Filters) -> pl.DataFrame:
-    return service.response_times_by(src, f, month_of("tickets"))
+# One series each, shared by the median and the 90th percentile.
+_first_response_by_month = _by_month(service.first_response_times_by, "tickets")
+_resolution_by_month = _by_month(service.resolution_times_by, "tickets")
 
 
 KPI_LIST: tuple[Kpi, ...] = (
@@ -123,23 +124,23 @@ KPI_LIST: tuple[Kpi, ...] = (
         sample_label=N_("{n} responses"), digits=2, needs=("surveys",)),
     Kpi("first_response", "tickets", N_("Median first response"),
         N_("Median time from a ticket's opening to its first response, tickets opened in the period."),
-        "hours", "lower", service.response_times, "first_response_median_h", _response_times_by_month,
-        by=service.response_times_by, sample="responded", min_sample=10,
+        "hours", "lower", service.first_response_times, "first_response_median_h", _first_response_by_month,
+        by=service.first_response_times_by, sample="responded", min_sample=10,
         sample_label=N_("{n} tickets answered"), needs=("tickets.first_response_at",)),
     Kpi("first_response_p90", "tickets", N_("First response, 90th percentile"),
         N_("Nine in ten tickets opened in the period were first answered within this time."),
-        "hours", "lower", service.response_times, "first_response_p90_h", _response_times_by_month,
-        by=service.response_times_by, sample="responded", min_sample=10,
+        "hours", "lower", service.first_response_times, "first_response_p90_h", _first_response_by_month,
+        by=service.first_response_times_by, sample="responded", min_sample=10,
         sample_label=N_("{n} tickets answered"), needs=("tickets.first_response_at",)),
     Kpi("resolution", "tickets", N_("Median resolution"),
         N_("Median time from a ticket's opening to its resolution, tickets opened in the period."),
-        "hours", "lower", service.response_times, "resolution_median_h", _response_times_by_month,
-        by=service.response_times_by, sample="resolved", min_sample=10,
+        "hours", "lower", service.resolution_times, "resolution_median_h", _resolution_by_month,
+        by=service.resolution_times_by, sample="resolved", min_sample=10,
         sample_label=N_("{n} tickets resolved"), needs=("tickets.resolved_at",)),
     Kpi("resolution_p90", "tickets", N_("Resolution, 90th percentile"),
         N_("Nine in ten resolved tickets opened in the period were resolved within this time."),
-        "hours", "lower", service.response_times, "resolution_p90_h", _response_times_by_month,
-        by=service.response_times_by, sample="resolved", min_sample=10,
+        "hours", "lower", service.resolution_times, "resolution_p90_h", _resolution_by_month,
+        by=service.resolution_times_by, sample="resolved", min_sample=10,
         sample_label=N_("{n} tickets resolved"), needs=("tickets.resolved_at",)),
     Kpi("sla_attainment", "tickets", N_("SLA attainment"),
         N_("Share of the tickets opened in the period and due by the data's as-of time that were resolved "

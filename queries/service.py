@@ -34,6 +34,29 @@ def time_columns(wanted: tuple[str, ...] = TIME_COLUMNS) -> list[pl.Expr]:
     return [columns[name].alias(name) for name in wanted]
 
 
+# The columns of each KPI family: a page showing first responses does not sort resolution times.
+FIRST_RESPONSE = ("tickets", "responded", "first_response_median_h", "first_response_p90_h")
+RESOLUTION = ("tickets", "resolved", "resolution_median_h", "resolution_p90_h")
+
+
+def first_response_times(src: Snapshot, f: Filters) -> pl.DataFrame:
+    """One row: the FIRST_RESPONSE columns of `response_times`."""
+    return rows(src, f, "tickets").select(time_columns(FIRST_RESPONSE)).collect()
+
+
+def resolution_times(src: Snapshot, f: Filters) -> pl.DataFrame:
+    """One row: the RESOLUTION columns of `response_times`."""
+    return rows(src, f, "tickets").select(time_columns(RESOLUTION)).collect()
+
+
+def first_response_times_by(src: Snapshot, f: Filters, by: str | pl.Expr) -> pl.DataFrame:
+    return response_times_by(src, f, by, FIRST_RESPONSE)
+
+
+def resolution_times_by(src: Snapshot, f: Filters, by: str | pl.Expr) -> pl.DataFrame:
+    return response_times_by(src, f, by, RESOLUTION)
+
+
 def response_times(src: Snapshot, f: Filters) -> pl.DataFrame:
     """One row: tickets, responded, first_response_median_h, first_response_p90_h, resolved,
     resolution_median_h, resolution_p90_h (hours; unanswered or unresolved tickets are left out of

@@ -35,7 +35,8 @@ MODULES = tuple(importlib.import_module(f"queries.{m.name}") for m in pkgutil.it
 EXTRA_ARGS: dict[str, tuple] = {
     "revenue_by": (month_of("orders"),), "new_customers_by": (month_of("customers"),),
     "nps_by": ("country_iso2",), "csat_by": ("channel",), "ces_by": ("channel",),
-    "response_times_by": ("region_id",), "sla_attainment_by": ("region_id",),
+    "response_times_by": ("region_id",), "first_response_times_by": ("region_id",),
+    "resolution_times_by": ("region_id",), "sla_attainment_by": ("region_id",),
     "win_rate_by": ("partner_id",), "partner_revenue_by": (month_of("orders"),),
     "active_partners_by": (month_of("orders"),), "churn_by": ("segment",),
     "mix": ("segment",), "measure": (tuple(kpis.KPIS),), "monthly": (tuple(kpis.KPIS),),

@@ -257,16 +257,12 @@ def _read_encoded(files: list[Path]) -> pl.DataFrame:
     return frame.with_columns(pl.col(codes).cast(pl.Categorical)).collect(engine="streaming")
 
 
-# The columns event tables and the activity table are written in order of.
-ORDER_TIMES = frozenset({"at", *EVENT_TIMES.values()})
-
-
 def _marked_sorted(frame: pl.DataFrame) -> pl.DataFrame:
-    """Event tables are written in time order; Parquet does not keep that flag, so it is set again (after
-    checking), and queries may slice a table by time instead of scanning it."""
-    ordered = [c for c in frame.columns
-               if c in ORDER_TIMES and frame[c].null_count() == 0 and frame[c].is_sorted()]
-    return frame.with_columns(pl.col(ordered).set_sorted()) if ordered else frame
+    """The activity table is written in time order; Parquet does not keep that flag, so it is set again
+    (after checking), and queries may slice the table by time instead of scanning it."""
+    if "at" in frame.columns and frame["at"].is_sorted():
+        return frame.with_columns(pl.col("at").set_sorted())
+    return frame
 
 
 def snapshot_root(url: str) -> Path:
@@ -791,10 +787,8 @@ def _build_facts(root: Path, changed: set[str]) -> None:
             frame = frame.join(teams, on="rep_id", how="left")
         if name in MONEY_TABLES:
             frame = with_usd(frame, fx, MONEY_TABLES[name])
-        # Joins do not keep row order, and every reader must see the same rows the same way: event tables
-        # in time order (a period is then a slice, found by binary search), the others in id order.
-        order = [EVENT_TIMES[name], "id"] if name in EVENT_TIMES else ["id"]
-        _write_atomic_frame(facts / f"{name}.parquet", frame.sort(order))
+        # In id order: joins do not keep row order, and every reader must see the same rows the same way.
+        _write_atomic_frame(facts / f"{name}.parquet", frame.sort("id"))
         _step(f"facts:{name}")
     if dimensions or organisation:
         customers_fact = (_raw(root, "customers").join(countries, on="country_iso2", how="left")

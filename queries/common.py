@@ -28,21 +28,7 @@ YEAR = dt.timedelta(days=365)
 
 def rows(src: Snapshot, f: Filters, table: str, *, in_period: bool = True) -> pl.LazyFrame:
     """The table's rows the viewer may see under the filters; with `in_period`, inside the period."""
-    if not in_period:
-        return visible(src.scan(table), f)
-    return visible(during(src, table, f.start_ts, f.end_ts), f, TIME_COLUMN[table])
-
-
-def during(src: Snapshot, table: str, start: dt.datetime, end: dt.datetime) -> pl.LazyFrame:
-    """The table's rows with start <= time < end (its `TIME_COLUMN`). A table held in time order gives
-    them as a slice found by binary search, so a period reads its own rows, not the whole table."""
-    column = TIME_COLUMN[table]
-    frame = src.scan(table).collect()  # held in memory: no copy
-    times = frame[column]
-    if not times.flags["SORTED_ASC"]:
-        return frame.lazy().filter(between(column, start, end))
-    first, stop = times.search_sorted(start, "left"), times.search_sorted(end, "left")
-    return frame.slice(first, stop - first).lazy()
+    return visible(src.scan(table), f, TIME_COLUMN[table] if in_period else None)
 
 
 def visible(frame: pl.LazyFrame, f: Filters, time_column: str | None = None) -> pl.LazyFrame:

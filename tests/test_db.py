@@ -14,9 +14,7 @@ from sqlalchemy.engine import make_url
 from dashboard import cli, schema, snapshot
 from dashboard.db import DatabaseError, read_only_engine, redact, resolve_url, schema_problems, writable_engine
 from dashboard.demo import GENERATOR, Plan, write_demo
-from dashboard.filters import Filters
 from dashboard.snapshot import Snapshot, refresh
-from queries.common import during, rows
 from tests import tiny
 from tests.conftest import BACKENDS, backend_url
 
@@ -175,18 +173,6 @@ def test_code_columns_are_held_encoded_and_read_as_their_values(tiny_sqlite: Sna
     assert held.cast(stored.schema).equals(stored)
     # Free text stays text.
     assert tiny_sqlite.scan("customers").collect_schema()["name"] == pl.String
-
-
-def test_event_tables_are_held_in_time_order_and_a_period_is_a_slice(tiny_sqlite: Snapshot) -> None:
-    orders = tiny_sqlite.scan("orders").collect()
-    assert orders["ordered_at"].flags["SORTED_ASC"]
-    period = Filters(start=dt.date(2026, 1, 1), end=dt.date(2026, 3, 31))
-    filtered = orders.filter(pl.col("ordered_at").is_between(period.start_ts, period.end_ts, closed="left"))
-    assert 0 < filtered.height < orders.height
-    assert rows(tiny_sqlite, period, "orders").collect().equals(filtered)
-    # The bounds: an order at the start is in, one at the end is out.
-    start, end = orders["ordered_at"][2], orders["ordered_at"][5]
-    assert during(tiny_sqlite, "orders", start, end).collect().equals(orders.slice(2, 3))
 
 
 def test_an_id_beyond_32_bits_is_a_row_left_out_not_a_wrong_number(tmp_path: Path) -> None:

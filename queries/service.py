@@ -41,12 +41,12 @@ RESOLUTION = ("tickets", "resolved", "resolution_median_h", "resolution_p90_h")
 
 def first_response_times(src: Snapshot, f: Filters) -> pl.DataFrame:
     """One row: the FIRST_RESPONSE columns of `response_times`."""
-    return rows(src, f, "tickets").select(time_columns(FIRST_RESPONSE)).collect()
+    return response_times(src, f, FIRST_RESPONSE)
 
 
 def resolution_times(src: Snapshot, f: Filters) -> pl.DataFrame:
     """One row: the RESOLUTION columns of `response_times`."""
-    return rows(src, f, "tickets").select(time_columns(RESOLUTION)).collect()
+    return response_times(src, f, RESOLUTION)
 
 
 def first_response_times_by(src: Snapshot, f: Filters, by: str | pl.Expr) -> pl.DataFrame:
@@ -57,11 +57,11 @@ def resolution_times_by(src: Snapshot, f: Filters, by: str | pl.Expr) -> pl.Data
     return response_times_by(src, f, by, RESOLUTION)
 
 
-def response_times(src: Snapshot, f: Filters) -> pl.DataFrame:
-    """One row: tickets, responded, first_response_median_h, first_response_p90_h, resolved,
-    resolution_median_h, resolution_p90_h (hours; unanswered or unresolved tickets are left out of
-    the times they lack)."""
-    return rows(src, f, "tickets").select(time_columns()).collect()
+def response_times(src: Snapshot, f: Filters, wanted: tuple[str, ...] = TIME_COLUMNS) -> pl.DataFrame:
+    """One row: the `wanted` of tickets, responded, first_response_median_h, first_response_p90_h,
+    resolved, resolution_median_h, resolution_p90_h (hours; unanswered or unresolved tickets are left
+    out of the times they lack)."""
+    return rows(src, f, "tickets").select(time_columns(wanted)).collect()
 
 
 def response_times_by(src: Snapshot, f: Filters, by: str | pl.Expr,

@@ -183,7 +183,7 @@ class Snapshot:
             raise SnapshotError(f"The snapshot has no table '{name}'.")
         files = sorted(parts.glob("part-*.parquet"))
         if not files:
-            return pl.LazyFrame(schema=schema.polars_schema(name))
+            return _encoded(pl.LazyFrame(schema=schema.polars_schema(name)))
         return _in_memory(files).lazy()
 
     def quarantine(self) -> pl.DataFrame:
@@ -249,12 +249,16 @@ def _in_memory(files: list[Path]) -> pl.DataFrame:
         return cached[1]
 
 
-def _read_encoded(files: list[Path]) -> pl.DataFrame:
-    """The files' rows with their code columns (`schema.CODE_COLUMNS`) dictionary-encoded, converted
-    batch by batch so the table is never held twice."""
-    frame = pl.scan_parquet(files)
+def _encoded(frame: pl.LazyFrame) -> pl.LazyFrame:
+    """The frame with its code columns (`schema.CODE_COLUMNS`) dictionary-encoded, as every table is
+    held in memory: an empty table's columns then join and compare like a full one's."""
     codes = [c for c, t in frame.collect_schema().items() if c in schema.CODE_COLUMNS and t == pl.String]
-    return frame.with_columns(pl.col(codes).cast(pl.Categorical)).collect(engine="streaming")
+    return frame.with_columns(pl.col(codes).cast(pl.Categorical))
+
+
+def _read_encoded(files: list[Path]) -> pl.DataFrame:
+    """The files' rows, encoded (`_encoded`) batch by batch so the table is never held twice."""
+    return _encoded(pl.scan_parquet(files)).collect(engine="streaming")
 
 
 def _marked_sorted(frame: pl.DataFrame) -> pl.DataFrame:

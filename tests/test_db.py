@@ -175,6 +175,20 @@ def test_code_columns_are_held_encoded_and_read_as_their_values(tiny_sqlite: Sna
     assert tiny_sqlite.scan("customers").collect_schema()["name"] == pl.String
 
 
+def test_a_table_with_no_rows_is_held_with_the_same_types(tmp_path: Path) -> None:
+    """A CRM without partners: the empty table's code columns are encoded like a full table's, so it
+    joins and compares with the others."""
+    url = f"sqlite:///{tmp_path / 'crm.sqlite'}"
+    tiny.write(url)
+    with writable_engine(url).begin() as connection:
+        connection.execute(text("DELETE FROM partners"))
+    refresh(read_only_engine(url), tmp_path / "snap")
+    partners = Snapshot.open(tmp_path / "snap").scan("partners")
+    assert partners.collect().is_empty()
+    assert partners.collect_schema()["country_iso2"] == pl.Categorical
+    assert partners.collect_schema()["name"] == pl.String
+
+
 def test_an_id_beyond_32_bits_is_a_row_left_out_not_a_wrong_number(tmp_path: Path) -> None:
     """Ids are SQL INTEGER, 32-bit on PostgreSQL and MariaDB; SQLite stores more, which the snapshot
     cannot hold: the row is left out and said, never wrapped round to another id."""

@@ -90,9 +90,9 @@ def page_queries(f: Filters) -> dict[str, dict[str, Callable[[Snapshot], object]
             "countries": lambda s: markets.countries(s, f),
         },
         "map (world)": {
-            "country_metrics": lambda s: geo.country_metrics(s, f),
+            # The page ranks markets from the frame it colours the map with.
+            "country_metrics, market_expansion": lambda s: geo.expansion(geo.country_metrics(s, f)),
             "city_points": lambda s: geo.city_points(s, f),
-            "market_expansion": lambda s: geo.market_expansion(s, f),
         },
         "map (Germany)": {
             **tiles("map", market),

@@ -22,8 +22,8 @@ from queries.geo import (
     active_people,
     city_points,
     country_metrics,
+    expansion,
     in_city,
-    market_expansion,
     market_vs_world,
     mix,
 )
@@ -199,7 +199,7 @@ if drill.country is None:
                  "customers are merged unless your role may see personal data.", n=MIN_CUSTOMERS_SHOWN))
 
     st.subheader(t("Market expansion"))
-    ranking = cached(market_expansion)(src, view)
+    ranking = expansion(frame)
     actions = {"invest": t("Invest"), "fix": t("Fix"), "hold": t("Hold")}
     nps = KPIS["nps"]
     money = components.number_column

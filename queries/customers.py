@@ -117,6 +117,16 @@ def _year_before(src: Snapshot, f: Filters, events: pl.LazyFrame, moment: dt.dat
     return activity_of(table.slice(first, end - first).lazy(), f)
 
 
+def active_ids(src: Snapshot, f: Filters, moment: dt.datetime) -> pl.DataFrame:
+    """customer_id of every customer active at `moment`, in id order."""
+    events = activity(src, f)
+    flags = _active_flags(src, f, events, [moment])
+    if flags is None:
+        return active_at(events, moment).sort("customer_id").collect()
+    return pl.DataFrame({"customer_id": pl.Series(np.flatnonzero(flags[0]),
+                                                  dtype=events.collect_schema()["customer_id"])})
+
+
 def _active_counts(src: Snapshot, f: Filters, moments: list[dt.datetime]) -> list[tuple[int, int]]:
     """For each moment after the first: (active at the previous moment, churned since it), and for the
     first moment (active, 0). Churned: active at the previous moment and no longer at this one."""
@@ -195,11 +205,10 @@ def churn_by_month(src: Snapshot, f: Filters) -> pl.DataFrame:
 
 def churn_by(src: Snapshot, f: Filters, by: str) -> pl.DataFrame:
     """`by` (a customer column such as country_iso2 or segment), active_at_start, churned, churn_rate."""
-    events = activity(src, f)
-    start_ids = active_at(events, f.start_ts)
-    end_ids = active_at(events, f.end_ts).with_columns(pl.lit(True).alias("still"))
     where = customers_in_view(src, f).select(pl.col("id").alias("customer_id"), by)
-    return (start_ids.join(where, on="customer_id").join(end_ids, on="customer_id", how="left")
+    still = active_ids(src, f, f.end_ts).lazy().with_columns(pl.lit(True).alias("still"))
+    return (active_ids(src, f, f.start_ts).lazy().join(where, on="customer_id")
+            .join(still, on="customer_id", how="left")
             .group_by(by)
             .agg(pl.len().cast(pl.Int64).alias("active_at_start"),
                  pl.col("still").is_null().sum().cast(pl.Int64).alias("churned"))

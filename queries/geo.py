@@ -68,10 +68,9 @@ def country_metrics(src: Snapshot, f: Filters) -> pl.DataFrame:
         pl.col("amount").filter(pl.col("partner_id").is_not_null()).sum().alias("partner_revenue"))
     before = revenue.won_orders(src, f.comparison()).group_by("country_iso2").agg(
         pl.col("amount").sum().alias("previous"))
-    events = customers.activity(src, f)
     where = customers.customers_in_view(src, f).select(pl.col("id").alias("customer_id"), "country_iso2")
-    active = (customers.active_at(events, f.end_ts).join(where, on="customer_id").group_by("country_iso2")
-              .agg(pl.len().alias("customers")))
+    active = (customers.active_ids(src, f, f.end_ts).lazy().join(where, on="customer_id")
+              .group_by("country_iso2").agg(pl.len().alias("customers")))
     churn = customers.churn_by(src, f, "country_iso2").lazy()
     nps = satisfaction.nps_by(src, f, "country_iso2").lazy().select("country_iso2", "responses", "nps")
     names = markets.countries(src, f).lazy()
@@ -127,7 +126,11 @@ def market_expansion(src: Snapshot, f: Filters) -> pl.DataFrame:
 
     action: "invest" where revenue grows by 15 %+ and NPS is at least the median market's, "fix"
     where revenue falls, NPS is below 0, or churn is twice the median market's; else "hold"."""
-    frame = country_metrics(src, f)
+    return expansion(country_metrics(src, f))
+
+
+def expansion(frame: pl.DataFrame) -> pl.DataFrame:
+    """`market_expansion` from the frame of `country_metrics`, for a page that already has it."""
     if frame.is_empty():
         return frame.select("country_iso2", "name").with_columns(pl.lit(None, pl.String).alias("action"))
     nps_median = frame["nps"].median()

@@ -262,12 +262,19 @@ def test_empty_period_gives_nulls_not_errors(tiny_src: Snapshot) -> None:
     assert customers.churn(tiny_src, empty)["churn_rate"][0] is None
 
 
-def test_active_and_churn_without_dense_ids(tiny_src: Snapshot, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("dense_limit", [customers.DENSE_ID_LIMIT, 0], ids=["flags", "hashing"])
+def test_active_and_churn_with_and_without_dense_ids(tiny_src: Snapshot, monkeypatch: pytest.MonkeyPatch,
+                                                     dense_limit: int) -> None:
     # Customer ids too large to flag one by one take the hashing path, with the same results.
-    monkeypatch.setattr(customers, "DENSE_ID_LIMIT", 0)
+    monkeypatch.setattr(customers, "DENSE_ID_LIMIT", dense_limit)
+    customers._flags.clear()
     assert customers.active_customers(tiny_src, PERIOD)["active"][0] == 6
     row = customers.churn(tiny_src, PERIOD).row(0, named=True)
     assert (row["active_at_start"], row["churned"]) == (5, 1)
+    assert customers.active_ids(tiny_src, PERIOD, PERIOD.end_ts)["customer_id"].to_list() == [1, 2, 3, 4, 6, 7]
+    by_kind = {r["kind"]: (r["active_at_start"], r["churned"])
+               for r in customers.churn_by(tiny_src, PERIOD, "kind").iter_rows(named=True)}
+    assert sum(a for a, _ in by_kind.values()) == 5 and sum(c for _, c in by_kind.values()) == 1
 
 
 def test_lifecycle_before_the_end_of_the_data(tiny_src: Snapshot) -> None:

@@ -34,7 +34,8 @@ MODULES = tuple(importlib.import_module(f"queries.{m.name}") for m in pkgutil.it
 # Arguments beyond (snapshot, filters) for the queries that need them.
 EXTRA_ARGS: dict[str, tuple] = {
     "revenue_by": (month_of("orders"),), "new_customers_by": (month_of("customers"),),
-    "nps_by": ("country_iso2",), "csat_by": ("channel",), "ces_by": ("channel",),
+    "active_ids": (dt.datetime(2026, 5, 1),), "nps_by": ("country_iso2",), "csat_by": ("channel",),
+    "ces_by": ("channel",),
     "response_times_by": ("region_id",), "first_response_times_by": ("region_id",),
     "resolution_times_by": ("region_id",), "sla_attainment_by": ("region_id",),
     "win_rate_by": ("partner_id",), "partner_revenue_by": (month_of("orders"),),

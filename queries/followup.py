@@ -14,7 +14,7 @@ import polars as pl
 
 from dashboard.filters import Filters
 from dashboard.snapshot import Snapshot
-from queries.common import DAY, in_reporting_currency, rows
+from queries.common import DAY, activity_between, between, in_reporting_currency, rows
 
 HOURS = (pl.col("followed_up_at") - pl.col("answered_at")).dt.total_seconds() / 3600
 # A customer who gives up does so within weeks (docs/demo-data.md); the outcome is read once a full year
@@ -90,7 +90,7 @@ def churn_after_follow_up(src: Snapshot, f: Filters) -> pl.DataFrame:
     cohort = (_detractors(src, f, in_period=False)
               .filter(pl.col("answered_at").is_between(cohort_end - COHORT_YEARS * 365 * DAY, cohort_end,
                                                        closed="left")))
-    still = (src.scan("activity").filter(pl.col("at").is_between(as_of - 365 * DAY, as_of, closed="left"))
+    still = (activity_between(src, as_of - 365 * DAY, as_of)
              .select("customer_id").unique().with_columns(pl.lit(True).alias("active")))
     bucket = (pl.when(pl.col("hours") <= 48).then(pl.lit("2_days"))
               .when(pl.col("hours").is_null()).then(pl.lit("never")).otherwise(pl.lit("later")).alias("follow_up"))
@@ -113,17 +113,17 @@ def money_after_response(src: Snapshot, f: Filters) -> pl.DataFrame:
     had no order or interaction in the six months after), churn (0..1) — NPS responses of the year
     ending six months before the data's end, whatever the period, so every response has its six months
     after."""
-    as_of = src.as_of
-    cohort_end = as_of - MONEY_WINDOW
+    cohort_end = src.as_of - MONEY_WINDOW
+    cohort_start = cohort_end - 365 * DAY
     responses = (rows(src, f, "surveys", in_period=False)
                  .filter((pl.col("kind") == "NPS")
-                         & pl.col("answered_at").is_between(cohort_end - 365 * DAY, cohort_end, closed="left"))
+                         & between("answered_at", cohort_start, cohort_end))
                  .select(pl.col("id").alias("response_id"), "customer_id", "answered_at",
                          pl.when(pl.col("score") >= 9).then(pl.lit("promoter"))
                          .when(pl.col("score") >= 7).then(pl.lit("passive")).otherwise(pl.lit("detractor"))
                          .alias("tone")))
-    window_start = cohort_end - 365 * DAY - MONEY_WINDOW
-    won = (src.scan("orders").filter((pl.col("status") == "won") & (pl.col("ordered_at") >= window_start)))
+    won = src.scan("orders").filter((pl.col("status") == "won")
+                                    & between("ordered_at", cohort_start - MONEY_WINDOW, cohort_end + MONEY_WINDOW))
     won = in_reporting_currency(won, src, f.currency, "ordered_at").select("customer_id", "ordered_at", "amount")
     money = (responses.join(won, on="customer_id")
              .with_columns((pl.col("ordered_at") - pl.col("answered_at")).alias("gap"))
@@ -132,7 +132,8 @@ def money_after_response(src: Snapshot, f: Filters) -> pl.DataFrame:
                   .then(pl.col("amount")).sum().alias("revenue_before"),
                   pl.when(pl.col("gap").is_between(dt.timedelta(0), MONEY_WINDOW, closed="left"))
                   .then(pl.col("amount")).sum().alias("revenue_after")))
-    active = (responses.join(src.scan("activity").select("customer_id", "at"), on="customer_id")
+    after = activity_between(src, cohort_start, cohort_end + MONEY_WINDOW).select("customer_id", "at")
+    active = (responses.join(after, on="customer_id")
               .filter(pl.col("at").is_between(pl.col("answered_at"), pl.col("answered_at") + MONEY_WINDOW,
                                               closed="right"))
               .select("response_id").unique().with_columns(pl.lit(True).alias("active")))

@@ -105,7 +105,10 @@ def _orphans(src: Snapshot, f: Filters) -> list[dict]:
         if frame is None or column not in frame.collect_schema().names():
             continue
         ids = src.scan(parent).select("id").collect().to_series().implode()
-        orphans = (frame.filter(pl.col(column).is_not_null() & ~pl.col(column).is_in(ids))
+        orphan = (pl.col(column).is_not_null() & ~pl.col(column).is_in(ids)).alias("orphan")
+        # Computed as a column, then filtered on: given to `filter` directly, polars 2.1 takes five
+        # times as long over a million rows.
+        orphans = (frame.select(column, orphan).filter("orphan")
                    .select(pl.len().alias("rows"), pl.col(column).unique().sort().head(EXAMPLES).implode()
                            .alias("examples")).collect().row(0, named=True))
         if orphans["rows"]:

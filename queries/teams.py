@@ -190,12 +190,13 @@ def score_dimensions(src: Snapshot, f: Filters) -> pl.DataFrame:
                 for when, period in (("value", f), ("previous", f.comparison()))]
     in_view = teams(src, f)
     for kind, dimensions in SCORE_DIMENSIONS.items():
-        measured = (team_scorecard(src, f, kind)
-                    .filter(pl.col("kpi").is_in([d for d in dimensions if d not in AGAINST_TARGET]))
+        # Only the KPIs scored, not the kind's whole scorecard.
+        members = in_view.filter(pl.col("kind") == kind)
+        measured = (_measured(src, f, members, "team_id", tuple(d for d in dimensions if d not in AGAINST_TARGET))
                     .select("team_id", pl.col("kpi").alias("dimension"),
                             pl.when(pl.col("enough")).then(pl.col("value")).alias("value"),
                             pl.when(pl.col("previous_enough")).then(pl.col("previous")).alias("previous")))
-        targeted = (in_view.filter(pl.col("kind") == kind).select("team_id")
+        targeted = (members.select("team_id")
                     .join(pl.DataFrame({"dimension": [d for d in dimensions if d in AGAINST_TARGET]},
                                        schema={"dimension": pl.String}), how="cross")
                     .join(attained[0], on=["team_id", "dimension"], how="left")

@@ -265,9 +265,10 @@ def top_customers(src: Snapshot, f: Filters, limit: int = 20) -> pl.DataFrame:
     and e-mails are masked unless the filters carry personal-data rights (`customers_in_view`)."""
     best = (won_orders(src, f).group_by(pl.col("master_id").alias("customer_id"))
             .agg(pl.col("amount").sum().alias("revenue"), pl.len().cast(pl.Int64).alias("orders"))
-            .sort("revenue", "customer_id", descending=[True, False]).head(limit))
-    people = customers_in_view(src, f).select(
-        pl.col("id").alias("customer_id"), "name", "country_iso2", "city", "segment", "kind", "email")
-    return (best.join(people, on="customer_id", how="inner")
+            .sort("revenue", "customer_id", descending=[True, False]).head(limit).collect())
+    # Only the customers listed are read and masked, not every customer in view.
+    people = (customers_in_view(src, f).filter(pl.col("id").is_in(best["customer_id"].implode()))
+              .select(pl.col("id").alias("customer_id"), "name", "country_iso2", "city", "segment", "kind", "email"))
+    return (best.lazy().join(people, on="customer_id", how="inner")
             .select("customer_id", "name", "country_iso2", "city", "segment", "email", "revenue", "orders")
             .sort("revenue", "customer_id", descending=[True, False]).collect())

@@ -152,6 +152,11 @@ class Filters:
         return replace(self, start=self.start - dt.timedelta(days=self.days),
                        end=self.start - dt.timedelta(days=1))
 
+    def timeless(self) -> Filters:
+        """These filters without a period: all that a query reading rows at any time depends on, so
+        views of other periods share its cached result."""
+        return replace(self, start=dt.date.min, end=dt.date.min, preset="", compare="previous_period")
+
     def with_window(self, start: dt.date, end: dt.date) -> Filters:
         return replace(self, start=start, end=end)
 

@@ -74,8 +74,7 @@ FLAGS_KEPT = 256
 def _activity_key(src: Snapshot, f: Filters) -> tuple[str, ...]:
     """What `activity` depends on: the snapshot's version and every filter but the period, channels,
     currency and language (activity is read at any time, on every channel)."""
-    neutral = replace(f, start=dt.date.min, end=dt.date.min, preset="", compare="previous_period", channels=(),
-                      currency="USD", lang="en")
+    neutral = replace(f.timeless(), channels=(), currency="USD", lang="en")
     return str(src.root), src.refreshed_at.isoformat(), repr(neutral)
 
 

@@ -172,3 +172,9 @@ def date_ranges(src: Snapshot, f: Filters) -> pl.DataFrame:
         records.append({"table": table, **span})
     return pl.DataFrame(records, schema={"table": pl.String, "rows": pl.Int64, "first": pl.Datetime("us"),
                                          "last": pl.Datetime("us")})
+
+
+# Findings are about the rows at any time.
+data_findings.filters_used = Filters.timeless  # type: ignore[attr-defined]
+left_out_rows.filters_used = Filters.timeless  # type: ignore[attr-defined]
+date_ranges.filters_used = Filters.timeless  # type: ignore[attr-defined]

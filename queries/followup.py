@@ -148,3 +148,8 @@ def money_after_response(src: Snapshot, f: Filters) -> pl.DataFrame:
             .sort(pl.col("tone").replace_strict(order, return_dtype=pl.Int8))
             .select("tone", "responses", "revenue_before", "revenue_after", "revenue_change", "churned", "churn")
             .collect())
+
+
+# Both read their cohorts whatever the period.
+churn_after_follow_up.filters_used = Filters.timeless  # type: ignore[attr-defined]
+money_after_response.filters_used = Filters.timeless  # type: ignore[attr-defined]

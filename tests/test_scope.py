@@ -149,3 +149,22 @@ def test_regional_crm_is_what_it_says(tmp_path: Path) -> None:
     emea = regional_crm(EMEA)
     assert set(emea["customers"]["country_iso2"]) == {"DE"}
     assert set(emea["teams"]["region_id"]) == {EMEA}
+
+
+KEYED_BY_PART = [fn for fn in QUERIES if hasattr(fn, "filters_used")]
+
+
+def test_queries_that_ignore_the_period_say_so() -> None:
+    names = {fn.__name__ for fn in KEYED_BY_PART}
+    assert {"monthly", "money_after_response", "churn_after_follow_up", "data_findings", "customer_quality"} <= names
+
+
+@pytest.mark.parametrize("fn", KEYED_BY_PART, ids=lambda fn: f"{fn.__module__.split('.')[-1]}.{fn.__name__}")
+@pytest.mark.parametrize("view", [PERIOD, replace(PERIOD, start=dt.date(2025, 11, 1), end=dt.date(2025, 11, 30),
+                                                  preset="last_month", compare="same_period_last_year",
+                                                  currency="EUR")], ids=["period", "another_month_in_eur"])
+def test_a_query_cached_by_part_of_the_filters_answers_the_same_from_that_part(
+        whole_and_regional: tuple[Snapshot, Snapshot], fn: Callable[..., object], view: Filters) -> None:
+    # The cache calls such a query with only the part of the filters it declares (`dashboard.cache`).
+    whole, _ = whole_and_regional
+    assert _result(fn, whole, view).equals(_result(fn, whole, fn.filters_used(view)))  # type: ignore[attr-defined]

@@ -346,10 +346,22 @@ def main(argv: list[str] | None = None) -> int:
             total += warm
             lines.append(f"| {page} | {name} | {cold:.1f} | {warm:.1f} |")
         page_totals[page] = total
+    # A view nobody has opened yet: another period, region and currency, so no result is reused; what
+    # queries share across views (activity flags, tagged comments) is computed anew where it depends on them.
+    other = Filters(start=dt.date(2026, 5, 1), end=dt.date(2026, 5, 31), preset="last_month", regions=(1,),
+                    currency="EUR")
+    first_views = {}
+    for page, queries in page_queries(other).items():
+        start = time.perf_counter()
+        for fn in queries.values():
+            fn(src)
+        first_views[page] = (time.perf_counter() - start) * 1000
     polars_peak = peak_rss_mb()
     lines += ["", map_payload(src, f)]
-    lines += ["", "| page | all its queries, warm ms |", "|---|---:|"]
-    lines += [f"| {page} | {total:.0f} |" for page, total in page_totals.items()]
+    lines += ["", "Per page, all its queries: warm (the view above, every table in memory), and the first view of "
+              "another filter combination (May 2026, one region, in EUR), each query run once.", "",
+              "| page | all its queries, warm ms | first view of another filter combination ms |", "|---|---:|---:|"]
+    lines += [f"| {page} | {total:.0f} | {first_views[page]:.0f} |" for page, total in page_totals.items()]
 
     now = dt.datetime(2026, 6, 1)
     engines = {"polars (snapshot)": polars_metrics(src, f)}

@@ -14,6 +14,7 @@ regions choose which teams are shown.
 from __future__ import annotations
 
 import calendar
+from collections.abc import Callable
 from dataclasses import replace
 
 import polars as pl
@@ -111,32 +112,35 @@ def monthly_targets(src: Snapshot, f: Filters) -> pl.DataFrame:
             .sort("month", "team_id", "metric").collect())
 
 
-def team_actuals(src: Snapshot, f: Filters) -> pl.LazyFrame:
+def team_actuals(src: Snapshot, f: Filters, metrics: tuple[str, ...] = tuple(TARGET_METRICS)) -> pl.LazyFrame:
     """team_id, metric, actual — the registry KPIs of each team's reps over the period, for every
-    customer of theirs the viewer may see (geography filters left aside: see `narrows_teams`)."""
+    customer of theirs the viewer may see (geography filters left aside: see `narrows_teams`), for
+    the target `metrics`."""
     whole = replace(f, regions=(), countries=(), segments=(), channels=())
     reps = src.scan("reps").select(pl.col("id").alias("rep_id"), "team_id")
-    won = (revenue.won_orders(src, whole).join(reps, on="rep_id")
-           .group_by("team_id").agg(pl.col("amount").sum().alias("actual"))
-           .with_columns(metric=pl.lit("revenue_usd")))
-    new = (customers.customers_in_view(src, whole, in_period=True)
-           .join(reps, left_on="owner_rep_id", right_on="rep_id")
-           .group_by("team_id").agg(pl.len().cast(pl.Float64).alias("actual"))
-           .with_columns(metric=pl.lit("new_customers")))
     tickets = rows(src, whole, "tickets").join(reps, on="rep_id")
-    sla = (tickets.group_by("team_id").agg(service.sla_columns(src)).with_columns(service.SLA)
-           .select("team_id", pl.col("sla_attainment").alias("actual"), metric=pl.lit("sla_attainment")))
-    response = (tickets.group_by("team_id").agg(service.time_columns(("first_response_median_h",)))
-                .select("team_id", pl.col("first_response_median_h").alias("actual"),
-                        metric=pl.lit("first_response_median_hours")))
-    return (pl.concat([a.select("team_id", "metric", pl.col("actual").cast(pl.Float64))
-                       for a in (won, new, sla, response)])
+    actuals: dict[str, Callable[[], pl.LazyFrame]] = {
+        "revenue_usd": lambda: (revenue.won_orders(src, whole).join(reps, on="rep_id")
+                                .group_by("team_id").agg(pl.col("amount").sum().alias("actual"))),
+        "new_customers": lambda: (customers.customers_in_view(src, whole, in_period=True)
+                                  .join(reps, left_on="owner_rep_id", right_on="rep_id")
+                                  .group_by("team_id").agg(pl.len().cast(pl.Float64).alias("actual"))),
+        "sla_attainment": lambda: (tickets.group_by("team_id").agg(service.sla_columns(src))
+                                   .with_columns(service.SLA).select("team_id", pl.col("sla_attainment")
+                                                                     .alias("actual"))),
+        "first_response_median_hours": lambda: (
+            tickets.group_by("team_id").agg(service.time_columns(("first_response_median_h",)))
+            .select("team_id", pl.col("first_response_median_h").alias("actual"))),
+    }
+    return (pl.concat([actuals[m]().select("team_id", pl.lit(m).alias("metric"), pl.col("actual").cast(pl.Float64))
+                       for m in metrics])
             .join(teams_in_view(src, f), on="team_id", how="semi").sort("team_id", "metric"))
 
 
-def target_attainment(src: Snapshot, f: Filters) -> pl.DataFrame:
+def target_attainment(src: Snapshot, f: Filters, metrics: tuple[str, ...] = tuple(TARGET_METRICS)) -> pl.DataFrame:
     """team_id, team, kind, office, manager, metric, kpi (the registry key), target, actual, attainment,
-    status, comparable — one row per team target in the period, for the teams of the regions in view.
+    status, comparable — one row per team target in the period of the target `metrics` (all by default),
+    for the teams of the regions in view.
 
     attainment: actual ÷ target for higher-is-better metrics, null for lower-is-better ones (a
     response time of half the target is not "200 %": target and actual are shown side by side).
@@ -149,8 +153,8 @@ def target_attainment(src: Snapshot, f: Filters) -> pl.DataFrame:
     # A team with nothing won or created has an actual of zero; a rate with nothing measured has none.
     ratio = pl.when(lower).then(pl.col("target") / pl.col("actual")).otherwise(pl.col("actual") / pl.col("target"))
     comparable = not narrows_teams(f)
-    frame = (teams.join(prorated_targets(src, f), on="team_id")
-             .join(team_actuals(src, f), on=["team_id", "metric"], how="left")
+    frame = (teams.join(prorated_targets(src, f).filter(pl.col("metric").is_in(metrics)), on="team_id")
+             .join(team_actuals(src, f, metrics), on=["team_id", "metric"], how="left")
              .with_columns(pl.when(SUMMED).then(pl.col("actual").fill_null(0.0)).otherwise(pl.col("actual"))
                            .alias("actual"))
              .with_columns(pl.col("metric").replace_strict({m: k for m, (k, _) in TARGET_METRICS.items()},

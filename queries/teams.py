@@ -20,7 +20,7 @@ from queries.common import base_language, in_reporting_currency, rows
 from queries.kpis import KPIS, RELATIVE_UNITS
 from queries.privacy import mask_text
 from queries.service import HOUR_US
-from queries.targets import monthly_targets, target_attainment, teams_in_view
+from queries.targets import TARGET_METRICS, monthly_targets, target_attainment, teams_in_view
 
 # The registry KPIs of each kind of team's scorecard, in the order they are shown.
 SCORECARDS: dict[str, tuple[str, ...]] = {
@@ -36,6 +36,7 @@ SCORE_DIMENSIONS: dict[str, tuple[str, ...]] = {
     "service": ("first_response", "resolution", "sla_attainment", "ticket_csat", "backlog_age"),
 }
 AGAINST_TARGET = frozenset({"revenue", "new_customers"})
+TARGETED = tuple(metric for metric, (kpi, _) in TARGET_METRICS.items() if kpi in AGAINST_TARGET)
 # Customers belong to their owner: a rep's new customers are those they own.
 OWNER_COLUMN = {"rep_id": "owner_rep_id"}
 
@@ -185,7 +186,7 @@ def score_dimensions(src: Snapshot, f: Filters) -> pl.DataFrame:
     its value rests on enough observations, or (revenue, new customers) the attainment of the team's
     target. Percentiles among the teams of the same kind in view (`percentiles`)."""
     parts = []
-    attained = [target_attainment(src, period).filter(pl.col("kpi").is_in(list(AGAINST_TARGET)))
+    attained = [target_attainment(src, period, TARGETED)
                 .select("team_id", pl.col("kpi").alias("dimension"), pl.col("attainment").alias(when))
                 for when, period in (("value", f), ("previous", f.comparison()))]
     in_view = teams(src, f)

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -230,23 +232,29 @@ def _value(frame: pl.DataFrame, column: str | None) -> float | None:
     return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
 
 
-def _compute_once(src: Snapshot, f: Filters, kpis: Iterable[Kpi]) -> dict[str, pl.DataFrame]:
-    """Each KPI's one-row result, calling each query function once however many KPIs it serves."""
-    results: dict[Query, pl.DataFrame] = {}
-    frames = {}
-    for kpi in kpis:
-        if kpi.compute not in results:
-            results[kpi.compute] = kpi.compute(src, f)
-        frames[kpi.key] = results[kpi.compute]
-    return frames
+Call = tuple[Callable[..., pl.DataFrame], Filters, tuple]
+
+
+def run_all(src: Snapshot, calls: Iterable[Call]) -> dict[Call, pl.DataFrame]:
+    """The result of each distinct call (query, filters, further arguments), each run once, side by side:
+    polars works outside the interpreter lock, and one small query alone leaves cores idle."""
+    distinct = list(dict.fromkeys(calls))
+    if len(distinct) < 2:
+        return {call: call[0](src, call[1], *call[2]) for call in distinct}
+    with ThreadPoolExecutor(max_workers=min(len(distinct), os.cpu_count() or 1, 8)) as pool:
+        futures = {call: pool.submit(call[0], src, call[1], *call[2]) for call in distinct}
+        return {call: future.result() for call, future in futures.items()}
 
 
 def measure(src: Snapshot, f: Filters, keys: Iterable[str]) -> pl.DataFrame:
     """kpi, value, sample, previous, previous_sample — one row per KPI in `keys` (in that order), for
     the period and the comparison period. A value resting on too small a sample is still returned:
-    `Kpi.enough` decides what is shown."""
+    `Kpi.enough` decides what is shown. Each query function runs once per period, however many KPIs
+    it serves."""
     chosen = [KPIS[k] for k in keys]
-    now, before = _compute_once(src, f, chosen), _compute_once(src, f.comparison(), chosen)
+    periods = (f, f.comparison())
+    results = run_all(src, ((kpi.compute, period, ()) for period in periods for kpi in chosen))
+    now, before = ({kpi.key: results[kpi.compute, period, ()] for kpi in chosen} for period in periods)
     return pl.DataFrame(
         [{"kpi": k.key, "value": _value(now[k.key], k.column), "sample": _value(now[k.key], k.sample),
           "previous": _value(before[k.key], k.column), "previous_sample": _value(before[k.key], k.sample)}
@@ -262,13 +270,12 @@ def measure_by(src: Snapshot, f: Filters, keys: Iterable[str], by: str) -> pl.Da
     `Kpi.enough` and `Kpi.shown` decide what is shown."""
     chosen = [KPIS[k] for k in keys
               if KPIS[k].by is not None and by in src.scan(KPIS[k].table).collect_schema().names()]
+    periods = {"now": f, "before": f.comparison()}
+    results = run_all(src, ((kpi.by, period, (by,)) for period in periods.values() for kpi in chosen))  # type: ignore[misc]
     parts = []
-    for when, period in (("now", f), ("before", f.comparison())):
-        results: dict[GroupedQuery, pl.DataFrame] = {}
+    for when, period in periods.items():
         for kpi in chosen:
-            if kpi.by not in results:
-                results[kpi.by] = kpi.by(src, period, by)  # type: ignore[misc,index]
-            frame = results[kpi.by]  # type: ignore[index]
+            frame = results[kpi.by, period, (by,)]  # type: ignore[index]
             sample = pl.col(kpi.sample).cast(pl.Float64) if kpi.sample else pl.lit(None, pl.Float64)
             parts.append(frame.select(pl.col(by), pl.lit(kpi.key).alias("kpi"), pl.lit(when).alias("when"),
                                       pl.col(kpi.column).cast(pl.Float64).alias("value"), sample.alias("sample")))
@@ -342,15 +349,12 @@ def monthly(src: Snapshot, f: Filters, keys: Iterable[str], months: int = TREND_
     last_month = window.end.replace(day=1)
     next_month = (last_month + dt.timedelta(days=32)).replace(day=1)
     partial = window.end < next_month - dt.timedelta(days=1)
-    results: dict[Query, pl.DataFrame] = {}
+    chosen = [KPIS[key] for key in keys if KPIS[key].monthly is not None]
+    results = run_all(src, ((kpi.monthly, window, ()) for kpi in chosen))  # type: ignore[misc]
     parts = []
-    for key in keys:
-        kpi = KPIS[key]
-        if kpi.monthly is None:
-            continue
-        if kpi.monthly not in results:
-            results[kpi.monthly] = kpi.monthly(src, window)
-        series = results[kpi.monthly]
+    for kpi in chosen:
+        key = kpi.key
+        series = results[kpi.monthly, window, ()]  # type: ignore[index]
         sample = pl.col(kpi.sample).cast(pl.Float64) if kpi.sample else pl.lit(None, pl.Float64)
         enough = (pl.col(kpi.sample) >= kpi.min_sample).fill_null(False) if kpi.sample else pl.lit(True)
         frame = series.select("month", pl.col(kpi.column).cast(pl.Float64).alias("value"), sample.alias("sample"),

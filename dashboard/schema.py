@@ -338,7 +338,7 @@ def polars_schema(table_name: str) -> pl.Schema:
 # instead of a 16-byte string view, and filters and groupings compare integers. Stored files keep strings,
 # so checksums and files do not depend on a process's dictionary.
 CODE_COLUMNS = frozenset({
-    "iso2", "country_iso2", "currency", "segment", "kind", "customer_kind", "tier", "status", "industry",
+    "iso2", "country_iso2", "currency", "segment", "kind", "tier", "status", "industry",
     "size_band", "preferred_language", "preferred_channel", "office", "customer_office", "channel",
     "direction", "language", "product_line", "stage", "outcome", "priority", "category", "regime", "purpose",
 })

@@ -51,7 +51,7 @@ from dashboard.paths import data_dir
 
 log = logging.getLogger(__name__)
 
-SNAPSHOT_FORMAT = 6
+SNAPSHOT_FORMAT = 7
 BATCH_ROWS = 200_000
 MAX_PARTS = 16
 CURRENT = "CURRENT"
@@ -77,10 +77,12 @@ MASTER_ID = (pl.when(pl.col("email").is_not_null()).then(pl.col("id").min().over
 # Facts: event tables with the customer's region, country and segment attached.
 FACT_TABLES = ("orders", "opportunities", "interactions", "tickets", "surveys", "consents",
                "data_requests", "contacts")
-# Customer columns attached to every fact row, under these names.
-CUSTOMER_DIMENSIONS = {"country_iso2": "country_iso2", "segment": "segment", "kind": "customer_kind",
-                       "partner_id": "customer_partner_id", "region_id": "region_id", "master_id": "master_id",
-                       "team_id": "customer_team_id", "office": "customer_office"}
+# Customer columns attached to every fact row, under these names: what the filters and the scope test.
+CUSTOMER_DIMENSIONS = {"country_iso2": "country_iso2", "segment": "segment", "region_id": "region_id",
+                       "master_id": "master_id", "team_id": "customer_team_id", "office": "customer_office"}
+# The customer's partner, attached only where a query reads it (a partner's NPS): at a million customers
+# every attached column costs 10-35 MB per table in memory.
+CUSTOMER_PARTNER_TABLES = ("surveys",)
 MONEY_TABLES = {"orders": "ordered_at", "opportunities": "opened_at"}
 # The timestamps that say when the CRM's data begins and ends (its own calendar, not the wall clock).
 EVENT_TIMES = {"orders": "ordered_at", "opportunities": "opened_at", "interactions": "occurred_at",
@@ -781,12 +783,14 @@ def _build_facts(root: Path, changed: set[str]) -> None:
                  .join(teams.rename({"rep_id": "owner_rep_id"}), on="owner_rep_id", how="left")
                  .with_columns(master_id=MASTER_ID)
                  .select(pl.col("id").alias("customer_id"),
-                         *[pl.col(c).alias(alias) for c, alias in CUSTOMER_DIMENSIONS.items()]))
+                         *[pl.col(c).alias(alias) for c, alias in CUSTOMER_DIMENSIONS.items()],
+                         pl.col("partner_id").alias("customer_partner_id")))
     fx = _raw(root, "fx_rates").sort("date")
     for name in FACT_TABLES:
         if not (dimensions or organisation or name in changed or (name in MONEY_TABLES and "fx_rates" in changed)):
             continue
-        frame = _raw(root, name).join(customers, on="customer_id", how="left")
+        attached = customers if name in CUSTOMER_PARTNER_TABLES else customers.drop("customer_partner_id")
+        frame = _raw(root, name).join(attached, on="customer_id", how="left")
         if "rep_id" in schema.polars_schema(name):
             frame = frame.join(teams, on="rep_id", how="left")
         if name in MONEY_TABLES:

@@ -169,7 +169,7 @@ def test_code_columns_are_held_encoded_and_read_as_their_values(tiny_sqlite: Sna
     stored = pl.read_parquet(facts)
     held = tiny_sqlite.scan("interactions").collect()
     assert {c for c, t in held.schema.items() if t == pl.Categorical} == {
-        "channel", "direction", "language", "country_iso2", "segment", "customer_kind", "office", "customer_office"}
+        "channel", "direction", "language", "country_iso2", "segment", "office", "customer_office"}
     assert held.cast(stored.schema).equals(stored)
     # Free text stays text.
     assert tiny_sqlite.scan("customers").collect_schema()["name"] == pl.String

@@ -85,9 +85,11 @@ def page_queries(f: Filters) -> dict[str, dict[str, Callable[[Snapshot], object]
     return {
         "overview": {
             **tiles("overview"),
-            "revenue_by_country": lambda s: revenue.revenue_by_country(s, f),
-            "market_movers": lambda s: overview.market_movers(s, f),
             "countries": lambda s: markets.countries(s, f),
+            # The map's revenue by country, and the movers from it and the comparison period's.
+            "revenue_by_country, market_movers": lambda s: overview.movers(
+                revenue.revenue_by_country(s, f), revenue.revenue_by_country(s, f.comparison()),
+                markets.countries(s, f)),
         },
         "map (world)": {
             # The page ranks markets from the frame it colours the map with.

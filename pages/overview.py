@@ -6,8 +6,7 @@ import streamlit as st
 
 from dashboard import charts, components, context, fmt, maps, nav
 from dashboard.cache import cached
-from queries import kpis, markets
-from queries.overview import market_movers
+from queries import kpis, markets, overview
 from queries.revenue import revenue_by_country
 
 ctx = context.require_page("overview")
@@ -35,11 +34,14 @@ with left:
                   t("No data or not in view"), maps.bounds_of(shown["country_iso2"]), tallest=400, share=maps.BESIDE)
 with right:
     revenue = kpis.KPIS["revenue"]
-    trend = cached(kpis.monthly)(src, f, ("revenue",))
+    # The tiles' trends hold revenue's already.
+    trend = cached(kpis.monthly)(src, f, nav.page("overview").kpis).filter(pl.col("kpi") == "revenue")
     components.chart(t, trend.filter(pl.col("value").is_not_null()), t("revenue"), lambda frame: charts.monthly_bars(
         trend, t("Revenue by month ({currency})", currency=f.currency), revenue.unit, f.lang, f.currency))
 
-movers = cached(market_movers)(src, f).with_columns(pl.col("name").map_elements(t, return_dtype=pl.String))
+movers = overview.movers(by_country, cached(revenue_by_country)(src, f.comparison()),
+                         cached(markets.countries)(src, f)).with_columns(
+    pl.col("name").map_elements(t, return_dtype=pl.String))
 rising = movers.filter(pl.col("change") > 0).head(5)
 falling = movers.filter(pl.col("change") < 0).sort("change").head(5)
 largest = max([abs(v) for v in pl.concat([rising, falling])["change"]], default=None)

@@ -15,10 +15,17 @@ def market_movers(src: Snapshot, f: Filters) -> pl.DataFrame:
     market had no revenue before). Sorted by change, largest rise first. Customers whose country code
     is not a known country are one market named by `markets.UNKNOWN` (a translation key). A market
     whose revenue is not shown to the viewer in either period (too few customers) is left out."""
-    now = revenue.revenue_by_country(src, f).select("country_iso2", "revenue", "customers")
-    before = revenue.revenue_by_country(src, f.comparison()).select(
+    return movers(revenue.revenue_by_country(src, f), revenue.revenue_by_country(src, f.comparison()),
+                  markets.countries(src, f))
+
+
+def movers(by_country: pl.DataFrame, before_by_country: pl.DataFrame, countries: pl.DataFrame) -> pl.DataFrame:
+    """`market_movers` from `revenue.revenue_by_country` of the period and of the comparison period and
+    `markets.countries`, for a page that already has them."""
+    now = by_country.select("country_iso2", "revenue", "customers")
+    before = before_by_country.select(
         "country_iso2", pl.col("revenue").alias("previous"), pl.col("customers").alias("customers_before"))
-    names = markets.countries(src, f).select("country_iso2", "name")
+    names = countries.select("country_iso2", "name")
     hidden = ((pl.col("revenue").is_null() & pl.col("customers").is_not_null())
               | (pl.col("previous").is_null() & pl.col("customers_before").is_not_null()))
     return (now.join(before, on="country_iso2", how="full", coalesce=True)

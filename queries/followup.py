@@ -9,6 +9,7 @@ a follow-up after the data's end has not happened yet.
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 
 import polars as pl
 
@@ -90,8 +91,7 @@ def churn_after_follow_up(src: Snapshot, f: Filters) -> pl.DataFrame:
     cohort = (_detractors(src, f, in_period=False)
               .filter(pl.col("answered_at").is_between(cohort_end - COHORT_YEARS * 365 * DAY, cohort_end,
                                                        closed="left")))
-    still = (activity_between(src, as_of - 365 * DAY, as_of)
-             .select("customer_id").unique().with_columns(pl.lit(True).alias("active")))
+    still = _active_in_last_year(src).lazy().with_columns(pl.lit(True).alias("active"))
     bucket = (pl.when(pl.col("hours") <= 48).then(pl.lit("2_days"))
               .when(pl.col("hours").is_null()).then(pl.lit("never")).otherwise(pl.lit("later")).alias("follow_up"))
     order = {"2_days": 0, "later": 1, "never": 2}
@@ -102,8 +102,36 @@ def churn_after_follow_up(src: Snapshot, f: Filters) -> pl.DataFrame:
             .sort(pl.col("follow_up").replace_strict(order, return_dtype=pl.Int8)).collect())
 
 
+# The two outcome cohorts are the same whatever the period, scope or currency; what is slow about them
+# (a pass over a year or more of activity) is done once per snapshot, and a view picks its responses.
+@lru_cache(maxsize=2)
+def _active_in_last_year(src: Snapshot) -> pl.DataFrame:
+    """customer_id of every customer record with an order or interaction in the year before the data's end."""
+    return activity_between(src, src.as_of - 365 * DAY, src.as_of).select("customer_id").unique().collect()
+
+
 # What happens to revenue and to customers after they answer: six months either side of the response.
 MONEY_WINDOW = dt.timedelta(days=182)
+
+
+def _money_cohort(surveys: pl.LazyFrame, src: Snapshot) -> pl.LazyFrame:
+    """The NPS responses among `surveys` whose six months after are in the data: those of the year
+    ending six months before the data's end."""
+    return surveys.filter((pl.col("kind") == "NPS")
+                          & between("answered_at", src.as_of - MONEY_WINDOW - 365 * DAY, src.as_of - MONEY_WINDOW))
+
+
+@lru_cache(maxsize=2)
+def _heard_from_after(src: Snapshot) -> pl.DataFrame:
+    """response_id of every response of the money cohort (any viewer's) whose customer had an order or
+    interaction in the six months after it."""
+    responses = _money_cohort(src.scan("surveys"), src).select(pl.col("id").alias("response_id"), "customer_id",
+                                                               "answered_at")
+    after = activity_between(src, src.as_of - MONEY_WINDOW - 365 * DAY, src.as_of).select("customer_id", "at")
+    return (responses.join(after, on="customer_id")
+            .filter(pl.col("at").is_between(pl.col("answered_at"), pl.col("answered_at") + MONEY_WINDOW,
+                                            closed="right"))
+            .select("response_id").unique().collect())
 
 
 def money_after_response(src: Snapshot, f: Filters) -> pl.DataFrame:
@@ -113,17 +141,14 @@ def money_after_response(src: Snapshot, f: Filters) -> pl.DataFrame:
     had no order or interaction in the six months after), churn (0..1) — NPS responses of the year
     ending six months before the data's end, whatever the period, so every response has its six months
     after."""
-    cohort_end = src.as_of - MONEY_WINDOW
-    cohort_start = cohort_end - 365 * DAY
-    responses = (rows(src, f, "surveys", in_period=False)
-                 .filter((pl.col("kind") == "NPS")
-                         & between("answered_at", cohort_start, cohort_end))
+    responses = (_money_cohort(rows(src, f, "surveys", in_period=False), src)
                  .select(pl.col("id").alias("response_id"), "customer_id", "answered_at",
                          pl.when(pl.col("score") >= 9).then(pl.lit("promoter"))
                          .when(pl.col("score") >= 7).then(pl.lit("passive")).otherwise(pl.lit("detractor"))
                          .alias("tone")))
+    # The orders of the six months either side of any response of the cohort.
     won = src.scan("orders").filter((pl.col("status") == "won")
-                                    & between("ordered_at", cohort_start - MONEY_WINDOW, cohort_end + MONEY_WINDOW))
+                                    & between("ordered_at", src.as_of - 2 * MONEY_WINDOW - 365 * DAY, src.as_of))
     won = in_reporting_currency(won, src, f.currency, "ordered_at").select("customer_id", "ordered_at", "amount")
     money = (responses.join(won, on="customer_id")
              .with_columns((pl.col("ordered_at") - pl.col("answered_at")).alias("gap"))
@@ -132,11 +157,7 @@ def money_after_response(src: Snapshot, f: Filters) -> pl.DataFrame:
                   .then(pl.col("amount")).sum().alias("revenue_before"),
                   pl.when(pl.col("gap").is_between(dt.timedelta(0), MONEY_WINDOW, closed="left"))
                   .then(pl.col("amount")).sum().alias("revenue_after")))
-    after = activity_between(src, cohort_start, cohort_end + MONEY_WINDOW).select("customer_id", "at")
-    active = (responses.join(after, on="customer_id")
-              .filter(pl.col("at").is_between(pl.col("answered_at"), pl.col("answered_at") + MONEY_WINDOW,
-                                              closed="right"))
-              .select("response_id").unique().with_columns(pl.lit(True).alias("active")))
+    active = _heard_from_after(src).lazy().with_columns(pl.lit(True).alias("active"))
     order = {"promoter": 0, "passive": 1, "detractor": 2}
     return (responses.join(money, on="response_id", how="left").join(active, on="response_id", how="left")
             .group_by("tone")

@@ -102,8 +102,9 @@ def churn_after_follow_up(src: Snapshot, f: Filters) -> pl.DataFrame:
             .sort(pl.col("follow_up").replace_strict(order, return_dtype=pl.Int8)).collect())
 
 
-# The two outcome cohorts are the same whatever the period, scope or currency; what is slow about them
-# (a pass over a year or more of activity) is done once per snapshot, and a view picks its responses.
+# The two outcome cohorts are the same whatever the period and scope; what is slow about them (a pass
+# over a year or more of activity or orders) is done once per snapshot (and currency), and a view picks
+# its own responses.
 @lru_cache(maxsize=2)
 def _active_in_last_year(src: Snapshot) -> pl.DataFrame:
     """customer_id of every customer record with an order or interaction in the year before the data's end."""
@@ -134,6 +135,26 @@ def _heard_from_after(src: Snapshot) -> pl.DataFrame:
             .select("response_id").unique().collect())
 
 
+@lru_cache(maxsize=8)
+def _money_around(src: Snapshot, currency: str) -> pl.DataFrame:
+    """response_id, revenue_before, revenue_after — the won orders of the customer of every response of
+    the money cohort (any viewer's) with orders in the six months before or after it, in `currency`."""
+    responses = _money_cohort(src.scan("surveys"), src).select(pl.col("id").alias("response_id"), "customer_id",
+                                                               "answered_at")
+    # The orders of the six months either side of any response of the cohort.
+    won = src.scan("orders").filter((pl.col("status") == "won")
+                                    & between("ordered_at", src.as_of - 2 * MONEY_WINDOW - 365 * DAY, src.as_of))
+    won = in_reporting_currency(won, src, currency, "ordered_at").select("customer_id", "ordered_at", "amount")
+    return (responses.join(won, on="customer_id")
+            .with_columns((pl.col("ordered_at") - pl.col("answered_at")).alias("gap"))
+            .group_by("response_id")
+            .agg(pl.when(pl.col("gap").is_between(-MONEY_WINDOW, dt.timedelta(0), closed="left"))
+                 .then(pl.col("amount")).sum().alias("revenue_before"),
+                 pl.when(pl.col("gap").is_between(dt.timedelta(0), MONEY_WINDOW, closed="left"))
+                 .then(pl.col("amount")).sum().alias("revenue_after"))
+            .collect())
+
+
 def money_after_response(src: Snapshot, f: Filters) -> pl.DataFrame:
     """tone (promoter, passive, detractor), responses, revenue_before, revenue_after (won orders of the
     responding customers in the six months before and after each response, in the reporting currency),
@@ -146,17 +167,7 @@ def money_after_response(src: Snapshot, f: Filters) -> pl.DataFrame:
                          pl.when(pl.col("score") >= 9).then(pl.lit("promoter"))
                          .when(pl.col("score") >= 7).then(pl.lit("passive")).otherwise(pl.lit("detractor"))
                          .alias("tone")))
-    # The orders of the six months either side of any response of the cohort.
-    won = src.scan("orders").filter((pl.col("status") == "won")
-                                    & between("ordered_at", src.as_of - 2 * MONEY_WINDOW - 365 * DAY, src.as_of))
-    won = in_reporting_currency(won, src, f.currency, "ordered_at").select("customer_id", "ordered_at", "amount")
-    money = (responses.join(won, on="customer_id")
-             .with_columns((pl.col("ordered_at") - pl.col("answered_at")).alias("gap"))
-             .group_by("response_id")
-             .agg(pl.when(pl.col("gap").is_between(-MONEY_WINDOW, dt.timedelta(0), closed="left"))
-                  .then(pl.col("amount")).sum().alias("revenue_before"),
-                  pl.when(pl.col("gap").is_between(dt.timedelta(0), MONEY_WINDOW, closed="left"))
-                  .then(pl.col("amount")).sum().alias("revenue_after")))
+    money = _money_around(src, f.currency).lazy()
     active = _heard_from_after(src).lazy().with_columns(pl.lit(True).alias("active"))
     order = {"promoter": 0, "passive": 1, "detractor": 2}
     return (responses.join(money, on="response_id", how="left").join(active, on="response_id", how="left")

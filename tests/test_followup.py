@@ -9,7 +9,7 @@ from dataclasses import replace
 import polars as pl
 import pytest
 
-from dashboard.filters import Filters
+from dashboard.filters import Filters, Scope
 from dashboard.snapshot import Snapshot
 from queries import followup, inputs, kpis
 from tests import tiny
@@ -121,3 +121,17 @@ def test_revenue_and_churn_after_a_response(money_src: Snapshot) -> None:
     assert promoter["revenue_change"] == pytest.approx(0.5) and promoter["churn"] == 0
     assert (detractor["revenue_before"], detractor["revenue_after"]) == (200, 0)
     assert detractor["revenue_change"] == pytest.approx(-1) and (detractor["churned"], detractor["churn"]) == (1, 1)
+
+
+def test_revenue_after_a_response_in_another_currency_and_scope(money_src: Snapshot) -> None:
+    # Every order around the responses is of 2025, when a euro was worth 1.05 dollars.
+    in_eur = {r["tone"]: r for r in followup.money_after_response(money_src, replace(PERIOD, currency="EUR"))
+              .iter_rows(named=True)}
+    assert in_eur["promoter"]["revenue_before"] == pytest.approx(100 / 1.05)
+    assert in_eur["promoter"]["revenue_after"] == pytest.approx(150 / 1.05)
+    assert in_eur["detractor"]["revenue_before"] == pytest.approx(200 / 1.05)
+    # Back in dollars: each currency's amounts are its own.
+    assert followup.money_after_response(money_src, PERIOD)["revenue_before"].to_list() == [100, 200]
+    # A lead of the Americas sees customer 1's response only (customer 3 is in Germany).
+    americas = followup.money_after_response(money_src, replace(PERIOD, scope=Scope(regions=frozenset({1}))))
+    assert americas.select("tone", "responses", "revenue_before", "churned").rows() == [("promoter", 1, 100, 0)]

@@ -65,19 +65,38 @@ def _enough(value: str, sample: str) -> pl.Expr:
     return (~has_sample | (pl.col(sample) >= minimum).fill_null(False)).alias(f"{value}_enough")
 
 
-def _measured(src: Snapshot, f: Filters, members: pl.DataFrame, key: str, keys: tuple[str, ...]) -> pl.DataFrame:
-    """`key`, kpi, value, sample, previous, previous_sample, enough, previous_enough, rank, previous_rank —
-    every KPI of `keys` for every member (team or rep) in `members`, with its rank among them. Members
-    without rows have zero of a count or amount, and no value of anything else."""
-    by_column: dict[str, list[str]] = {}
+def _grouping(src: Snapshot, key: str, keys: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """The column each KPI of `keys` is grouped by for a member `key` (team_id, rep_id): the key itself, or
+    the column that stands for it (a rep's new customers are those they own); KPIs whose rows have
+    neither are left out."""
+    by_column: dict[str, tuple[str, ...]] = {}
     for k in keys:
         columns = src.scan(KPIS[k].table).collect_schema().names()
         column = key if key in columns else OWNER_COLUMN.get(key)
         if column in columns:
-            by_column.setdefault(column, []).append(k)
-    measured = pl.concat([kpis.measure_by(src, f, chosen, column).rename({column: key})
-                          for column, chosen in by_column.items()], how="vertical_relaxed") if by_column else (
-        kpis.measure_by(src, f, (), key))
+            by_column[column] = (*by_column.get(column, ()), k)
+    return by_column
+
+
+def _measure_members(src: Snapshot, f: Filters, key: str, keys: tuple[str, ...]) -> pl.DataFrame:
+    """`key`, kpi, value, sample, previous, previous_sample — every KPI of `keys` for every value of `key`
+    with rows (`kpis.measure_by`)."""
+    by_column = _grouping(src, key, keys)
+    if not by_column:
+        return kpis.measure_by(src, f, (), key)
+    return pl.concat([kpis.measure_by(src, f, chosen, column).rename({column: key})
+                      for column, chosen in by_column.items()], how="vertical_relaxed")
+
+
+def _measured(src: Snapshot, f: Filters, members: pl.DataFrame, key: str, keys: tuple[str, ...],
+              measured: pl.DataFrame | None = None) -> pl.DataFrame:
+    """`key`, kpi, value, sample, previous, previous_sample, enough, previous_enough, rank, previous_rank —
+    every KPI of `keys` for every member (team or rep) in `members`, with its rank among them. Members
+    without rows have zero of a count or amount, and no value of anything else. `measured`: the
+    `_measure_members` of these keys (or more), where already at hand."""
+    by_column = _grouping(src, key, keys)
+    if measured is None:
+        measured = _measure_members(src, f, key, keys)
     grid = members.select(key).join(pl.DataFrame({"kpi": list(keys)}, schema={"kpi": pl.String}), how="cross")
     # Members without rows have zero of a total, where the total can be grouped by them at all.
     totals = pl.col("kpi").is_in([k for chosen in by_column.values() for k in chosen
@@ -186,14 +205,19 @@ def score_dimensions(src: Snapshot, f: Filters) -> pl.DataFrame:
     its value rests on enough observations, or (revenue, new customers) the attainment of the team's
     target. Percentiles among the teams of the same kind in view (`percentiles`)."""
     parts = []
-    attained = [target_attainment(src, period, TARGETED)
-                .select("team_id", pl.col("kpi").alias("dimension"), pl.col("attainment").alias(when))
-                for when, period in (("value", f), ("previous", f.comparison()))]
+    # Only the KPIs scored, not each kind's whole scorecard, every team's at once; and the targets of
+    # both periods, side by side.
+    scored = tuple(d for dimensions in SCORE_DIMENSIONS.values() for d in dimensions if d not in AGAINST_TARGET)
+    calls: list[kpis.Call] = [(target_attainment, f, (TARGETED,)), (target_attainment, f.comparison(), (TARGETED,)),
+                              (_measure_members, f, ("team_id", scored))]
+    results = kpis.run_all(src, calls)
+    attained = [results[call].select("team_id", pl.col("kpi").alias("dimension"), pl.col("attainment").alias(when))
+                for when, call in zip(("value", "previous"), calls, strict=False)]
     in_view = teams(src, f)
     for kind, dimensions in SCORE_DIMENSIONS.items():
-        # Only the KPIs scored, not the kind's whole scorecard.
         members = in_view.filter(pl.col("kind") == kind)
-        measured = (_measured(src, f, members, "team_id", tuple(d for d in dimensions if d not in AGAINST_TARGET))
+        measured = (_measured(src, f, members, "team_id", tuple(d for d in dimensions if d not in AGAINST_TARGET),
+                              results[calls[2]])
                     .select("team_id", pl.col("kpi").alias("dimension"),
                             pl.when(pl.col("enough")).then(pl.col("value")).alias("value"),
                             pl.when(pl.col("previous_enough")).then(pl.col("previous")).alias("previous")))

@@ -1,8 +1,12 @@
-"""What every query shares: the filtered rows of a table and currency conversion."""
+"""What every query shares: the filtered rows of a table, currency conversion, and running several
+queries side by side."""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 
 import polars as pl
 
@@ -104,3 +108,17 @@ def month_ends(f: Filters) -> tuple[list[dt.date], list[dt.datetime]]:
 
 def _next_month(first: dt.date) -> dt.date:
     return (first + dt.timedelta(days=32)).replace(day=1)
+
+
+Call = tuple[Callable[..., pl.DataFrame], Filters, tuple]
+
+
+def run_all(src: Snapshot, calls: Iterable[Call]) -> dict[Call, pl.DataFrame]:
+    """The result of each distinct call (query, filters, further arguments), each run once, side by side:
+    polars works outside the interpreter lock, and one small query alone leaves cores idle."""
+    distinct = list(dict.fromkeys(calls))
+    if len(distinct) < 2:
+        return {call: call[0](src, call[1], *call[2]) for call in distinct}
+    with ThreadPoolExecutor(max_workers=min(len(distinct), os.cpu_count() or 1, 8)) as pool:
+        futures = {call: pool.submit(call[0], src, call[1], *call[2]) for call in distinct}
+        return {call: future.result() for call, future in futures.items()}

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import os
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -25,7 +23,7 @@ from dashboard.filters import Filters
 from dashboard.i18n import N_
 from dashboard.snapshot import Snapshot
 from queries import customers, followup, partners, revenue, satisfaction, service, team_kpis
-from queries.common import month_of
+from queries.common import month_of, run_all
 
 Unit = Literal["money", "count", "percent", "ratio", "score", "hours", "days", "decimal"]
 Better = Literal["higher", "lower", "neutral"]
@@ -230,20 +228,6 @@ def _value(frame: pl.DataFrame, column: str | None) -> float | None:
         return None
     value = frame[column][0]
     return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
-
-
-Call = tuple[Callable[..., pl.DataFrame], Filters, tuple]
-
-
-def run_all(src: Snapshot, calls: Iterable[Call]) -> dict[Call, pl.DataFrame]:
-    """The result of each distinct call (query, filters, further arguments), each run once, side by side:
-    polars works outside the interpreter lock, and one small query alone leaves cores idle."""
-    distinct = list(dict.fromkeys(calls))
-    if len(distinct) < 2:
-        return {call: call[0](src, call[1], *call[2]) for call in distinct}
-    with ThreadPoolExecutor(max_workers=min(len(distinct), os.cpu_count() or 1, 8)) as pool:
-        futures = {call: pool.submit(call[0], src, call[1], *call[2]) for call in distinct}
-        return {call: future.result() for call, future in futures.items()}
 
 
 def measure(src: Snapshot, f: Filters, keys: Iterable[str]) -> pl.DataFrame:

@@ -16,7 +16,7 @@ import polars as pl
 from dashboard.filters import Filters
 from dashboard.snapshot import Snapshot
 from queries import kpis
-from queries.common import base_language, in_reporting_currency, rows
+from queries.common import Call, base_language, in_reporting_currency, rows, run_all
 from queries.kpis import KPIS, RELATIVE_UNITS
 from queries.privacy import mask_text
 from queries.service import HOUR_US
@@ -208,9 +208,9 @@ def score_dimensions(src: Snapshot, f: Filters) -> pl.DataFrame:
     # Only the KPIs scored, not each kind's whole scorecard, every team's at once; and the targets of
     # both periods, side by side.
     scored = tuple(d for dimensions in SCORE_DIMENSIONS.values() for d in dimensions if d not in AGAINST_TARGET)
-    calls: list[kpis.Call] = [(target_attainment, f, (TARGETED,)), (target_attainment, f.comparison(), (TARGETED,)),
+    calls: list[Call] = [(target_attainment, f, (TARGETED,)), (target_attainment, f.comparison(), (TARGETED,)),
                               (_measure_members, f, ("team_id", scored))]
-    results = kpis.run_all(src, calls)
+    results = run_all(src, calls)
     attained = [results[call].select("team_id", pl.col("kpi").alias("dimension"), pl.col("attainment").alias(when))
                 for when, call in zip(("value", "previous"), calls, strict=False)]
     in_view = teams(src, f)

@@ -12,7 +12,7 @@ import pytest
 from dashboard.filters import Filters
 from dashboard.paths import PROJECT_ROOT
 from dashboard.snapshot import Snapshot
-from queries import inputs, kpis
+from queries import common, inputs, kpis
 from queries.kpis import KPIS
 from tests import tiny
 from tests.conftest import snapshot_of
@@ -167,3 +167,24 @@ def test_a_trend_depends_only_on_the_day_its_period_ends(tiny_sqlite: Snapshot) 
     assert cached(kpis.monthly)(tiny_sqlite, month, keys).equals(kpis.monthly(tiny_sqlite, quarter, keys))
     earlier = Filters(start=end - dt.timedelta(days=120), end=end - dt.timedelta(days=31))
     assert kpis.trend_window(earlier) != kpis.trend_window(quarter)
+
+
+def test_queries_run_side_by_side_once_each_with_their_own_results() -> None:
+    ran: list[int] = []
+
+    def query(src: Snapshot, f: Filters, n: int) -> pl.DataFrame:
+        ran.append(n)
+        return pl.DataFrame({"n": [n], "end": [f.end]})
+
+    def broken(src: Snapshot, f: Filters) -> pl.DataFrame:
+        raise ValueError("no such column")
+
+    month = Filters(start=dt.date(2026, 3, 1), end=dt.date(2026, 3, 31))
+    calls = [(query, month, (1,)), (query, month.comparison(), (1,)), (query, month, (2,)), (query, month, (1,))]
+    # The snapshot is only handed on to the queries.
+    results = common.run_all(None, calls)  # type: ignore[arg-type]
+    assert sorted(ran) == [1, 1, 2]
+    assert results[query, month, (2,)]["n"][0] == 2
+    assert results[query, month.comparison(), (1,)]["end"][0] == dt.date(2026, 2, 28)
+    with pytest.raises(ValueError, match="no such column"):
+        common.run_all(None, [(broken, month, ()), (query, month, (3,))])  # type: ignore[arg-type]

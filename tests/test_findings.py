@@ -67,6 +67,10 @@ def test_repeated_ids_are_counted_as_often_as_given_in_any_order() -> None:
     assert twice.to_list() == [3, 3, 5, 5, 5]
     assert findings.repeated(pl.Series([1, 2, 2, 2, 9])).to_list() == [2, 2, 2]
     assert findings.repeated(pl.Series([4, 1, 7], dtype=pl.Int64)).is_empty()
+    # A missing id is no id: never a repeat of another missing one.
+    assert findings.repeated(pl.Series([None, 3, None, 4], dtype=pl.Int32)).is_empty()
+    assert findings.repeated(pl.Series([None, 3, None, 3], dtype=pl.Int32)).to_list() == [3, 3]
+    assert findings.repeated(pl.Series([], dtype=pl.Int32)).is_empty()
 
 
 def test_a_lead_sees_only_their_regions_problems(flawed: Snapshot) -> None:

@@ -23,7 +23,8 @@ PERIOD = Filters(start=dt.date(2026, 1, 1), end=dt.date(2026, 3, 31))
 @pytest.fixture(scope="module")
 def flawed(tmp_path_factory: pytest.TempPathFactory) -> Snapshot:
     """The tiny CRM with: order 4 in reais (no rate), order 5 spelt "Closed Won", order 6 by rep 99
-    (there is none), ticket 2 of priority "P0", and interaction 2 given twice."""
+    (there is none), ticket 1 of customer 77 (there is none either), ticket 2 of priority "P0", and
+    interaction 2 given twice."""
     folder = tmp_path_factory.mktemp("flawed")
     frames = tiny.tables()
     orders = frames["orders"]
@@ -32,7 +33,8 @@ def flawed(tmp_path_factory: pytest.TempPathFactory) -> Snapshot:
         pl.when(pl.col("id") == 5).then(pl.lit("Closed Won")).otherwise(pl.col("status")).alias("status"),
         pl.when(pl.col("id") == 6).then(pl.lit(99)).otherwise(pl.col("rep_id")).alias("rep_id"))
     frames["tickets"] = frames["tickets"].with_columns(
-        pl.when(pl.col("id") == 2).then(pl.lit("P0")).otherwise(pl.col("priority")).alias("priority"))
+        pl.when(pl.col("id") == 2).then(pl.lit("P0")).otherwise(pl.col("priority")).alias("priority"),
+        pl.when(pl.col("id") == 1).then(pl.lit(77)).otherwise(pl.col("customer_id")).alias("customer_id"))
     url = f"sqlite:///{folder / 'crm.sqlite'}"
     tiny.write(url, frames)
     # A CRM view without a primary key can repeat an id.
@@ -57,6 +59,7 @@ def test_each_problem_is_found_with_its_rows_and_examples(flawed: Snapshot) -> N
         # Customer 8's code XX is no country.
         ("unknown_country", "customers", "country_iso2"): (1, "XX", ""),
         ("orphan_reference", "orders", "rep_id"): (1, "99", "reps"),
+        ("orphan_reference", "tickets", "customer_id"): (1, "77", "customers"),
         ("duplicate_id", "interactions", "id"): (2, "2", ""),
     }
 

@@ -212,7 +212,7 @@ def score_dimensions(src: Snapshot, f: Filters) -> pl.DataFrame:
                               (_measure_members, f, ("team_id", scored))]
     results = run_all(src, calls)
     attained = [results[call].select("team_id", pl.col("kpi").alias("dimension"), pl.col("attainment").alias(when))
-                for when, call in zip(("value", "previous"), calls, strict=False)]
+                for when, call in zip(("value", "previous"), calls[:2], strict=True)]
     in_view = teams(src, f)
     for kind, dimensions in SCORE_DIMENSIONS.items():
         members = in_view.filter(pl.col("kind") == kind)

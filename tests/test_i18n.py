@@ -86,3 +86,12 @@ def test_every_vocabulary_value_has_a_display_name() -> None:
     assert label("email", translator("en"), "en") == "E-mail"
     assert label("reseller", t, "zh-CN") != "reseller" and label(None, t, "zh-CN") == "–"
     assert label("Singapore hub", t, "zh-CN") == "新加坡中心"
+
+
+def test_every_team_and_office_of_the_demo_has_a_chinese_name() -> None:
+    from dashboard.demo import TEAMS
+    from dashboard.labels import label
+
+    t = translator("zh-CN")
+    untranslated = {name for team in TEAMS for name in (team.name, team.office) if label(name, t, "zh-CN") == name}
+    assert not untranslated

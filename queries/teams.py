@@ -16,7 +16,7 @@ import polars as pl
 from dashboard.filters import Filters
 from dashboard.snapshot import Snapshot
 from queries import kpis
-from queries.common import Call, base_language, in_reporting_currency, rows, run_all
+from queries.common import base_language, in_reporting_currency, rows, run_all
 from queries.kpis import KPIS, RELATIVE_UNITS
 from queries.privacy import mask_text
 from queries.service import HOUR_US
@@ -199,25 +199,30 @@ def weighted_scores(dimensions: pl.DataFrame, weights: Mapping[str, float]) -> p
             .with_columns(pl.col("dimensions").fill_null(0)).sort("team_id"))
 
 
-def score_dimensions(src: Snapshot, f: Filters) -> pl.DataFrame:
+def score_dimensions(src: Snapshot, f: Filters, wanted: frozenset[str] | None = None) -> pl.DataFrame:
     """team_id, kind, dimension, better, value, previous, percentile, previous_percentile — each team's
-    score dimensions (SCORE_DIMENSIONS) for the period and the comparison period: the registry KPI where
-    its value rests on enough observations, or (revenue, new customers) the attainment of the team's
-    target. Percentiles among the teams of the same kind in view (`percentiles`)."""
-    parts = []
+    score dimensions (SCORE_DIMENSIONS; only those `wanted`, if given) for the period and the comparison
+    period: the registry KPI where its value rests on enough observations, or (revenue, new customers)
+    the attainment of the team's target. Percentiles among the teams of the same kind in view
+    (`percentiles`)."""
+    chosen = {kind: tuple(d for d in dimensions if wanted is None or d in wanted)
+              for kind, dimensions in SCORE_DIMENSIONS.items()}
     # Only the KPIs scored, not each kind's whole scorecard, every team's at once; and the targets of
     # both periods, side by side.
-    scored = tuple(d for dimensions in SCORE_DIMENSIONS.values() for d in dimensions if d not in AGAINST_TARGET)
-    calls: list[Call] = [(target_attainment, f, (TARGETED,)), (target_attainment, f.comparison(), (TARGETED,)),
-                              (_measure_members, f, ("team_id", scored))]
-    results = run_all(src, calls)
+    scored = tuple(d for dimensions in chosen.values() for d in dimensions if d not in AGAINST_TARGET)
+    targets = [(target_attainment, period, (TARGETED,)) for period in (f, f.comparison())]
+    measures = (_measure_members, f, ("team_id", scored))
+    results = run_all(src, [*targets, measures] if scored else targets)
     attained = [results[call].select("team_id", pl.col("kpi").alias("dimension"), pl.col("attainment").alias(when))
-                for when, call in zip(("value", "previous"), calls[:2], strict=True)]
+                for when, call in zip(("value", "previous"), targets, strict=True)]
     in_view = teams(src, f)
-    for kind, dimensions in SCORE_DIMENSIONS.items():
+    parts = []
+    for kind, dimensions in chosen.items():
+        if not dimensions:
+            continue
         members = in_view.filter(pl.col("kind") == kind)
-        measured = (_measured(src, f, members, "team_id", tuple(d for d in dimensions if d not in AGAINST_TARGET),
-                              results[calls[2]])
+        kpi_dimensions = tuple(d for d in dimensions if d not in AGAINST_TARGET)
+        measured = (_measured(src, f, members, "team_id", kpi_dimensions, results.get(measures))
                     .select("team_id", pl.col("kpi").alias("dimension"),
                             pl.when(pl.col("enough")).then(pl.col("value")).alias("value"),
                             pl.when(pl.col("previous_enough")).then(pl.col("previous")).alias("previous")))
@@ -229,11 +234,15 @@ def score_dimensions(src: Snapshot, f: Filters) -> pl.DataFrame:
         parts.append(pl.concat([measured, targeted], how="vertical_relaxed").with_columns(pl.lit(kind).alias("kind")))
     better = {k: KPIS[k].better for dims in SCORE_DIMENSIONS.values() for k in dims} | dict.fromkeys(
         AGAINST_TARGET, "higher")
+    schema = {"team_id": pl.Int32, "kind": pl.String, "dimension": pl.String, "better": pl.String,
+              "value": pl.Float64, "previous": pl.Float64, "percentile": pl.Float64,
+              "previous_percentile": pl.Float64}
+    if not parts:
+        return pl.DataFrame(schema=schema)
     frame = pl.concat(parts).with_columns(pl.col("dimension").replace_strict(better).alias("better"))
     return (frame.with_columns(percentiles(frame, "value").alias("percentile"),
                                percentiles(frame, "previous").alias("previous_percentile"))
-            .select("team_id", "kind", "dimension", "better", "value", "previous", "percentile",
-                    "previous_percentile")
+            .select(list(schema))
             .sort("team_id", "dimension"))
 
 
@@ -242,8 +251,9 @@ def team_scores(src: Snapshot, f: Filters, weights: tuple[tuple[str, float], ...
     team's weighted score (`weighted_scores` of `score_dimensions`) for the period and the comparison
     period, its rank among the teams of its kind (1 is the best) and how many places it rose since
     (negative: fell; null where either period has no score). Sorted by kind, then rank."""
-    dimensions = score_dimensions(src, f)
     chosen = dict(weights)
+    # A dimension without weight changes no score: it is not computed.
+    dimensions = score_dimensions(src, f, frozenset(d for d, w in chosen.items() if w > 0))
     now = weighted_scores(dimensions, chosen)
     before = weighted_scores(dimensions.drop("percentile").rename({"previous_percentile": "percentile"}), chosen)
     in_view = teams(src, f).select("team_id", "team", "kind", "office")

@@ -308,8 +308,9 @@ def main(argv: list[str] | None = None) -> int:
     url = ensure_database(args.customers, args.folder)
     root = args.folder / f"snapshot-{args.customers}"
     lines = [f"## {args.customers:,} customers", "",
-             f"Machine: {os.cpu_count()} cores; polars {pl.__version__}; SQLite source; period "
-             "2026-03-03 – 2026-06-01 (90 days); warm = median of 5 runs.", ""]
+             f"Machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start; polars "
+             f"{pl.__version__}; SQLite source; period 2026-03-03 – 2026-06-01 (90 days); warm = median of 5 runs.",
+             ""]
 
     engine = read_only_engine(url)
     start = time.perf_counter()

@@ -16,6 +16,7 @@ import polars as pl
 from dashboard.filters import Filters
 from dashboard.snapshot import Snapshot
 from queries.common import DAY, activity_between, between, in_reporting_currency, rows
+from queries.revenue import WON
 
 HOURS = (pl.col("followed_up_at") - pl.col("answered_at")).dt.total_seconds() / 3600
 # A customer who gives up does so within weeks (docs/demo-data.md); the outcome is read once a full year
@@ -115,21 +116,25 @@ def _active_in_last_year(src: Snapshot) -> pl.DataFrame:
 MONEY_WINDOW = dt.timedelta(days=182)
 
 
+def _cohort_start(src: Snapshot) -> dt.datetime:
+    """When the money cohort starts: a year before it ends, six months before the data's end."""
+    return src.as_of - MONEY_WINDOW - 365 * DAY
+
+
 def _money_cohort(surveys: pl.LazyFrame, src: Snapshot) -> pl.LazyFrame:
     """The NPS responses among `surveys` whose six months after are in the data: those of the year
-    ending six months before the data's end."""
-    return surveys.filter((pl.col("kind") == "NPS")
-                          & between("answered_at", src.as_of - MONEY_WINDOW - 365 * DAY, src.as_of - MONEY_WINDOW))
+    ending six months before the data's end, as response_id, customer_id, answered_at and score."""
+    return (surveys.filter((pl.col("kind") == "NPS")
+                           & between("answered_at", _cohort_start(src), src.as_of - MONEY_WINDOW))
+            .select(pl.col("id").alias("response_id"), "customer_id", "answered_at", "score"))
 
 
 @lru_cache(maxsize=2)
 def _heard_from_after(src: Snapshot) -> pl.DataFrame:
     """response_id of every response of the money cohort (any viewer's) whose customer had an order or
     interaction in the six months after it."""
-    responses = _money_cohort(src.scan("surveys"), src).select(pl.col("id").alias("response_id"), "customer_id",
-                                                               "answered_at")
-    after = activity_between(src, src.as_of - MONEY_WINDOW - 365 * DAY, src.as_of).select("customer_id", "at")
-    return (responses.join(after, on="customer_id")
+    after = activity_between(src, _cohort_start(src), src.as_of).select("customer_id", "at")
+    return (_money_cohort(src.scan("surveys"), src).join(after, on="customer_id")
             .filter(pl.col("at").is_between(pl.col("answered_at"), pl.col("answered_at") + MONEY_WINDOW,
                                             closed="right"))
             .select("response_id").unique().collect())
@@ -139,13 +144,10 @@ def _heard_from_after(src: Snapshot) -> pl.DataFrame:
 def _money_around(src: Snapshot, currency: str) -> pl.DataFrame:
     """response_id, revenue_before, revenue_after — the won orders of the customer of every response of
     the money cohort (any viewer's) with orders in the six months before or after it, in `currency`."""
-    responses = _money_cohort(src.scan("surveys"), src).select(pl.col("id").alias("response_id"), "customer_id",
-                                                               "answered_at")
     # The orders of the six months either side of any response of the cohort.
-    won = src.scan("orders").filter((pl.col("status") == "won")
-                                    & between("ordered_at", src.as_of - 2 * MONEY_WINDOW - 365 * DAY, src.as_of))
+    won = src.scan("orders").filter(WON & between("ordered_at", _cohort_start(src) - MONEY_WINDOW, src.as_of))
     won = in_reporting_currency(won, src, currency, "ordered_at").select("customer_id", "ordered_at", "amount")
-    return (responses.join(won, on="customer_id")
+    return (_money_cohort(src.scan("surveys"), src).join(won, on="customer_id")
             .with_columns((pl.col("ordered_at") - pl.col("answered_at")).alias("gap"))
             .group_by("response_id")
             .agg(pl.when(pl.col("gap").is_between(-MONEY_WINDOW, dt.timedelta(0), closed="left"))
@@ -163,7 +165,7 @@ def money_after_response(src: Snapshot, f: Filters) -> pl.DataFrame:
     ending six months before the data's end, whatever the period, so every response has its six months
     after."""
     responses = (_money_cohort(rows(src, f, "surveys", in_period=False), src)
-                 .select(pl.col("id").alias("response_id"), "customer_id", "answered_at",
+                 .select("response_id",
                          pl.when(pl.col("score") >= 9).then(pl.lit("promoter"))
                          .when(pl.col("score") >= 7).then(pl.lit("passive")).otherwise(pl.lit("detractor"))
                          .alias("tone")))

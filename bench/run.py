@@ -275,8 +275,9 @@ def map_payload(src: Snapshot, f: Filters) -> str:
         pl.lit(4.0).alias("radius"), pl.col("city").alias("label"), pl.col("revenue").cast(pl.String).alias("amount"))
     bounds = maps.bounds_of(countries["country_iso2"])
     width = 1460  # the map's width on a 1920-pixel screen
+    height = maps.map_height(width, bounds, 560)
     deck = maps.choropleth(countries, maps.Scale.of(countries["value"].to_list(), "sequential"), "Active customers",
-                           maps.fit_view(bounds, width, maps.map_height(width, bounds, 560)), cities=cities)
+                           maps.fit_view(bounds, width, height), (width, height), cities=cities)
     start = time.perf_counter()
     size = len(deck.to_json().encode())
     encode_ms = (time.perf_counter() - start) * 1000

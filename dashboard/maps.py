@@ -7,7 +7,11 @@ Rules every map follows:
 - its colours come from a scale with a legend beside it (metric name, unit, ends, and the grey of
   "no data"): sequential for volumes, diverging around a meaningful centre (0) for changes and NPS;
 - countries without data are grey on the light and the dark theme alike, set apart from the scale;
-- tooltips name the metric and its unit.
+- tooltips name the metric and its unit;
+- only the borders between two countries are drawn, as thin filled ribbons sized for the view's zoom
+  (`border_ribbons`): a coastline's line would be the page's own background colour, and deck.gl's line
+  layers cost a browser without a graphics card (software WebGL) a second or more per map drawn, where
+  filled shapes sharing one shader cost a few hundred milliseconds.
 
 Shapes: Natural Earth (public domain) via world-atlas (ISC), see data/world/README.md.
 """
@@ -17,9 +21,11 @@ from __future__ import annotations
 import copy
 import json
 import math
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
+from itertools import pairwise
 from typing import Literal
 
 import polars as pl
@@ -43,6 +49,7 @@ PADDING_PX = 16
 # Polygons of a country smaller than this share of its largest one (overseas islands, Alaska's
 # Aleutians, Chatham Islands) do not count when a view is fitted to the country.
 MAIN_PART_SHARE = 0.2
+BORDER_PX = 0.8  # a land border's width at the zoom the map opens at
 
 ThemeType = Literal["light", "dark"]
 ScaleKind = Literal["sequential", "diverging"]
@@ -86,6 +93,85 @@ def country_bounds() -> dict[str, Bounds]:
         ys = [y for r in kept for _, y in r]
         result[feature["properties"]["iso2"]] = (min(xs), min(ys), max(xs), max(ys))
     return result
+
+
+Point = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class Border:
+    """A border between two countries, as a line through the shared vertices of their shapes."""
+
+    points: tuple[Point, ...]
+    bounds: Bounds
+
+
+@cache
+def land_borders() -> tuple[Border, ...]:
+    """Every border between two countries: the edges that the rings of two countries share (the shapes
+    come from one topology, so a shared edge has the same vertices on both sides), chained into lines."""
+    edges: Counter[tuple[Point, Point]] = Counter()
+    for feature in world()["features"]:
+        geometry = feature["geometry"]
+        polygons = [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
+        for ring in (ring for polygon in polygons for ring in polygon):
+            for a, b in pairwise(ring):
+                start, end = (a[0], a[1]), (b[0], b[1])
+                edges[min(start, end), max(start, end)] += 1
+    unused = {edge for edge, rings in edges.items() if rings > 1}
+    neighbours: defaultdict[Point, list[Point]] = defaultdict(list)
+    for a, b in sorted(unused):
+        neighbours[a].append(b)
+        neighbours[b].append(a)
+    lines = []
+    # A line starts where borders meet or end (not two neighbours); what is left are closed borders.
+    for start in sorted(neighbours, key=lambda point: (len(neighbours[point]) == 2, point)):
+        for first in neighbours[start]:
+            if (min(start, first), max(start, first)) not in unused:
+                continue
+            line, previous = [start], start
+            current: Point | None = first
+            while current is not None:
+                unused.discard((min(previous, current), max(previous, current)))
+                line.append(current)
+                ahead = [p for p in neighbours[current] if (min(current, p), max(current, p)) in unused]
+                previous, current = current, (ahead[0] if len(neighbours[current]) == 2 and ahead else None)
+            xs, ys = [x for x, _ in line], [y for _, y in line]
+            lines.append(Border(tuple(line), (min(xs), min(ys), max(xs), max(ys))))
+    return tuple(lines)
+
+
+def _ribbon(points: tuple[Point, ...], half: float, digits: int) -> list[list[float]]:
+    """The outline of a line `2 * half` wide around `points`: its left side, then its right side back."""
+    normals = []
+    for (x0, y0), (x1, y1) in pairwise(points):
+        length = math.hypot(x1 - x0, y1 - y0) or 1.0
+        normals.append(((y0 - y1) / length, (x1 - x0) / length))
+    left, right = [], []
+    for i, (x, y) in enumerate(points):
+        before, after = normals[max(i - 1, 0)], normals[min(i, len(normals) - 1)]
+        mx, my = before[0] + after[0], before[1] + after[1]
+        norm = math.hypot(mx, my)
+        # A miter keeps the width at a turn; a sharp turn's would reach far out, so it is held at twice.
+        scale = half / max((mx * before[0] + my * before[1]) / norm, 0.5) / norm if norm else 0.0
+        left.append([round(x + mx * scale, digits), round(y + my * scale, digits)])
+        right.append([round(x - mx * scale, digits), round(y - my * scale, digits)])
+    return left + right[::-1]
+
+
+def border_ribbons(view: dict, width: float, height: float) -> list[dict]:
+    """The land borders near what a view shows, as polygons BORDER_PX wide at the view's zoom (`polygon`
+    per item): around the box shown and as far again on each side, for a viewer who pans or zooms out
+    a little (further out, lines this thin would vanish anyway)."""
+    west, south, east, north = visible_box(view, width, height)
+    span_x, span_y = east - west, north - south
+    near = (west - span_x, south - span_y, east + span_x, north + span_y)
+    pixels_per_degree = 2 ** view["zoom"]
+    digits = max(1, math.ceil(math.log10(4 * pixels_per_degree)))  # a quarter of a pixel
+    return [{"polygon": _ribbon(border.points, BORDER_PX / 2 / pixels_per_degree, digits)}
+            for border in land_borders()
+            if border.bounds[0] <= near[2] and border.bounds[2] >= near[0]
+            and border.bounds[1] <= near[3] and border.bounds[3] >= near[1]]
 
 
 def bounds_of(codes: Iterable[str]) -> Bounds | None:
@@ -190,36 +276,37 @@ class CompactDeck(pdk.Deck):
 TOOLTIP = "<b>{label}</b><br/>{metric}: {amount}"
 
 
-def choropleth(values: pl.DataFrame, scale: Scale, metric: str, view: dict, theme_type: ThemeType = "light",
-               cities: pl.DataFrame | None = None, city_metric: str = "") -> pdk.Deck:
+def choropleth(values: pl.DataFrame, scale: Scale, metric: str, view: dict, size: tuple[float, float],
+               theme_type: ThemeType = "light", cities: pl.DataFrame | None = None,
+               city_metric: str = "") -> pdk.Deck:
     """Countries coloured by `value` on `scale` (columns `country_iso2`, `value`, `label` and `amount`, the
-    value as text), every other country grey; optionally city points (`lon`, `lat`, `radius`, `label`,
-    `amount`) on top. The tooltip names the place, the metric with its unit (`metric`, `city_metric`)
-    and the value."""
+    value as text), every other country grey, with the borders between countries; optionally city points
+    (`lon`, `lat`, `radius`, `label`, `amount`) on top. `view` is shown in a box `size` (width, height)
+    pixels. The tooltip names the place, the metric with its unit (`metric`, `city_metric`) and the value."""
     palette = theme.MAP_SCALES[theme_type]
     border = [*_rgb(palette["border"]), 255]
     data = {r["country_iso2"]: r for r in values.iter_rows(named=True)}
-    shaded = []
+    shaded, grey = [], []
     for feature in world()["features"]:
         row = data.get(feature["properties"]["iso2"])
         if row is None:
+            grey.append(feature)
             continue
         item = copy.copy(feature)
         item["properties"] = {"iso2": feature["properties"]["iso2"], "fill": scale.colour(row["value"], theme_type),
                               "label": html_safe(row["label"]), "amount": html_safe(row["amount"]),
                               "metric": html_safe(metric)}
         shaded.append(item)
-    # The grey base map is a layer of its own that cannot be picked: with every country pickable in
+    # The grey countries are a layer of their own that cannot be picked: with every country pickable in
     # one layer, deck.gl's click picking in Streamlit stops reporting the country clicked.
-    # Line widths in pixels: in an orthographic view a "metre" would be a whole degree. Quoted, because
-    # pydeck reads a bare string as an accessor expression.
-    base = pdk.Layer("GeoJsonLayer", world(), id="world", stroked=True, filled=True,
-                     get_fill_color=[*_rgb(palette["no_data"]), 255], get_line_color=border,
-                     line_width_units='"pixels"', get_line_width=0.6, pickable=False)
+    base = pdk.Layer("GeoJsonLayer", {"type": "FeatureCollection", "features": grey}, id="world", stroked=False,
+                     filled=True, get_fill_color=[*_rgb(palette["no_data"]), 255], pickable=False)
     layer = pdk.Layer("GeoJsonLayer", {"type": "FeatureCollection", "features": shaded}, id="countries",
-                      stroked=True, filled=True, get_fill_color="properties.fill", get_line_color=border,
-                      line_width_units='"pixels"', get_line_width=0.6, pickable=True, auto_highlight=True)
-    layers = [base, layer]
+                      stroked=False, filled=True, get_fill_color="properties.fill", pickable=True,
+                      auto_highlight=True)
+    borders = pdk.Layer("SolidPolygonLayer", border_ribbons(view, *size), id="borders", get_polygon="polygon",
+                        get_fill_color=border, filled=True, pickable=False)
+    layers = [base, layer, borders]
     if cities is not None and not cities.is_empty():
         points = cities.select("lon", "lat", "radius", "label", "amount", "city").with_columns(
             pl.col("label").map_elements(html_safe, return_dtype=pl.String),
@@ -386,7 +473,8 @@ def draw(slot: str, values: pl.DataFrame, scale: Scale, title: str, show: Callab
     box = probe(slot, share)
     st.session_state.setdefault(MAPS_DRAWN, {})[slot] = (box.width, box.theme, share)
     height = map_height(box.width, bounds, tallest)
-    deck = choropleth(values, scale, title, fit_view(bounds, box.width, height), box.theme, cities, city_metric)
+    deck = choropleth(values, scale, title, fit_view(bounds, box.width, height), (box.width, height), box.theme,
+                      cities, city_metric)
     if on_select is None:
         st.pydeck_chart(deck, height=height, key=key)
     else:

@@ -98,10 +98,63 @@ def test_legend_names_metric_unit_ends_and_no_data() -> None:
 def test_tooltips_name_metric_and_unit_and_escape_names() -> None:
     values = pl.DataFrame({"country_iso2": ["DE"], "label": ["<b>Germany</b>"], "value": [1.0], "amount": ["$1"]})
     deck = maps.choropleth(values, maps.Scale.of([1.0], "sequential"), "Revenue (USD)",
-                           maps.fit_view(None, 700, 300))
+                           maps.fit_view(None, 700, 300), (700, 300))
     text = deck.to_json()
     assert "Revenue (USD)" in text and "<b>Germany</b>" not in text and "&lt;b&gt;Germany" in text
     assert "{metric}: {amount}" in deck._tooltip["html"]
+
+
+def square(iso2: str, west: float, south: float, size: float = 1.0) -> dict:
+    ring = [[west, south], [west + size, south], [west + size, south + size], [west, south + size], [west, south]]
+    return {"type": "Feature", "properties": {"iso2": iso2}, "geometry": {"type": "Polygon", "coordinates": [ring]}}
+
+
+@pytest.fixture
+def two_countries_and_an_island(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A beside B (they share the edge x = 1 from y = 0 to 1, drawn in opposite directions), C alone at sea."""
+    shapes = {"type": "FeatureCollection", "features": [square("AA", 0, 0), square("BB", 1, 0), square("CC", 5, 5)]}
+    maps.land_borders.cache_clear()
+    monkeypatch.setattr(maps, "world", lambda: shapes)
+    yield
+    maps.land_borders.cache_clear()
+
+
+@pytest.mark.usefixtures("two_countries_and_an_island")
+def test_only_the_border_between_two_countries_is_drawn_never_a_coastline() -> None:
+    borders = maps.land_borders()
+    assert [sorted(b.points) for b in borders] == [[(1.0, 0.0), (1.0, 1.0)]]
+    assert borders[0].bounds == (1.0, 0.0, 1.0, 1.0)
+
+
+@pytest.mark.usefixtures("two_countries_and_an_island")
+def test_a_border_is_a_ribbon_of_its_pixel_width_at_the_view_zoom() -> None:
+    view = {"target": [1.0, 0.5, 0], "zoom": 4.0}  # 16 pixels a degree
+    (ribbon,) = maps.border_ribbons(view, 320, 160)
+    half = maps.BORDER_PX / 2 / 16
+    xs = sorted({x for x, _ in ribbon["polygon"]})
+    # Coordinates are rounded to what a quarter of a pixel shows.
+    assert xs == pytest.approx([1 - half, 1 + half], abs=0.25 / 16)
+    assert sorted({y for _, y in ribbon["polygon"]}) == [0.0, 1.0]
+    # Far from what the view shows (and from what panning a view's width away would show): not sent.
+    assert maps.border_ribbons({"target": [60.0, 40.0, 0], "zoom": 4.0}, 320, 160) == []
+
+
+def test_the_world_has_its_land_borders_and_a_country_view_sends_only_those_near_it() -> None:
+    borders = maps.land_borders()
+    # The France–Germany border lies between Germany's and France's shapes.
+    de, fr = maps.country_bounds()["DE"], maps.country_bounds()["FR"]
+    assert any(contains((min(de[0], fr[0]), min(de[1], fr[1]), max(de[2], fr[2]), max(de[3], fr[3])), b.bounds)
+               and 6 <= b.bounds[0] <= 8.5 for b in borders)
+    # No island nation has a land border: Iceland's and New Zealand's outlines are coastlines only.
+    for iso2 in ("IS", "NZ"):
+        island = maps.country_bounds()[iso2]
+        assert not any(contains(island, b.bounds) for b in borders), iso2
+    width = 900
+    height = maps.map_height(width, maps.bounds_of(["DE"]), 560)
+    germany = maps.border_ribbons(maps.fit_view(maps.bounds_of(["DE"]), width, height), width, height)
+    world = maps.border_ribbons(maps.fit_view(None, width, height), width, height)
+    assert 0 < len(germany) < len(world) == len(borders)
+    assert all(-30 < x < 50 and 20 < y < 80 for ribbon in germany for x, y in ribbon["polygon"])
 
 
 def test_chinese_city_names_are_what_the_generator_gives() -> None:

@@ -24,7 +24,7 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from itertools import pairwise
 from typing import Literal
 
@@ -165,13 +165,17 @@ def border_ribbons(view: dict, width: float, height: float) -> list[dict]:
     a little (further out, lines this thin would vanish anyway)."""
     west, south, east, north = visible_box(view, width, height)
     span_x, span_y = east - west, north - south
-    near = (west - span_x, south - span_y, east + span_x, north + span_y)
-    pixels_per_degree = 2 ** view["zoom"]
+    return list(_ribbons_near((west - span_x, south - span_y, east + span_x, north + span_y), 2 ** view["zoom"]))
+
+
+@lru_cache(maxsize=64)
+def _ribbons_near(near: Bounds, pixels_per_degree: float) -> tuple[dict, ...]:
+    """The ribbons of border_ribbons, the same for every viewer of a view."""
     digits = max(1, math.ceil(math.log10(4 * pixels_per_degree)))  # a quarter of a pixel
-    return [{"polygon": _ribbon(border.points, BORDER_PX / 2 / pixels_per_degree, digits)}
-            for border in land_borders()
-            if border.bounds[0] <= near[2] and border.bounds[2] >= near[0]
-            and border.bounds[1] <= near[3] and border.bounds[3] >= near[1]]
+    return tuple({"polygon": _ribbon(border.points, BORDER_PX / 2 / pixels_per_degree, digits)}
+                 for border in land_borders()
+                 if border.bounds[0] <= near[2] and border.bounds[2] >= near[0]
+                 and border.bounds[1] <= near[3] and border.bounds[3] >= near[1])
 
 
 def bounds_of(codes: Iterable[str]) -> Bounds | None:

@@ -113,10 +113,12 @@ def square(iso2: str, west: float, south: float, size: float = 1.0) -> dict:
 def two_countries_and_an_island(monkeypatch: pytest.MonkeyPatch) -> None:
     """A beside B (they share the edge x = 1 from y = 0 to 1, drawn in opposite directions), C alone at sea."""
     shapes = {"type": "FeatureCollection", "features": [square("AA", 0, 0), square("BB", 1, 0), square("CC", 5, 5)]}
-    maps.land_borders.cache_clear()
+    for cached in (maps.land_borders, maps._ribbons_near):
+        cached.cache_clear()
     monkeypatch.setattr(maps, "world", lambda: shapes)
     yield
-    maps.land_borders.cache_clear()
+    for cached in (maps.land_borders, maps._ribbons_near):
+        cached.cache_clear()
 
 
 @pytest.mark.usefixtures("two_countries_and_an_island")

@@ -4,12 +4,15 @@ then a snapshot of the CRM. Each caller shows progress its own way (tqdm, st.pro
 from __future__ import annotations
 
 import importlib
+import logging
 import pkgutil
 from collections.abc import Callable
 
 from dashboard.db import DatabaseError, default_url, embedded_missing, read_only_engine
 from dashboard.schema import TABLE_ORDER
 from dashboard.snapshot import Snapshot, SnapshotError, record_failure, refresh, snapshot_root
+
+log = logging.getLogger(__name__)
 
 CustomersDone = Callable[[int], None]
 TableDone = Callable[[str, int], None]
@@ -47,10 +50,12 @@ def ensure_data(url: str, on_customers: CustomersDone | None = None, on_table: T
 
 def warm_up(url: str) -> None:
     """What the first visitor would otherwise wait for, done while the server starts: every module the
-    pages use imported (plotly, pydeck and the charts' template among them) and the snapshot's tables
-    read into memory. Best effort: a page that finds something missing reports it itself."""
+    pages use imported (plotly, pydeck and the charts' template among them), the snapshot's tables read
+    into memory, and what the queries keep per snapshot whoever views it (response outcome cohorts,
+    comment themes). Best effort: a page that finds something missing reports it itself."""
     import dashboard
     import queries
+    from queries import followup, voice
 
     for package in (dashboard, queries):
         for module in pkgutil.iter_modules(package.__path__):
@@ -64,7 +69,12 @@ def warm_up(url: str) -> None:
         for name in TABLE_ORDER:
             src.scan(name)
     except (SnapshotError, OSError):
-        pass
+        return
+    for prepare in (followup.prepare, voice.prepare):
+        try:
+            prepare(src)
+        except Exception:  # whatever it is, the page that needs it computes it again and reports it
+            log.warning("warm-up: %s failed", prepare.__qualname__, exc_info=True)
 
 
 # Modules that are programs rather than libraries: importing them would run them.

@@ -157,6 +157,13 @@ def _money_around(src: Snapshot, currency: str) -> pl.DataFrame:
             .collect())
 
 
+def prepare(src: Snapshot, currency: str = Filters.currency) -> None:
+    """Finds the outcome cohorts of `src` (in `currency`) ahead of the first view that needs them."""
+    _active_in_last_year(src)
+    _heard_from_after(src)
+    _money_around(src, currency)
+
+
 def money_after_response(src: Snapshot, f: Filters) -> pl.DataFrame:
     """tone (promoter, passive, detractor), responses, revenue_before, revenue_after (won orders of the
     responding customers in the six months before and after each response, in the reporting currency),

@@ -112,6 +112,11 @@ def _themes_of_texts(src: Snapshot) -> pl.DataFrame:
     return with_themes(texts).collect()
 
 
+def prepare(src: Snapshot) -> None:
+    """Tags the distinct comments of `src` ahead of the first view that needs them."""
+    _themes_of_texts(src)
+
+
 # The four views of one page share one lookup per snapshot and filters.
 @lru_cache(maxsize=16)
 def _tagged(src: Snapshot, f: Filters) -> pl.DataFrame:

@@ -15,10 +15,11 @@ import pytest
 from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
-from dashboard import cli, db, scheduler, settings, snapshot
+from dashboard import bootstrap, cli, db, scheduler, settings, snapshot
 from dashboard.db import DatabaseError, read_only_engine, resolve_url, schema_problems, writable_engine
 from dashboard.paths import PROJECT_ROOT
 from dashboard.snapshot import Snapshot, SnapshotError, read_health, refresh, snapshot_root
+from queries import followup, voice
 from tests import tiny
 from tests.test_faults import database_state, snapshot_state
 
@@ -351,3 +352,30 @@ def test_pages_render_while_refreshes_run(app: AppTest, crm: tuple[str, Path]) -
         loads += 1
     worker.join()
     assert not errors
+
+
+def test_the_warm_up_finds_what_queries_keep_per_snapshot_and_survives_a_failure(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setenv("MERIDIAN_DATA_DIR", str(tmp_path))
+    url = f"sqlite:///{tmp_path / 'company.sqlite'}"
+    tiny.write(url)
+    refresh(read_only_engine(url), snapshot_root(url))
+    src = Snapshot.open(snapshot_root(url))
+    for kept in (followup._heard_from_after, followup._money_around, voice._themes_of_texts):
+        kept.cache_clear()
+    bootstrap.warm_up(url)
+    # A view's call is answered from what the warm-up kept (hits, no new entry).
+    followup._heard_from_after(src)
+    followup._money_around(src, "USD")
+    voice._themes_of_texts(src)
+    for kept in (followup._heard_from_after, followup._money_around, voice._themes_of_texts):
+        assert (kept.cache_info().currsize, kept.cache_info().hits) == (1, 1), kept
+
+    def broken(_src: Snapshot) -> None:
+        raise ValueError("no surveys")
+
+    monkeypatch.setattr(voice, "prepare", broken)
+    bootstrap.warm_up(url)  # does not raise: the page that needs it computes it again
+    assert [r.getMessage() for r in caplog.records if r.name == "dashboard.bootstrap"] == [
+        "warm-up: test_the_warm_up_finds_what_queries_keep_per_snapshot_and_survives_a_failure.<locals>.broken "
+        "failed"]

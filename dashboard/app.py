@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import activity, auth, components, context, freshness, kiosk, nav, presentation, sidebar
+from dashboard import activity, auth, components, context, freshness, kiosk, nav, preload, presentation, sidebar
 from dashboard.i18n import translator
 from dashboard.paths import ICON
 
@@ -17,6 +17,7 @@ link = presentation.current() if presentation.LINK_PARAM in st.query_params else
 specs = [p for p in nav.pages_for(user.role) if link is None or p.key in link.pages]
 show, kiosk_problems = kiosk.from_params(st.query_params, [p.key for p in specs])
 components.apply_style(user.role.shared_screen, kiosk=show is not None)
+preload.chart_code()
 src = freshness.snapshot(t)
 filters = sidebar.global_filters(user, src, t, lang)
 kiosk.start(show, kiosk_problems)

@@ -11,7 +11,7 @@ import polars as pl
 import streamlit as st
 from babel import dates
 
-from dashboard import audit, fmt, labels, layout, maps, sidebar, text, tiles
+from dashboard import audit, fmt, labels, layout, maps, preload, sidebar, text, tiles
 from dashboard import kiosk as presentation_mode
 from dashboard.cache import cached
 from dashboard.context import Context, current
@@ -264,6 +264,7 @@ def apply_style(shared_screen: bool, kiosk: bool = False) -> None:
     base = 20 if shared_screen else 16
     st.html(f"""<style>{tiles.STYLE}
         {layout.STYLE}
+        {preload.STYLE}
         .mer-tiles {{ --mer-value-size: {base * 1.9 / 16:.2f}rem; --mer-label-size: {base * 0.95 / 16:.2f}rem; }}
         .block-container {{ padding-top: 2.2rem; max-width: 100%; }}
         {presentation_mode.style() if kiosk else ""}

@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import nav, roles
+from dashboard import nav, preload, roles
 from dashboard.db import read_only_engine
 from dashboard.paths import PROJECT_ROOT
 from dashboard.snapshot import refresh, snapshot_root
@@ -289,3 +289,12 @@ def test_orders_without_an_exchange_rate_are_said_not_summed(tmp_path: Path, mon
     # 1,790 less orders 4 and 5 (110 + 120 in USD).
     assert (revenue["value"], revenue["change"]) == ("$1,560", "")
     assert revenue["note"] == "Leaves out 2 orders in BRL: no exchange rate"
+
+
+def test_a_tab_first_run_sends_the_chart_table_and_map_code_ahead_hidden_and_later_runs_do_not(app: AppTest) -> None:
+    kinds = ("plotly_chart", "dataframe", "deck_gl_json_chart")
+    app.run()
+    assert [len(app.sidebar.get(kind)) for kind in kinds] == [1, 1, 1]
+    assert any(preload.STYLE in element.value for element in app.get("html"))
+    app.run()
+    assert [len(app.sidebar.get(kind)) for kind in kinds] == [0, 0, 0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import html
 import re
 from pathlib import Path
@@ -298,3 +299,20 @@ def test_a_tab_first_run_sends_the_chart_table_and_map_code_ahead_hidden_and_lat
     assert any(preload.STYLE in element.value for element in app.get("html"))
     app.run()
     assert [len(app.sidebar.get(kind)) for kind in kinds] == [0, 0, 0]
+
+
+def test_no_page_shows_a_value_by_magic() -> None:
+    """Streamlit's magic is off (.streamlit/config.toml): a value on a line of its own would show nothing."""
+    bare = []
+    for path in [*sorted((PROJECT_ROOT / "pages").glob("*.py")), Path(APP)]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            fields = [getattr(node, field, None) for field in ("body", "orelse", "finalbody")]
+            body = [statement for found in fields if isinstance(found, list) for statement in found]
+            for index, statement in enumerate(body):
+                if not isinstance(statement, ast.Expr) or isinstance(statement.value, ast.Call | ast.Await):
+                    continue
+                docstring = index == 0 and isinstance(statement.value, ast.Constant) and isinstance(
+                    statement.value.value, str)
+                if not docstring:
+                    bare.append(f"{path.name}:{statement.lineno}")
+    assert bare == []

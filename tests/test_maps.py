@@ -4,6 +4,7 @@ legends, grey for no data in both themes, and the generated Chinese city names."
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Iterator
 
 import polars as pl
 import pytest
@@ -109,16 +110,20 @@ def square(iso2: str, west: float, south: float, size: float = 1.0) -> dict:
     return {"type": "Feature", "properties": {"iso2": iso2}, "geometry": {"type": "Polygon", "coordinates": [ring]}}
 
 
+def forget_borders() -> None:
+    """The borders and ribbons kept from the shapes: computed again from whatever `maps.world` gives next."""
+    maps.land_borders.cache_clear()
+    maps._ribbons_near.cache_clear()
+
+
 @pytest.fixture
-def two_countries_and_an_island(monkeypatch: pytest.MonkeyPatch) -> None:
+def two_countries_and_an_island(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """A beside B (they share the edge x = 1 from y = 0 to 1, drawn in opposite directions), C alone at sea."""
     shapes = {"type": "FeatureCollection", "features": [square("AA", 0, 0), square("BB", 1, 0), square("CC", 5, 5)]}
-    for cached in (maps.land_borders, maps._ribbons_near):
-        cached.cache_clear()
+    forget_borders()
     monkeypatch.setattr(maps, "world", lambda: shapes)
     yield
-    for cached in (maps.land_borders, maps._ribbons_near):
-        cached.cache_clear()
+    forget_borders()
 
 
 @pytest.mark.usefixtures("two_countries_and_an_island")

@@ -35,6 +35,7 @@ import sys
 import threading
 import uuid
 import weakref
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -200,10 +201,15 @@ class Snapshot:
 # Versions this process reads: the open lock file (shared lock) and how many Snapshot objects use it.
 _held: dict[Path, tuple[IO[str], int]] = {}
 _holding = threading.Lock()
+# Releases not yet applied. A Snapshot is released by its finalizer, which the garbage collector may run
+# anywhere, also inside `_hold` on the thread that holds `_holding`: waiting for the lock there would wait
+# forever. A release is queued, and applied by whoever holds the lock next (or at once, if it is free).
+_released: deque[Path] = deque()
 
 
 def _hold(path: Path) -> None:
     with _holding:
+        _apply_releases()
         lock, count = _held.get(path, (None, 0))
         if lock is None:
             try:
@@ -216,16 +222,28 @@ def _hold(path: Path) -> None:
                 lock.close()
                 raise SnapshotError(f"The snapshot version {path.name} was removed.")
         _held[path] = (lock, count + 1)
+        _apply_releases()
 
 
 def _release(path: Path) -> None:
-    with _holding:
+    _released.append(path)
+    if _holding.acquire(blocking=False):
+        try:
+            _apply_releases()
+        finally:
+            _holding.release()
+
+
+def _apply_releases() -> None:
+    """Applies the queued releases; the caller holds `_holding`."""
+    while _released:
+        path = _released.popleft()
         lock, count = _held.get(path, (None, 0))
         if lock is None:
-            return
+            continue
         if count > 1:
             _held[path] = (lock, count - 1)
-            return
+            continue
         del _held[path]
         lock.close()
 

@@ -379,3 +379,24 @@ def test_the_warm_up_finds_what_queries_keep_per_snapshot_and_survives_a_failure
     assert [r.getMessage() for r in caplog.records if r.name == "dashboard.bootstrap"] == [
         "warm-up: test_the_warm_up_finds_what_queries_keep_per_snapshot_and_survives_a_failure.<locals>.broken "
         "failed"]
+
+
+def test_a_snapshot_released_while_its_lock_is_held_on_the_same_thread_does_not_wait_forever(
+        tiny_src_writable: tuple[str, Snapshot]) -> None:
+    """The collector may run a Snapshot's finalizer inside `_hold`, on the thread holding the lock."""
+    _, src = tiny_src_writable
+    snapshot._hold(src.path)  # a reader of our own, released below as a finalizer would be
+    held = snapshot._held[src.path][1]
+    returned = threading.Event()
+
+    def release_inside_the_lock() -> None:
+        with snapshot._holding:
+            snapshot._release(src.path)
+        returned.set()
+
+    threading.Thread(target=release_inside_the_lock, daemon=True).start()
+    assert returned.wait(5), "the release waited for the lock its own thread holds"
+    snapshot._hold(src.path)  # the next holder applies the queued release
+    snapshot._release(src.path)
+    assert snapshot._held[src.path][1] == held - 1
+    assert not snapshot._released

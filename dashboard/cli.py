@@ -237,6 +237,9 @@ def _status(args: argparse.Namespace) -> int:
     return 0
 
 
+START_UP_THREAD = "start-up"
+
+
 def _serve(args: argparse.Namespace) -> int:
     url = args.url or resolve_url()
     if embedded_missing(url):
@@ -244,15 +247,10 @@ def _serve(args: argparse.Namespace) -> int:
         with tqdm(total=DEFAULT_CUSTOMERS, unit=" customers", desc="generating") as bar:
             bootstrap.ensure_demo(url, bar.update)
     try:
-        _update_snapshot(url)
-    except (DatabaseError, SnapshotError) as exc:
-        try:
-            src = Snapshot.open(snapshot_root(url))
-        except SnapshotError:
-            raise exc from None
-        # A CRM that is down must not take the dashboard with it: the last good snapshot is served, and
-        # the server's refresh thread keeps trying.
-        print(f"meridian: {exc}\nServing the snapshot of {src.refreshed_at:%Y-%m-%d %H:%M} UTC.", file=sys.stderr)
+        served_since: dt.datetime | None = Snapshot.open(snapshot_root(url)).refreshed_at
+    except SnapshotError:
+        served_since = None
+        _update_snapshot(url)  # nothing to serve until the first snapshot is built: a failure stops here
     os.environ["CRM_DATABASE_URL"] = url
     if args.demo:
         os.environ["MERIDIAN_DEMO"] = "1"
@@ -260,7 +258,7 @@ def _serve(args: argparse.Namespace) -> int:
     # The server runs in this process, so a service manager's stop signal reaches it directly, and the
     # modules and tables warmed up here are the ones the first visitor's page uses.
     os.chdir(PROJECT_ROOT)
-    threading.Thread(target=bootstrap.warm_up, args=(url,), name="warm-up", daemon=True).start()
+    threading.Thread(target=_start_up, args=(url, served_since), name=START_UP_THREAD, daemon=True).start()
     from streamlit import config
     from streamlit.web import bootstrap as streamlit_bootstrap
 
@@ -270,6 +268,20 @@ def _serve(args: argparse.Namespace) -> int:
     streamlit_bootstrap.load_config_options(flag_options=options)
     streamlit_bootstrap.run(script, False, [], options)
     return 0
+
+
+
+def _start_up(url: str, served_since: dt.datetime | None) -> None:
+    """Beside the starting server: the snapshot it serves brought up to date (a restart does not wait for
+    the CRM, nor stops when the CRM is down), then the warm-up, which reads the version just made."""
+    if served_since is not None:
+        try:
+            bootstrap.update_snapshot(url)
+        except (DatabaseError, SnapshotError, OSError) as exc:
+            # The server's refresh thread keeps trying, and the pages say since when the CRM is unreachable.
+            print(f"meridian: {exc}\nServing the snapshot of {served_since:%Y-%m-%d %H:%M} UTC.", file=sys.stderr,
+                  flush=True)
+    bootstrap.warm_up(url)
 
 
 def _bench(args: argparse.Namespace) -> int:

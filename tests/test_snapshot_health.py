@@ -218,7 +218,46 @@ def test_serve_starts_on_the_last_snapshot_when_the_crm_is_down(tmp_path: Path, 
     monkeypatch.chdir(tmp_path)
     cli.main(["--url", url, "serve"])
     assert started and started[0].endswith("app.py")
+    for thread in threading.enumerate():
+        if thread.name == cli.START_UP_THREAD:
+            thread.join(timeout=60)
     assert "Serving the snapshot of" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("snapshot_there", [True, False])
+def test_serve_answers_at_once_on_a_snapshot_and_builds_a_missing_one_first(
+        snapshot_there: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MERIDIAN_DATA_DIR", str(tmp_path))
+    url = f"sqlite:///{tmp_path / 'company.sqlite'}"
+    tiny.write(url)
+    if snapshot_there:
+        refresh(read_only_engine(url), snapshot_root(url))
+    order: list[str] = []
+    serving = threading.Event()
+    real_update = bootstrap.update_snapshot
+
+    def update(url: str, **kwargs: object) -> dict[str, int]:
+        serving.wait(timeout=5 if snapshot_there else 0)  # a refresh in the foreground would wait for nothing
+        order.append("refresh")
+        return real_update(url)
+
+    def run(_script: str, _hello: bool, _args: list[str], _options: dict) -> None:
+        order.append("serve")
+        serving.set()
+
+    from streamlit.web import bootstrap as streamlit_bootstrap
+
+    monkeypatch.setattr(cli.bootstrap, "update_snapshot", update)
+    monkeypatch.setattr(streamlit_bootstrap, "load_config_options", lambda flag_options: None)
+    monkeypatch.setattr(streamlit_bootstrap, "run", run)
+    monkeypatch.setattr(cli.bootstrap, "warm_up", lambda _url: None)
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["--url", url, "serve"]) == 0
+    for thread in threading.enumerate():
+        if thread.name == cli.START_UP_THREAD:
+            thread.join(timeout=60)
+    assert order == (["serve", "refresh"] if snapshot_there else ["refresh", "serve"])
+    assert Snapshot.open(snapshot_root(url)).refreshed_at is not None
 
 
 def test_scheduled_refreshes_back_off_after_failures(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -70,7 +70,7 @@ components.trend_caption(ctx)
 
 # --- breakdown --------------------------------------------------------------------------------------------
 st.subheader(t("Where customers are unhappy"))
-pick_metric, pick_column, pick_all = st.columns([1, 1, 1], vertical_alignment="bottom")
+pick_metric, pick_column, pick_all = st.columns([3, 2, 2], vertical_alignment="bottom")
 grid_metric = pick_metric.segmented_control(t("Score"), ["nps", "csat"], format_func=METRICS.__getitem__,
                                             default="nps", key="sat_grid_metric") or "nps"
 grid_column = pick_column.segmented_control(t("Markets by"), list(GRID_COLUMNS), format_func=GRID_COLUMNS.__getitem__,

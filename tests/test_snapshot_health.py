@@ -7,7 +7,7 @@ import datetime as dt
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import polars as pl
@@ -201,6 +201,25 @@ def test_secrets_without_a_database_keep_the_demo(tmp_path: Path, monkeypatch: p
     assert resolve_url() == db.default_url()
 
 
+ServerRun = Callable[[str, bool, list[str], dict], None]
+
+
+def serve_until_started_up(url: str, folder: Path, monkeypatch: pytest.MonkeyPatch, run: ServerRun) -> int:
+    """`meridian --url URL serve` with `run` in place of Streamlit's server and no warm-up; returns once
+    the start-up thread beside the server is done."""
+    from streamlit.web import bootstrap as streamlit_bootstrap
+
+    monkeypatch.setattr(streamlit_bootstrap, "load_config_options", lambda flag_options: None)
+    monkeypatch.setattr(streamlit_bootstrap, "run", run)
+    monkeypatch.setattr(cli.bootstrap, "warm_up", lambda _url: None)
+    monkeypatch.chdir(folder)
+    code = cli.main(["--url", url, "serve"])
+    for thread in threading.enumerate():
+        if thread.name == cli.START_UP_THREAD:
+            thread.join(timeout=60)
+    return code
+
+
 def test_serve_starts_on_the_last_snapshot_when_the_crm_is_down(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                                 capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("MERIDIAN_DATA_DIR", str(tmp_path))
@@ -210,17 +229,8 @@ def test_serve_starts_on_the_last_snapshot_when_the_crm_is_down(tmp_path: Path, 
     refresh(read_only_engine(url), snapshot_root(url))
     database.rename(tmp_path / "away.sqlite")
     started: list[str] = []
-    from streamlit.web import bootstrap as streamlit_bootstrap
-
-    monkeypatch.setattr(streamlit_bootstrap, "load_config_options", lambda flag_options: None)
-    monkeypatch.setattr(streamlit_bootstrap, "run", lambda script, _hello, _args, _options: started.append(script))
-    monkeypatch.setattr(cli.bootstrap, "warm_up", lambda _url: None)
-    monkeypatch.chdir(tmp_path)
-    cli.main(["--url", url, "serve"])
+    serve_until_started_up(url, tmp_path, monkeypatch, lambda script, _hello, _args, _options: started.append(script))
     assert started and started[0].endswith("app.py")
-    for thread in threading.enumerate():
-        if thread.name == cli.START_UP_THREAD:
-            thread.join(timeout=60)
     assert "Serving the snapshot of" in capsys.readouterr().err
 
 
@@ -245,17 +255,8 @@ def test_serve_answers_at_once_on_a_snapshot_and_builds_a_missing_one_first(
         order.append("serve")
         serving.set()
 
-    from streamlit.web import bootstrap as streamlit_bootstrap
-
     monkeypatch.setattr(cli.bootstrap, "update_snapshot", update)
-    monkeypatch.setattr(streamlit_bootstrap, "load_config_options", lambda flag_options: None)
-    monkeypatch.setattr(streamlit_bootstrap, "run", run)
-    monkeypatch.setattr(cli.bootstrap, "warm_up", lambda _url: None)
-    monkeypatch.chdir(tmp_path)
-    assert cli.main(["--url", url, "serve"]) == 0
-    for thread in threading.enumerate():
-        if thread.name == cli.START_UP_THREAD:
-            thread.join(timeout=60)
+    assert serve_until_started_up(url, tmp_path, monkeypatch, run) == 0
     assert order == (["serve", "refresh"] if snapshot_there else ["refresh", "serve"])
     assert Snapshot.open(snapshot_root(url)).refreshed_at is not None
 

@@ -50,6 +50,8 @@ PADDING_PX = 16
 # Aleutians, Chatham Islands) do not count when a view is fitted to the country.
 MAIN_PART_SHARE = 0.2
 BORDER_PX = 0.8  # a land border's width at the zoom the map opens at
+CITY_RADIUS_PX = (2.0, 14.0)  # a city's circle, smallest and largest, at the zoom the map opens at
+CITY_OUTLINE_PX = 1.0
 
 ThemeType = Literal["light", "dark"]
 ScaleKind = Literal["sequential", "diverging"]
@@ -171,11 +173,40 @@ def border_ribbons(view: dict, width: float, height: float) -> list[dict]:
 @lru_cache(maxsize=64)
 def _ribbons_near(near: Bounds, pixels_per_degree: float) -> tuple[dict, ...]:
     """The ribbons of border_ribbons, the same for every viewer of a view."""
-    digits = max(1, math.ceil(math.log10(4 * pixels_per_degree)))  # a quarter of a pixel
+    digits = _quarter_pixel(pixels_per_degree)
     return tuple({"polygon": _ribbon(border.points, BORDER_PX / 2 / pixels_per_degree, digits)}
                  for border in land_borders()
                  if border.bounds[0] <= near[2] and border.bounds[2] >= near[0]
                  and border.bounds[1] <= near[3] and border.bounds[3] >= near[1])
+
+
+def _quarter_pixel(pixels_per_degree: float) -> int:
+    """Decimal places of a degree that keep a coordinate within a quarter of a pixel."""
+    return max(1, math.ceil(math.log10(4 * pixels_per_degree)))
+
+
+def _circle(x: float, y: float, radius: float, sides: int, digits: int) -> list[list[float]]:
+    return [[round(x + radius * math.cos(2 * math.pi * i / sides), digits),
+             round(y + radius * math.sin(2 * math.pi * i / sides), digits)] for i in range(sides)]
+
+
+def city_discs(cities: pl.DataFrame, pixels_per_degree: float) -> tuple[list[dict], list[dict]]:
+    """Each city (`lon`, `lat`, `radius` in pixels) as a disc and the outline around it, polygons in
+    degrees at this zoom (`polygon`; a disc keeps the row's other columns). The radius is held within
+    CITY_RADIUS_PX. Polygons, not deck.gl's circles: the layer kind that draws the countries draws them
+    too, and each further kind costs a map's first picture a shader program of its own (0.3 s in a
+    browser that renders without a GPU)."""
+    smallest, largest = CITY_RADIUS_PX
+    digits = _quarter_pixel(pixels_per_degree)
+    discs, outlines = [], []
+    for row in cities.iter_rows(named=True):
+        x, y, pixels = row.pop("lon"), row.pop("lat"), min(max(row.pop("radius"), smallest), largest)
+        sides = 8 if pixels < 5 else 12  # within a third of a pixel of round
+        inner = _circle(x, y, pixels / pixels_per_degree, sides, digits)
+        outer = _circle(x, y, (pixels + CITY_OUTLINE_PX) / pixels_per_degree, sides, digits)
+        discs.append({"polygon": inner, **row})
+        outlines.append({"polygon": [outer, inner]})
+    return discs, outlines
 
 
 def bounds_of(codes: Iterable[str]) -> Bounds | None:
@@ -312,15 +343,14 @@ def choropleth(values: pl.DataFrame, scale: Scale, metric: str, view: dict, size
                         get_fill_color=border, filled=True, pickable=False)
     layers = [base, layer, borders]
     if cities is not None and not cities.is_empty():
-        points = cities.select("lon", "lat", "radius", "label", "amount", "city").with_columns(
+        discs, outlines = city_discs(cities.select("lon", "lat", "radius", "label", "amount", "city").with_columns(
             pl.col("label").map_elements(html_safe, return_dtype=pl.String),
             pl.col("amount").map_elements(html_safe, return_dtype=pl.String),
-            pl.lit(html_safe(city_metric)).alias("metric"))
-        layers.append(pdk.Layer(
-            "ScatterplotLayer", points.to_dicts(), id="cities",
-            get_position=["lon", "lat"], get_radius="radius", radius_units='"pixels"', radius_min_pixels=2,
-            radius_max_pixels=14, get_fill_color=[*_rgb(theme.PALETTE[1]), 170], get_line_color=border[:3],
-            stroked=True, line_width_units='"pixels"', get_line_width=1, pickable=True))
+            pl.lit(html_safe(city_metric)).alias("metric")), 2 ** view["zoom"])
+        layers += [pdk.Layer("SolidPolygonLayer", discs, id="cities", get_polygon="polygon",
+                             get_fill_color=[*_rgb(theme.PALETTE[1]), 170], filled=True, pickable=True),
+                   pdk.Layer("SolidPolygonLayer", outlines, id="city-outlines", get_polygon="polygon",
+                             get_fill_color=border, filled=True, pickable=False)]
     return CompactDeck(layers=layers, views=[WORLD_VIEW], initial_view_state=view, map_provider=None,
                        tooltip={"html": TOOLTIP, "style": {"fontFamily": theme.FONT}})
 

@@ -4,6 +4,7 @@ legends, grey for no data in both themes, and the generated Chinese city names."
 from __future__ import annotations
 
 import importlib.util
+import math
 from collections.abc import Iterator
 
 import polars as pl
@@ -103,6 +104,33 @@ def test_tooltips_name_metric_and_unit_and_escape_names() -> None:
     text = deck.to_json()
     assert "Revenue (USD)" in text and "<b>Germany</b>" not in text and "&lt;b&gt;Germany" in text
     assert "{metric}: {amount}" in deck._tooltip["html"]
+
+
+def test_a_city_is_a_disc_of_its_pixel_radius_with_a_one_pixel_outline() -> None:
+    cities = pl.DataFrame({"lon": [10.0, 0.0, 0.0], "lat": [50.0, 0.0, 0.0], "radius": [4.0, 30.0, 0.5],
+                           "label": ["Köln", "big", "small"]})
+    discs, outlines = maps.city_discs(cities, 2.0)  # 2 pixels a degree
+    distances = [math.hypot(x - 10, y - 50) for x, y in discs[0]["polygon"]]
+    assert len(distances) == 8 and distances == pytest.approx([2.0] * 8, abs=0.25 / 2)
+    assert {k: v for k, v in discs[0].items() if k != "polygon"} == {"label": "Köln"}
+    outer, inner = outlines[0]["polygon"]
+    assert inner == discs[0]["polygon"]
+    assert [math.hypot(x - 10, y - 50) for x, y in outer] == pytest.approx([2.5] * 8, abs=0.25 / 2)
+    # Held between the smallest and the largest circle drawn, in pixels.
+    assert max(math.hypot(x, y) for x, y in discs[1]["polygon"]) == pytest.approx(7.0, abs=0.125)
+    assert max(math.hypot(x, y) for x, y in discs[2]["polygon"]) == pytest.approx(1.0, abs=0.125)
+
+
+def test_a_map_with_cities_uses_no_layer_kind_beyond_the_countries_polygons() -> None:
+    values = pl.DataFrame({"country_iso2": ["DE"], "label": ["Germany"], "value": [1.0], "amount": ["$1"]})
+    cities = pl.DataFrame({"lon": [6.96], "lat": [50.94], "radius": [5.0], "label": ["<i>Köln</i>"],
+                           "amount": ["$1"], "city": ["Köln"]})
+    deck = maps.choropleth(values, maps.Scale.of([1.0], "sequential"), "Revenue (USD)",
+                           maps.fit_view(maps.bounds_of(["DE"]), 700, 300), (700, 300), cities=cities,
+                           city_metric="Revenue (USD)")
+    assert {layer.type for layer in deck.layers} == {"GeoJsonLayer", "SolidPolygonLayer"}
+    (disc,) = next(layer for layer in deck.layers if layer.id == "cities").data
+    assert disc["city"] == "Köln" and disc["label"] == "&lt;i&gt;Köln&lt;/i&gt;" and disc["metric"] == "Revenue (USD)"
 
 
 def square(iso2: str, west: float, south: float, size: float = 1.0) -> dict:

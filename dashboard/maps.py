@@ -185,28 +185,31 @@ def _quarter_pixel(pixels_per_degree: float) -> int:
     return max(1, math.ceil(math.log10(4 * pixels_per_degree)))
 
 
-def _circle(x: float, y: float, radius: float, sides: int, digits: int) -> list[list[float]]:
-    return [[round(x + radius * math.cos(2 * math.pi * i / sides), digits),
-             round(y + radius * math.sin(2 * math.pi * i / sides), digits)] for i in range(sides)]
+def _circle(x: float, y: float, pixels: float, pixels_per_degree: float, digits: int) -> list[float]:
+    """A circle `pixels` in radius as a polygon, its coordinates flat (x, y, x, y, …): as many sides as
+    keep it within a third of a pixel of round."""
+    sides, radius = 6 if pixels < 3.5 else 8 if pixels < 6 else 12, pixels / pixels_per_degree
+    turns = [2 * math.pi * i / sides for i in range(sides)]
+    return [round(value, digits) for turn in turns
+            for value in (x + radius * math.cos(turn), y + radius * math.sin(turn))]
 
 
-def city_discs(cities: pl.DataFrame, pixels_per_degree: float) -> tuple[list[dict], list[dict]]:
-    """Each city (`lon`, `lat`, `radius` in pixels) as a disc and the outline around it, polygons in
-    degrees at this zoom (`polygon`; a disc keeps the row's other columns). The radius is held within
-    CITY_RADIUS_PX. Polygons, not deck.gl's circles: the layer kind that draws the countries draws them
-    too, and each further kind costs a map's first picture a shader program of its own (0.3 s in a
-    browser that renders without a GPU)."""
+def city_discs(cities: pl.DataFrame, pixels_per_degree: float, fill: list[int], outline: list[int]) -> list[dict]:
+    """Each city (`lon`, `lat`, `radius` in pixels) as two polygons in degrees at this zoom, both keeping
+    the row's other columns: a disc one pixel wider in the `outline` colour, then the disc in `fill`
+    (`polygon`, its coordinates flat; `fill`). City after city, so a city's outline parts it from the
+    cities drawn before it. The radius is held within CITY_RADIUS_PX. Polygons, not deck.gl's circles: the
+    layer kind that draws the countries draws them too, and each further kind costs a map's first picture
+    a shader program of its own (0.2–0.3 s in a browser that renders without a GPU)."""
     smallest, largest = CITY_RADIUS_PX
     digits = _quarter_pixel(pixels_per_degree)
-    discs, outlines = [], []
+    polygons = []
     for row in cities.iter_rows(named=True):
         x, y, pixels = row.pop("lon"), row.pop("lat"), min(max(row.pop("radius"), smallest), largest)
-        sides = 8 if pixels < 5 else 12  # within a third of a pixel of round
-        inner = _circle(x, y, pixels / pixels_per_degree, sides, digits)
-        outer = _circle(x, y, (pixels + CITY_OUTLINE_PX) / pixels_per_degree, sides, digits)
-        discs.append({"polygon": inner, **row})
-        outlines.append({"polygon": [outer, inner]})
-    return discs, outlines
+        polygons += [{"polygon": _circle(x, y, pixels + CITY_OUTLINE_PX, pixels_per_degree, digits), "fill": outline,
+                      **row},
+                     {"polygon": _circle(x, y, pixels, pixels_per_degree, digits), "fill": fill, **row}]
+    return polygons
 
 
 def bounds_of(codes: Iterable[str]) -> Bounds | None:
@@ -343,14 +346,12 @@ def choropleth(values: pl.DataFrame, scale: Scale, metric: str, view: dict, size
                         get_fill_color=border, filled=True, pickable=False)
     layers = [base, layer, borders]
     if cities is not None and not cities.is_empty():
-        discs, outlines = city_discs(cities.select("lon", "lat", "radius", "label", "amount", "city").with_columns(
+        discs = city_discs(cities.select("lon", "lat", "radius", "label", "amount", "city").with_columns(
             pl.col("label").map_elements(html_safe, return_dtype=pl.String),
             pl.col("amount").map_elements(html_safe, return_dtype=pl.String),
-            pl.lit(html_safe(city_metric)).alias("metric")), 2 ** view["zoom"])
-        layers += [pdk.Layer("SolidPolygonLayer", discs, id="cities", get_polygon="polygon",
-                             get_fill_color=[*_rgb(theme.PALETTE[1]), 170], filled=True, pickable=True),
-                   pdk.Layer("SolidPolygonLayer", outlines, id="city-outlines", get_polygon="polygon",
-                             get_fill_color=border, filled=True, pickable=False)]
+            pl.lit(html_safe(city_metric)).alias("metric")), 2 ** view["zoom"], [*_rgb(theme.PALETTE[1]), 170], border)
+        layers.append(pdk.Layer("SolidPolygonLayer", discs, id="cities", get_polygon="polygon", position_format='"XY"',
+                                get_fill_color="fill", filled=True, pickable=True))
     return CompactDeck(layers=layers, views=[WORLD_VIEW], initial_view_state=view, map_provider=None,
                        tooltip={"html": TOOLTIP, "style": {"fontFamily": theme.FONT}})
 

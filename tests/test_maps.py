@@ -106,19 +106,25 @@ def test_tooltips_name_metric_and_unit_and_escape_names() -> None:
     assert "{metric}: {amount}" in deck._tooltip["html"]
 
 
-def test_a_city_is_a_disc_of_its_pixel_radius_with_a_one_pixel_outline() -> None:
+def points(flat: list[float]) -> list[tuple[float, float]]:
+    return list(zip(flat[::2], flat[1::2], strict=True))
+
+
+def test_a_city_is_a_disc_of_its_pixel_radius_over_one_a_pixel_wider_in_the_outline_colour() -> None:
     cities = pl.DataFrame({"lon": [10.0, 0.0, 0.0], "lat": [50.0, 0.0, 0.0], "radius": [4.0, 30.0, 0.5],
                            "label": ["Köln", "big", "small"]})
-    discs, outlines = maps.city_discs(cities, 2.0)  # 2 pixels a degree
-    distances = [math.hypot(x - 10, y - 50) for x, y in discs[0]["polygon"]]
-    assert len(distances) == 8 and distances == pytest.approx([2.0] * 8, abs=0.25 / 2)
-    assert {k: v for k, v in discs[0].items() if k != "polygon"} == {"label": "Köln"}
-    outer, inner = outlines[0]["polygon"]
-    assert inner == discs[0]["polygon"]
-    assert [math.hypot(x - 10, y - 50) for x, y in outer] == pytest.approx([2.5] * 8, abs=0.25 / 2)
+    gold, white = [230, 159, 0, 170], [255, 255, 255, 255]
+    polygons = maps.city_discs(cities, 2.0, gold, white)  # 2 pixels a degree
+    # City after city, its outline first, so that it parts the city from those drawn before.
+    assert [(p["label"], p["fill"]) for p in polygons] == [
+        ("Köln", white), ("Köln", gold), ("big", white), ("big", gold), ("small", white), ("small", gold)]
+    outline, disc = points(polygons[0]["polygon"]), points(polygons[1]["polygon"])
+    # Coordinates are rounded to what a quarter of a pixel shows.
+    assert [math.hypot(x - 10, y - 50) for x, y in disc] == pytest.approx([2.0] * 8, abs=0.25 / 2)
+    assert [math.hypot(x - 10, y - 50) for x, y in outline] == pytest.approx([2.5] * 8, abs=0.25 / 2)
     # Held between the smallest and the largest circle drawn, in pixels.
-    assert max(math.hypot(x, y) for x, y in discs[1]["polygon"]) == pytest.approx(7.0, abs=0.125)
-    assert max(math.hypot(x, y) for x, y in discs[2]["polygon"]) == pytest.approx(1.0, abs=0.125)
+    assert max(math.hypot(x, y) for x, y in points(polygons[3]["polygon"])) == pytest.approx(7.0, abs=0.125)
+    assert max(math.hypot(x, y) for x, y in points(polygons[5]["polygon"])) == pytest.approx(1.0, abs=0.125)
 
 
 def test_a_map_with_cities_uses_no_layer_kind_beyond_the_countries_polygons() -> None:
@@ -129,8 +135,10 @@ def test_a_map_with_cities_uses_no_layer_kind_beyond_the_countries_polygons() ->
                            maps.fit_view(maps.bounds_of(["DE"]), 700, 300), (700, 300), cities=cities,
                            city_metric="Revenue (USD)")
     assert {layer.type for layer in deck.layers} == {"GeoJsonLayer", "SolidPolygonLayer"}
-    (disc,) = next(layer for layer in deck.layers if layer.id == "cities").data
-    assert disc["city"] == "Köln" and disc["label"] == "&lt;i&gt;Köln&lt;/i&gt;" and disc["metric"] == "Revenue (USD)"
+    outline, disc = next(layer for layer in deck.layers if layer.id == "cities").data
+    for polygon in (outline, disc):  # either one shows the city's tooltip and opens it
+        assert polygon["city"] == "Köln" and polygon["label"] == "&lt;i&gt;Köln&lt;/i&gt;"
+        assert polygon["metric"] == "Revenue (USD)"
 
 
 def square(iso2: str, west: float, south: float, size: float = 1.0) -> dict:

@@ -48,14 +48,11 @@ def ensure_data(url: str, on_customers: CustomersDone | None = None, on_table: T
     update_snapshot(url, on_table=on_table)
 
 
-def warm_up(url: str) -> None:
-    """What the first visitor would otherwise wait for, done while the server starts: every module the
-    pages use imported (plotly, pydeck and the charts' template among them), the snapshot's tables read
-    into memory, and what the queries keep per snapshot whoever views it (response outcome cohorts,
-    comment themes). Best effort: a page that finds something missing reports it itself."""
+def import_modules() -> None:
+    """Every module the pages use, imported before the first visitor's page needs it (plotly, pydeck and
+    the charts' template among them)."""
     import dashboard
     import queries
-    from queries import followup, voice
 
     for package in (dashboard, queries):
         for module in pkgutil.iter_modules(package.__path__):
@@ -64,6 +61,14 @@ def warm_up(url: str) -> None:
     # Streamlit imports pandas (and with it pyarrow's compute functions) to check its version the first
     # time a map is drawn: 0.4 s of the first visitor's wait, unless done here.
     importlib.import_module("pandas")
+
+
+def warm_up(url: str) -> None:
+    """What the first visitor would otherwise wait for, done while the server starts: the snapshot's
+    tables read into memory, and what the queries keep per snapshot whoever views it (response outcome
+    cohorts, comment themes). Best effort: a page that finds something missing reports it itself."""
+    from queries import followup, voice
+
     try:
         src = Snapshot.open(snapshot_root(url))
         for name in TABLE_ORDER:

@@ -272,8 +272,10 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _start_up(url: str, served_since: dt.datetime | None) -> None:
-    """Beside the starting server: the snapshot it serves brought up to date (a restart does not wait for
-    the CRM, nor stops when the CRM is down), then the warm-up, which reads the version just made."""
+    """Beside the starting server: the pages' modules imported, the snapshot it serves brought up to date
+    (a restart does not wait for the CRM, nor stops when the CRM is down), then the warm-up, which reads
+    the version just made."""
+    bootstrap.import_modules()
     if served_since is not None:
         try:
             bootstrap.update_snapshot(url)

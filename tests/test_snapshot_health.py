@@ -211,6 +211,7 @@ def serve_until_started_up(url: str, folder: Path, monkeypatch: pytest.MonkeyPat
 
     monkeypatch.setattr(streamlit_bootstrap, "load_config_options", lambda flag_options: None)
     monkeypatch.setattr(streamlit_bootstrap, "run", run)
+    monkeypatch.setattr(cli.bootstrap, "import_modules", lambda: None)
     monkeypatch.setattr(cli.bootstrap, "warm_up", lambda _url: None)
     monkeypatch.chdir(folder)
     code = cli.main(["--url", url, "serve"])

@@ -198,17 +198,19 @@ def city_discs(cities: pl.DataFrame, pixels_per_degree: float, fill: list[int], 
     """Each city (`lon`, `lat`, `radius` in pixels) as two polygons in degrees at this zoom, both keeping
     the row's other columns: a disc one pixel wider in the `outline` colour, then the disc in `fill`
     (`polygon`, its coordinates flat; `fill`). City after city, so a city's outline parts it from the
-    cities drawn before it. The radius is held within CITY_RADIUS_PX. Polygons, not deck.gl's circles: the
-    layer kind that draws the countries draws them too, and each further kind costs a map's first picture
-    a shader program of its own (0.2–0.3 s in a browser that renders without a GPU)."""
+    cities drawn before it. The radius is held within CITY_RADIUS_PX (one that is not a number, as from a
+    negative revenue, is the smallest). Polygons, not deck.gl's circles: the layer kind that draws the
+    countries draws them too, and each further kind costs a map's first picture a shader program of its
+    own (0.2–0.3 s in a browser that renders without a GPU)."""
     smallest, largest = CITY_RADIUS_PX
     digits = _quarter_pixel(pixels_per_degree)
     polygons = []
     for row in cities.iter_rows(named=True):
-        x, y, pixels = row.pop("lon"), row.pop("lat"), min(max(row.pop("radius"), smallest), largest)
-        polygons += [{"polygon": _circle(x, y, pixels + CITY_OUTLINE_PX, pixels_per_degree, digits), "fill": outline,
-                      **row},
-                     {"polygon": _circle(x, y, pixels, pixels_per_degree, digits), "fill": fill, **row}]
+        x, y, radius = row.pop("lon"), row.pop("lat"), row.pop("radius")
+        pixels = min(max(radius, smallest), largest) if radius is not None and math.isfinite(radius) else smallest
+        for wider, colour in ((CITY_OUTLINE_PX, outline), (0.0, fill)):
+            polygons.append({"polygon": _circle(x, y, pixels + wider, pixels_per_degree, digits), "fill": colour,
+                             **row})
     return polygons
 
 

@@ -100,7 +100,7 @@ def city_points(src: Snapshot, f: Filters) -> pl.DataFrame:
     MIN_CUSTOMERS_SHOWN customers are merged into one point per country ("city" null) placed at
     their mean position, and such merged points below the threshold are dropped."""
     people = (customers.customers_in_view(src, f)
-              .filter((pl.col("created_at") < f.end_ts) & pl.col("lat").is_not_null())
+              .filter((pl.col("created_at") < f.end_ts) & pl.col("lat").is_not_null() & pl.col("lon").is_not_null())
               .select(pl.col("id").alias("customer_id"), "country_iso2", "city", "lat", "lon"))
     money = revenue.won_orders(src, f).group_by("customer_id").agg(pl.col("amount").sum().alias("revenue"))
     per_customer = people.join(money, on="customer_id", how="left").with_columns(pl.col("revenue").fill_null(0.0))

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
+from pathlib import Path
 
+import polars as pl
 import pytest
 
+from dashboard.db import read_only_engine
 from dashboard.filters import Drill, Filters, Scope
-from dashboard.snapshot import Snapshot
+from dashboard.snapshot import Snapshot, refresh
 from queries import customers, geo
 from queries.kpis import KPIS
+from tests import tiny
 
 PERIOD = Filters(start=dt.date(2026, 1, 1), end=dt.date(2026, 3, 31))
 COUNTRY_REGION = {"US": 1, "DE": 2}
@@ -46,6 +50,19 @@ def test_city_points_merge_small_places_without_personal_data_rights(tiny_src: S
     full = geo.city_points(tiny_src, replace(PERIOD, personal_data=True))
     assert full.select("country_iso2", "customers", "revenue").rows() == [
         ("US", 3, 1500.0), ("DE", 4, pytest.approx(290.0)), ("XX", 1, 0.0)]
+
+
+def test_a_customer_without_a_longitude_is_no_city_point(tmp_path: Path) -> None:
+    frames = tiny.tables()
+    frames["customers"] = frames["customers"].with_columns(
+        pl.when(pl.col("id") == 1).then(None).otherwise(pl.col("lon")).alias("lon"))
+    url = f"sqlite:///{tmp_path / 'crm.sqlite'}"
+    tiny.write(url, frames)
+    refresh(read_only_engine(url), tmp_path / "snapshot")
+    points = geo.city_points(Snapshot.open(tmp_path / "snapshot"), replace(PERIOD, personal_data=True))
+    # US had customers 1, 2 and 6 in "City"; 1 has a latitude only and cannot be placed.
+    assert dict(points.select("country_iso2", "customers").rows()) == {"US": 2, "DE": 4, "XX": 1}
+    assert points["lon"].null_count() == 0
 
 
 def test_market_expansion(tiny_src: Snapshot) -> None:

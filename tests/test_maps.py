@@ -111,13 +111,14 @@ def points(flat: list[float]) -> list[tuple[float, float]]:
 
 
 def test_a_city_is_a_disc_of_its_pixel_radius_over_one_a_pixel_wider_in_the_outline_colour() -> None:
-    cities = pl.DataFrame({"lon": [10.0, 0.0, 0.0], "lat": [50.0, 0.0, 0.0], "radius": [4.0, 30.0, 0.5],
-                           "label": ["Köln", "big", "small"]})
+    cities = pl.DataFrame({"lon": [10.0, 0.0, 0.0, 0.0], "lat": [50.0, 0.0, 0.0, 0.0],
+                           "radius": [4.0, 30.0, 0.5, float("nan")], "label": ["Köln", "big", "small", "refunds"]})
     gold, white = [230, 159, 0, 170], [255, 255, 255, 255]
     polygons = maps.city_discs(cities, 2.0, gold, white)  # 2 pixels a degree
     # City after city, its outline first, so that it parts the city from those drawn before.
     assert [(p["label"], p["fill"]) for p in polygons] == [
-        ("Köln", white), ("Köln", gold), ("big", white), ("big", gold), ("small", white), ("small", gold)]
+        ("Köln", white), ("Köln", gold), ("big", white), ("big", gold), ("small", white), ("small", gold),
+        ("refunds", white), ("refunds", gold)]
     outline, disc = points(polygons[0]["polygon"]), points(polygons[1]["polygon"])
     # Coordinates are rounded to what a quarter of a pixel shows.
     assert [math.hypot(x - 10, y - 50) for x, y in disc] == pytest.approx([2.0] * 8, abs=0.25 / 2)
@@ -125,6 +126,8 @@ def test_a_city_is_a_disc_of_its_pixel_radius_over_one_a_pixel_wider_in_the_outl
     # Held between the smallest and the largest circle drawn, in pixels.
     assert max(math.hypot(x, y) for x, y in points(polygons[3]["polygon"])) == pytest.approx(7.0, abs=0.125)
     assert max(math.hypot(x, y) for x, y in points(polygons[5]["polygon"])) == pytest.approx(1.0, abs=0.125)
+    # A radius that is not a number (a city whose revenue is negative) is the smallest circle.
+    assert max(math.hypot(x, y) for x, y in points(polygons[7]["polygon"])) == pytest.approx(1.0, abs=0.125)
 
 
 def test_a_map_with_cities_uses_no_layer_kind_beyond_the_countries_polygons() -> None:

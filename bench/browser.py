@@ -16,9 +16,8 @@ that build is not timed), then times, in one browser:
 plotly chart has its SVG, every map its canvas, the page shows what the action asked for (its title, the
 link's filters), the browser has presented a frame with all of that, and it has held for 400 ms without
 the browser being busy for a quarter of a second (a map's first picture can come after the page looked
-complete; it is counted). Runs are
-repeated; the report gives the median and the spread, with the machine's load average beside each run,
-since the machine is shared.
+complete; it is counted). Runs are repeated; the report gives the median and the spread, with the
+machine's load average beside each run, since the machine is shared.
 
     .venv/bin/python bench/browser.py --runs 5 [--output docs/performance.md]
 """

@@ -270,7 +270,6 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-
 def _start_up(url: str, served_since: dt.datetime | None) -> None:
     """Beside the starting server: the pages' modules imported, the snapshot it serves brought up to date
     (a restart does not wait for the CRM, nor stops when the CRM is down), then the warm-up, which reads

@@ -205,8 +205,8 @@ ServerRun = Callable[[str, bool, list[str], dict], None]
 
 
 def serve_until_started_up(url: str, folder: Path, monkeypatch: pytest.MonkeyPatch, run: ServerRun) -> int:
-    """`meridian --url URL serve` with `run` in place of Streamlit's server and no warm-up; returns once
-    the start-up thread beside the server is done."""
+    """`meridian --url URL serve` with `run` in place of Streamlit's server, and neither imports nor
+    warm-up beside it; returns once the start-up thread beside the server is done."""
     from streamlit.web import bootstrap as streamlit_bootstrap
 
     monkeypatch.setattr(streamlit_bootstrap, "load_config_options", lambda flag_options: None)

@@ -4,7 +4,8 @@ registry, charts and their empty states, table columns, and the type scale."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
@@ -357,6 +358,53 @@ def csv_bytes(frame: pl.DataFrame, column_config: dict) -> bytes:
 def number_column(label: str, help_text: str | None = None) -> Any:
     """A column of numbers already formatted in the page's language: right-aligned like numbers."""
     return st.column_config.TextColumn(label, help=help_text, alignment="right")
+
+
+# --- sections -----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Section:
+    """A part of a long page: its name, what draws it, and the keys of the widgets it holds."""
+
+    name: str
+    draw: Callable[[], None]
+    widgets: tuple[str, ...] = ()
+
+
+def sections(key: str, parts: Mapping[str, Section]) -> None:
+    """Draws a long page's parts as tabs, keyed by id. Only the open tab is computed and drawn, so the
+    page costs the server and the browser one part at a time. The open part is kept by id, so it stays
+    open when the language changes (Streamlit keeps a tab by its label) and when the reader comes back
+    to the page; a closed part's widgets keep their values (Streamlit forgets a widget not drawn). On a
+    shared screen every part is drawn, one below the other under its name: nobody is there to open a tab."""
+    if presentation_mode.current() is not None:
+        for part in parts.values():
+            st.subheader(part.name)
+            part.draw()
+        return
+    ids, names = list(parts), [part.name for part in parts.values()]
+    open_key, drawn_key, kept_key = f"{key}-open", f"{key}-drawn", f"{key}-kept"
+    if st.session_state.get(open_key) not in parts:
+        st.session_state[open_key] = ids[0]
+    opened = st.session_state[open_key]
+    kept = st.session_state.setdefault(kept_key, {})
+    for part in parts.values():
+        kept.update({widget: st.session_state[widget] for widget in part.widgets if widget in st.session_state})
+    # Set again, a closed tab's values outlive the run; a tab just opened sends them to the browser, which
+    # would otherwise show each widget's default beside the value the page uses.
+    for section, part in parts.items():
+        if section != opened or opened != st.session_state.get(drawn_key):
+            st.session_state.update({widget: kept[widget] for widget in part.widgets if widget in kept})
+    st.session_state[drawn_key] = opened
+    st.session_state[key] = parts[opened].name
+
+    def remember() -> None:
+        st.session_state[open_key] = ids[names.index(st.session_state[key])]
+
+    for section, tab in zip(ids, st.tabs(names, key=key, on_change=remember), strict=True):
+        if tab.open:
+            with tab:
+                parts[section].draw()
 
 
 # --- breadcrumb --------------------------------------------------------------------------------------

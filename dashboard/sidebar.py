@@ -36,7 +36,26 @@ def language() -> str:
 
 
 def language_picker() -> None:
-    st.sidebar.selectbox("Language / 语言", LANGUAGES, key="lang", format_func=LANGUAGE_NAMES.__getitem__)
+    st.sidebar.selectbox("Language / 语言", LANGUAGES, key="lang", format_func=LANGUAGE_NAMES.__getitem__,
+                         on_change=relabel_choices)
+
+
+def is_choice(value: object) -> bool:
+    """A value a choice widget holds: an option (text or number) or a list of them."""
+    def option(v: object) -> bool:
+        return isinstance(v, str | int | float) and not isinstance(v, bool)
+
+    return option(value) or (isinstance(value, list | tuple) and all(option(v) for v in value))
+
+
+def relabel_choices() -> None:
+    """Sets every choice again after the language changed. The browser keeps a choice widget's value as
+    the label it showed, which the new language renames: the next click anywhere would send a label no
+    option has any more, and the widget would fall back to its default (the period to month-to-date,
+    a region filter cleared). A choice set again is sent with its label in the new language."""
+    for key, value in list(st.session_state.items()):
+        if is_choice(value):
+            st.session_state[key] = value
 
 
 def role_scope(user: User, src: Snapshot, t: Translate) -> Scope:

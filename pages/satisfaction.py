@@ -48,39 +48,48 @@ def value_name(column: str, value: str | None) -> str:
     return labels.label(value, t, f.lang)
 
 
-# A click on a grid cell narrows everything else on the page to that market and segment or channel.
-grid_column = st.session_state.get("sat_grid_column") or "segment"
-grid_metric = st.session_state.get("sat_grid_metric") or "nps"
-grid_key = f"sat_grid-{grid_column}-{grid_metric}"
-cell = components.selected_point(grid_key)
+# A click on a grid cell narrows every section of the page to that market and segment or channel; the
+# choice is kept apart from the grid's own selection, which is dropped while another tab is open.
+CELL_KEY = "sat_cell"
+
+
+def choose_cell(grid_key: str, grid_column: str) -> None:
+    chosen = components.selected_point(grid_key)
+    st.session_state[CELL_KEY] = (grid_column, chosen[0], chosen[1]) if chosen else None
+
+
+def clear_cell() -> None:
+    st.session_state[CELL_KEY] = None
+
+
 view = f
-if cell:
-    market, value = cell[0], cell[1]
+if cell := st.session_state.get(CELL_KEY):
+    grid_column, market, value = cell
     view = replace(f, countries=(market,))
     if value != satisfaction.TOTAL:
         view = replace(view, **{"channels" if grid_column == "channel" else "segments": (value,)})
     left, right = st.columns([5, 1], vertical_alignment="center")
-    left.info(t("Showing {market} · {value}, chosen in the grid below.", market=market_name(market),
+    left.info(t("Showing {market} · {value}, chosen in the grid of unhappy markets.", market=market_name(market),
                 value=value_name(grid_column, value)))
-    right.button(t("Show all"), key="sat_clear_cell", on_click=lambda: st.session_state.pop(grid_key, None))
+    right.button(t("Show all"), key="sat_clear_cell", on_click=clear_cell)
 
 with st.spinner(t("Computing satisfaction…")):
     components.kpi_tiles(replace(ctx, filters=view), nav.page("satisfaction").kpis)
 components.trend_caption(ctx)
 
-# --- breakdown --------------------------------------------------------------------------------------------
-st.subheader(t("Where customers are unhappy"))
-pick_metric, pick_column, pick_all = st.columns([3, 2, 2], vertical_alignment="bottom")
-grid_metric = pick_metric.segmented_control(t("Score"), ["nps", "csat"], format_func=METRICS.__getitem__,
-                                            default="nps", key="sat_grid_metric") or "nps"
-grid_column = pick_column.segmented_control(t("Markets by"), list(GRID_COLUMNS), format_func=GRID_COLUMNS.__getitem__,
-                                            default="segment", key="sat_grid_column") or "segment"
-every_market = pick_all.toggle(t("All markets"), key="sat_grid_all")
-grid = cached(satisfaction.breakdown)(src, f, grid_column, grid_metric)
-kpi = KPIS[grid_metric]
-if grid.is_empty():
-    components.empty_state(t, t("survey responses"))
-else:
+def unhappy_markets() -> None:
+    pick_metric, pick_column, pick_all = st.columns([3, 2, 2], vertical_alignment="bottom")
+    grid_metric = pick_metric.segmented_control(t("Score"), ["nps", "csat"], format_func=METRICS.__getitem__,
+                                                default="nps", key="sat_grid_metric", on_change=clear_cell) or "nps"
+    grid_column = pick_column.segmented_control(t("Markets by"), list(GRID_COLUMNS),
+                                                format_func=GRID_COLUMNS.__getitem__, default="segment",
+                                                key="sat_grid_column", on_change=clear_cell) or "segment"
+    every_market = pick_all.toggle(t("All markets"), key="sat_grid_all")
+    grid = cached(satisfaction.breakdown)(src, f, grid_column, grid_metric)
+    kpi = KPIS[grid_metric]
+    if grid.is_empty():
+        components.empty_state(t, t("survey responses"))
+        return
     ranked = satisfaction.ranked_markets(grid, kpi.better)
     rows = ranked if every_market else ranked[:GRID_ROWS]
     columns = [*sorted(v for v in grid[grid_column].unique().to_list() if v != satisfaction.TOTAL),
@@ -90,60 +99,63 @@ else:
         grid, rows, columns, {r: market_name(r) for r in rows}, {c: value_name(grid_column, c) for c in columns},
         t("{metric} by market and {column}", metric=METRICS[grid_metric], column=GRID_COLUMNS[grid_column].lower()),
         METRICS[grid_metric], kpi.unit, f.lang, centre, kpi.min_sample)
-    st.plotly_chart(kiosk.for_room(figure), config=components.CHART_CONFIG, key=grid_key,
-                    on_select="ignore" if presenting else "rerun", selection_mode="points")
+    # A grid of another score or column is another chart: a cell chosen in one is not selected in the next.
+    grid_key = f"sat_grid-{grid_column}-{grid_metric}"
+    st.plotly_chart(kiosk.for_room(figure), config=components.CHART_CONFIG, key=grid_key, selection_mode="points",
+                    on_select="ignore" if presenting else lambda: choose_cell(grid_key, grid_column))
     st.caption(t("Markets whose score fell most against the comparison period first. Colours run from orange "
                  "(below {centre}) to green (above it); grey cells have fewer than {n} responses. Click a cell "
                  "to narrow the page to it.", centre=fmt.by_unit(centre, kpi.unit, f.lang, digits=0),
                  n=kpi.min_sample))
 
-# --- trends -------------------------------------------------------------------------------------------------
-st.subheader(t("Trends"))
-pick_metric, pick_grain, pick_split = st.columns([4, 2, 2], vertical_alignment="bottom")
-metric = pick_metric.segmented_control(t("Score"), list(METRICS), format_func=METRICS.__getitem__, default="nps",
-                                       key="sat_trend_metric") or "nps"
-grain = pick_grain.segmented_control(t("By"), list(GRAINS), format_func=GRAINS.__getitem__, default="month",
-                                     key="sat_trend_grain") or "month"
-split = pick_split.selectbox(t("Split by"), list(SPLITS), format_func=SPLITS.__getitem__, key="sat_trend_split")
-kpi = KPIS[metric]
-trend = cached(satisfaction.score_trend)(src, view, grain, split or None).filter(pl.col("kpi") == metric)
-periods = satisfaction.trend_periods(view, grain)
-names = None
-if split:
-    shown = satisfaction.moved_most(trend, metric, kpi.better, SPLIT_LINES)
-    names = {g: value_name(split, g) for g in shown}
-compared = None if split else cached(satisfaction.score_trend_compared)(src, view, grain).filter(
-    pl.col("kpi") == metric)
-targets = cached(satisfaction.score_target)(src, view, metric)
-target = targets["target"][0] if targets.height else None
-components.chart(t, trend, t("survey responses"), lambda frame: charts.score_trend(
-    frame, periods, grain, t("{metric} by {grain}", metric=METRICS[metric], grain=GRAINS[grain].lower()),
-    kpi.unit if metric != "ces" else "decimal", f.lang, RANGES[metric], kpi.digits if metric == "ces" else 0,
-    names, compared, target, band=True))
-if split:
-    st.caption(t("The {n} groups whose score worsened most from the first half of the window to the second.",
-                 n=SPLIT_LINES))
-st.caption(t("The band is the 95 % range of the score given its number of responses: a move inside it may be "
-             "chance. Hollow points rest on fewer than {n} responses and are left off the line. The dotted line "
-             "is the comparison period.", n=kpi.min_sample))
 
-left, right = st.columns(2)
-with left:
-    mix = cached(satisfaction.nps_mix)(src, view, grain)
-    components.chart(t, mix, t("survey responses"), lambda frame: charts.nps_mix(
-        frame, grain, t("Promoters, passives and detractors by {grain}", grain=GRAINS[grain].lower()), f.lang))
-with right:
-    spread = cached(satisfaction.score_distribution)(src, view)
-    components.chart(t, spread.filter(pl.col("responses").sum() > 0), t("survey responses"),
-                     lambda frame: charts.score_distribution(frame, t("NPS scores given in the period"), f.lang))
+def trends() -> None:
+    pick_metric, pick_grain, pick_split = st.columns([4, 2, 2], vertical_alignment="bottom")
+    metric = pick_metric.segmented_control(t("Score"), list(METRICS), format_func=METRICS.__getitem__, default="nps",
+                                           key="sat_trend_metric") or "nps"
+    grain = pick_grain.segmented_control(t("By"), list(GRAINS), format_func=GRAINS.__getitem__, default="month",
+                                         key="sat_trend_grain") or "month"
+    split = pick_split.selectbox(t("Split by"), list(SPLITS), format_func=SPLITS.__getitem__, key="sat_trend_split")
+    kpi = KPIS[metric]
+    trend = cached(satisfaction.score_trend)(src, view, grain, split or None).filter(pl.col("kpi") == metric)
+    periods = satisfaction.trend_periods(view, grain)
+    names = None
+    if split:
+        shown = satisfaction.moved_most(trend, metric, kpi.better, SPLIT_LINES)
+        names = {g: value_name(split, g) for g in shown}
+    compared = None if split else cached(satisfaction.score_trend_compared)(src, view, grain).filter(
+        pl.col("kpi") == metric)
+    targets = cached(satisfaction.score_target)(src, view, metric)
+    target = targets["target"][0] if targets.height else None
+    components.chart(t, trend, t("survey responses"), lambda frame: charts.score_trend(
+        frame, periods, grain, t("{metric} by {grain}", metric=METRICS[metric], grain=GRAINS[grain].lower()),
+        kpi.unit if metric != "ces" else "decimal", f.lang, RANGES[metric], kpi.digits if metric == "ces" else 0,
+        names, compared, target, band=True))
+    if split:
+        st.caption(t("The {n} groups whose score worsened most from the first half of the window to the second.",
+                     n=SPLIT_LINES))
+    st.caption(t("The band is the 95 % range of the score given its number of responses: a move inside it may be "
+                 "chance. Hollow points rest on fewer than {n} responses and are left off the line. The dotted line "
+                 "is the comparison period.", n=kpi.min_sample))
 
-# --- fair comparison ------------------------------------------------------------------------------------------
-st.subheader(t("Each market against its own baseline"))
-nps_kpi = KPIS["nps"]
-baseline = cached(satisfaction.against_baseline)(src, view)
-if baseline.is_empty():
-    components.empty_state(t, t("survey responses"))
-else:
+    left, right = st.columns(2)
+    with left:
+        mix = cached(satisfaction.nps_mix)(src, view, grain)
+        components.chart(t, mix, t("survey responses"), lambda frame: charts.nps_mix(
+            frame, grain, t("Promoters, passives and detractors by {grain}", grain=GRAINS[grain].lower()), f.lang))
+    with right:
+        spread = cached(satisfaction.score_distribution)(src, view)
+        components.chart(t, spread.filter(pl.col("responses").sum() > 0), t("survey responses"),
+                         lambda frame: charts.score_distribution(frame, t("NPS scores given in the period"), f.lang))
+
+
+def own_baseline() -> None:
+    nps_kpi = KPIS["nps"]
+    baseline = cached(satisfaction.against_baseline)(src, view)
+    if baseline.is_empty():
+        components.empty_state(t, t("survey responses"))
+        return
+
     def signed_text(column: str, digits: int) -> pl.Expr:
         return (pl.when(pl.col("comparable")).then(pl.col(column).map_elements(
             lambda v: fmt.signed(fmt.decimal(abs(v), f.lang, digits), round(v, digits)), return_dtype=pl.String))
@@ -173,12 +185,12 @@ else:
                  "its customers better. Shown as – where either period has fewer than {n} responses.",
                  n=nps_kpi.min_sample))
 
-# --- voice of the customer ------------------------------------------------------------------------------
-st.subheader(t("Voice of the customer"))
-missing = inputs.unmet(src, ("surveys.comment", "surveys.language"))
-if missing:
-    components.needs_notice(t, missing)
-else:
+
+def voice_of_the_customer() -> None:
+    missing = inputs.unmet(src, ("surveys.comment", "surveys.language"))
+    if missing:
+        components.needs_notice(t, missing)
+        return
     theme_names = {k: t(v) for k, v in labels.THEME_LABELS.items()}
     by_tone = cached(voice.theme_by_tone)(src, view)
     left, right = st.columns(2)
@@ -246,12 +258,12 @@ else:
             "themes": t("Themes"), "comment": t("Comment"),
         }, key="sat_comments")
 
-# --- closing the loop ---------------------------------------------------------------------------------------
-st.subheader(t("Closing the loop"))
-missing = inputs.unmet(src, ("surveys.followed_up_at",))
-if missing:
-    components.needs_notice(t, missing)
-else:
+
+def closing_the_loop() -> None:
+    missing = inputs.unmet(src, ("surveys.followed_up_at",))
+    if missing:
+        components.needs_notice(t, missing)
+        return
     follow_kpis = [KPIS[k] for k in ("follow_up_2d", "follow_up_7d", "follow_up_time")]
     by_region = cached(followup.follow_up_by)(src, view, "region_id").with_columns(
         components.kpi_text(k, f.lang) for k in follow_kpis)
@@ -284,12 +296,12 @@ else:
                  "churned means no order or interaction in the last 12 months. Customers differ in more than "
                  "follow-up, so this shows an association, not its cause."))
 
-# --- satisfaction and money ------------------------------------------------------------------------------------
-st.subheader(t("Satisfaction and money"))
-money = cached(followup.money_after_response)(src, view)
-if money.is_empty():
-    components.empty_state(t, t("NPS responses with six months after them"))
-else:
+
+def satisfaction_and_money() -> None:
+    money = cached(followup.money_after_response)(src, view)
+    if money.is_empty():
+        components.empty_state(t, t("NPS responses with six months after them"))
+        return
     components.table(t, money.with_columns(
         pl.col("tone").replace_strict({k: t(v) for k, v in labels.TONE_LABELS.items()}),
         pl.col("revenue_change").map_elements(lambda v: fmt.change(v, True, "money", f.lang), return_dtype=pl.String),
@@ -305,3 +317,15 @@ else:
     st.caption(t("NPS responses of the year ending six months before the data's end, whatever the period: the "
                  "revenue of the answering customers in the six months before and after their answer, and how "
                  "many had no order or interaction in the six months after. An association, not a cause."))
+
+
+components.sections("sat_section", {
+    "unhappy": components.Section(t("Unhappy markets"), unhappy_markets,
+                                  ("sat_grid_metric", "sat_grid_column", "sat_grid_all")),
+    "trends": components.Section(t("Trends"), trends, ("sat_trend_metric", "sat_trend_grain", "sat_trend_split")),
+    "baseline": components.Section(t("Own baseline"), own_baseline),
+    "voice": components.Section(t("Voice of the customer"), voice_of_the_customer,
+                                ("sat_comment_order", "sat_comment_search", "sat_comment_themes", "sat_comment_langs")),
+    "follow_up": components.Section(t("Closing the loop"), closing_the_loop, ("sat_open_days",)),
+    "money": components.Section(t("Satisfaction and money"), satisfaction_and_money),
+})

@@ -100,6 +100,24 @@ def test_filter_change_goes_into_a_link_that_reproduces_the_view(page: object, s
     other.context.close()
 
 
+def test_filters_keep_their_values_when_the_language_changes(page: object, server: str) -> None:
+    # The browser holds a choice as the label it showed: after a language change, the next click once
+    # sent the old label back, and the period fell back to month-to-date, the segment was dropped.
+    page.goto(f"{server}/?period=last_12_months&segment=SMB&lang=en")  # type: ignore[attr-defined]
+    settle(page)
+    page.get_by_label("Language / 语言").click()  # type: ignore[attr-defined]
+    page.get_by_role("option", name="简体中文").click()  # type: ignore[attr-defined]
+    page.wait_for_url("**lang=zh-CN**", timeout=60_000)  # type: ignore[attr-defined]
+    settle(page)
+    page.get_by_label("报告币种").click()  # type: ignore[attr-defined]
+    page.keyboard.type("EUR")  # type: ignore[attr-defined]
+    page.keyboard.press("Enter")  # type: ignore[attr-defined]
+    page.wait_for_url("**currency=EUR**", timeout=60_000)  # type: ignore[attr-defined]
+    settle(page)
+    assert "period=last_12_months" in page.url and "segment=SMB" in page.url  # type: ignore[attr-defined]
+    assert page.get_by_text("最近 12 个月").count() >= 1  # type: ignore[attr-defined]
+
+
 def test_invalid_link_parameter_shows_a_notice(page: object, server: str) -> None:
     page.goto(f"{server}/?currency=XYZ")  # type: ignore[attr-defined]
     settle(page)

@@ -1,5 +1,6 @@
 """The satisfaction page in headless Chromium: a click on a cell of the market grid narrows the whole
-page to that market, and the page in both languages at a desktop and a laptop size (tests/artifacts/)."""
+page to that market, its tabs keep their choices and stay open across a language change, and every tab
+in both languages at a desktop and a laptop size (tests/artifacts/)."""
 
 from __future__ import annotations
 
@@ -34,11 +35,45 @@ def test_a_click_on_a_grid_cell_narrows_the_page(page: object, server: str) -> N
     settle(page)
     alerts = " ".join(page.locator("[data-testid='stAlert']").all_inner_texts())  # type: ignore[attr-defined]
     assert "Showing Brazil · All" in alerts
+    page.get_by_role("tab", name="Trends").click()  # type: ignore[attr-defined]
+    settle(page)
+    # Still narrowed in another tab, with the grid's own selection gone with its tab.
+    alerts = " ".join(page.locator("[data-testid='stAlert']").all_inner_texts())  # type: ignore[attr-defined]
+    assert "Showing Brazil · All" in alerts
+    page.get_by_role("tab", name="Unhappy markets").click()  # type: ignore[attr-defined]
+    settle(page)
     brazil = page.locator("[data-kpi='nps'] .mer-value").inner_text()  # type: ignore[attr-defined]
     assert brazil != everyone and brazil.lstrip("-−").isdigit() and brazil[0] in "-−"
     page.get_by_role("button", name="Show all").click()  # type: ignore[attr-defined]
     settle(page)
     assert page.locator("[data-kpi='nps'] .mer-value").inner_text() == everyone  # type: ignore[attr-defined]
+
+
+def test_tabs_keep_choices_and_stay_open_across_languages(page: object, server: str) -> None:  # noqa: F811
+    page.goto(f"{server}/satisfaction?period=last_12_months&lang=en")  # type: ignore[attr-defined]
+    settle(page)
+    page.get_by_role("tab", name="Trends").click()  # type: ignore[attr-defined]
+    settle(page)
+    page.get_by_label("Split by").click()  # type: ignore[attr-defined]
+    page.get_by_role("option", name="Channel").click()  # type: ignore[attr-defined]
+    settle(page)
+    page.get_by_role("tab", name="Voice of the customer").click()  # type: ignore[attr-defined]
+    settle(page)
+    assert page.get_by_text("Search the comments").count() == 1  # type: ignore[attr-defined]
+    page.get_by_role("tab", name="Own baseline").click()  # type: ignore[attr-defined]
+    settle(page)
+    page.get_by_label("Language / 语言").click()  # type: ignore[attr-defined]
+    page.get_by_role("option", name="中文").click()  # type: ignore[attr-defined]
+    settle(page)
+    selected = page.locator("[role='tab'][aria-selected='true']").inner_text()  # type: ignore[attr-defined]
+    assert selected == "与自身基线比较"
+    page.get_by_role("tab", name="趋势").click()  # type: ignore[attr-defined]
+    settle(page)
+    # The value the page uses, shown in the browser: not the widget's default beside it.
+    split = page.get_by_role("combobox", name="拆分维度").input_value()  # type: ignore[attr-defined]
+    assert split == "渠道" and page.get_by_text("从时间窗口前半段到后半段").count() == 1  # type: ignore[attr-defined]
+    alerts = page.locator("[data-testid='stAlert'], [data-testid='stException']")  # type: ignore[attr-defined]
+    assert not [a for a in alerts.all_inner_texts() if "Session State" in a or "Traceback" in a]
 
 
 @pytest.mark.parametrize("lang", ["en", "zh-CN"])
@@ -51,9 +86,13 @@ def test_screenshots(browser: object, server: str, lang: str, size: tuple[int, i
     assert tab.locator("[data-testid='stException']").count() == 0
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     main = "document.querySelector('[data-testid=\"stMain\"]')"
-    height = tab.evaluate(f"() => {main}.scrollHeight")
-    for part, top in enumerate(range(0, height, size[1] - 80)):
-        tab.evaluate(f"() => {main}.scrollTo(0, {top})")
-        tab.wait_for_timeout(500)
-        tab.screenshot(path=str(ARTIFACTS / f"satisfaction-{lang}-{size[0]}-{part}.png"))
+    for number in range(tab.locator("[role='tab']").count()):
+        tab.locator("[role='tab']").nth(number).click()
+        settle(tab)
+        assert tab.locator("[data-testid='stException']").count() == 0
+        height = tab.evaluate(f"() => {main}.scrollHeight")
+        for part, top in enumerate(range(0, height, size[1] - 80)):
+            tab.evaluate(f"() => {main}.scrollTo(0, {top})")
+            tab.wait_for_timeout(500)
+            tab.screenshot(path=str(ARTIFACTS / f"satisfaction-{lang}-{size[0]}-tab{number}-{part}.png"))
     context.close()

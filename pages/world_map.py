@@ -280,57 +280,63 @@ with versus_col:
     st.html(tiles.tiles_html(made))
     st.caption(t("– where either rests on too few observations to show."))
 
-left, right = st.columns(2)
-with left:
-    revenue_trend = cached(kpis.monthly)(src, view, ("revenue",))
-    components.chart(t, revenue_trend.filter(pl.col("value").is_not_null()), t("revenue"),
-                     lambda _: charts.monthly_bars(revenue_trend, t("Revenue by month ({currency})",
-                                                                    currency=f.currency), "money", f.lang, f.currency))
-with right:
-    new_trend = cached(kpis.monthly)(src, view, ("new_customers",))
-    components.chart(t, new_trend.filter(pl.col("value").is_not_null()), t("new customers"),
-                     lambda _: charts.monthly_bars(new_trend, t("New customers by month"), "count", f.lang))
 
-if not drill.city:
-    st.subheader(t("Top cities by revenue"))
+def trends() -> None:
+    left, right = st.columns(2)
+    with left:
+        revenue_trend = cached(kpis.monthly)(src, view, ("revenue",))
+        components.chart(t, revenue_trend.filter(pl.col("value").is_not_null()), t("revenue"),
+                         lambda _: charts.monthly_bars(revenue_trend, t("Revenue by month ({currency})",
+                                                                        currency=f.currency), "money", f.lang,
+                                                       f.currency))
+    with right:
+        new_trend = cached(kpis.monthly)(src, view, ("new_customers",))
+        components.chart(t, new_trend.filter(pl.col("value").is_not_null()), t("new customers"),
+                         lambda _: charts.monthly_bars(new_trend, t("New customers by month"), "count", f.lang))
+
+
+def top_cities() -> None:
     if cities.is_empty():
         components.empty_state(t, t("customers"))
-    else:
-        components.table(t, cities.head(15).with_columns(
-            pl.col("city").map_elements(city_name, return_dtype=pl.String, skip_nulls=False)).select(
-            "city", "customers", "revenue"), {
-            "city": t("City"), "customers": st.column_config.NumberColumn(t("Customers")),
-            "revenue": components.revenue_column(t, f.currency)}, key="cities")
+        return
+    components.table(t, cities.head(15).with_columns(
+        pl.col("city").map_elements(city_name, return_dtype=pl.String, skip_nulls=False)).select(
+        "city", "customers", "revenue"), {
+        "city": t("City"), "customers": st.column_config.NumberColumn(t("Customers")),
+        "revenue": components.revenue_column(t, f.currency)}, key="cities")
 
-mixes = [*st.columns(2), *st.columns(2)]  # two a row: a share and its bar need the room
-for column, (field, label) in zip(mixes, [("segment", t("Segment")), ("industry", t("Industry")),
-                                          ("preferred_channel", t("Channel")),
-                                          ("preferred_language", t("Language"))], strict=True):
-    frame = cached(mix)(src, view, field)
-    column.markdown("**" + t("{what} mix", what=label) + "**")
 
-    def name_of(value: str | None, field: str = field) -> str:
-        if value is None:
-            return fmt.MISSING
-        if field == "preferred_language":
-            return fmt.language_name(value, f.lang)
-        return labels.label(value, t, f.lang)
+def customer_mix() -> None:
+    mixes = [*st.columns(2), *st.columns(2)]  # two a row: a share and its bar need the room
+    for column, (field, label) in zip(mixes, [("segment", t("Segment")), ("industry", t("Industry")),
+                                              ("preferred_channel", t("Channel")),
+                                              ("preferred_language", t("Language"))], strict=True):
+        frame = cached(mix)(src, view, field)
+        column.markdown("**" + t("{what} mix", what=label) + "**")
 
-    with column:
-        if frame.is_empty():
-            components.empty_state(t, t("customers"))
-            continue
-        components.table(t, frame.with_columns(
-            pl.col(field).map_elements(name_of, return_dtype=pl.String, skip_nulls=False),
-            pl.col("share") * 100).drop("customers"), {
-            field: label, "share": st.column_config.ProgressColumn(t("Share"), format="%.0f%%", min_value=0,
-                                                                   max_value=100)}, key=f"mix-{field}")
+        def name_of(value: str | None, field: str = field) -> str:
+            if value is None:
+                return fmt.MISSING
+            if field == "preferred_language":
+                return fmt.language_name(value, f.lang)
+            return labels.label(value, t, f.lang)
 
-st.subheader(t("Top customers by revenue"))
-top = cached(top_customers)(src, view, 15)
-if top.is_empty():
-    components.empty_state(t, t("orders"))
-else:
+        with column:
+            if frame.is_empty():
+                components.empty_state(t, t("customers"))
+                continue
+            components.table(t, frame.with_columns(
+                pl.col(field).map_elements(name_of, return_dtype=pl.String, skip_nulls=False),
+                pl.col("share") * 100).drop("customers"), {
+                field: label, "share": st.column_config.ProgressColumn(t("Share"), format="%.0f%%", min_value=0,
+                                                                       max_value=100)}, key=f"mix-{field}")
+
+
+def top_customers_table() -> None:
+    top = cached(top_customers)(src, view, 15)
+    if top.is_empty():
+        components.empty_state(t, t("orders"))
+        return
     if not f.personal_data:
         st.caption(t("Personal data is masked for your role."))
     components.table(t, top.drop("country_iso2").with_columns(
@@ -341,22 +347,34 @@ else:
         "orders": st.column_config.NumberColumn(t("Orders")),
         "revenue": components.revenue_column(t, f.currency)}, key="top-customers")
 
-people = cached(active_people)(src, view)
-reps_col, partners_col = st.columns(2)
-with reps_col:
-    st.markdown("**" + t("Most active reps") + "**")
-    reps = people.filter(pl.col("kind") == "rep").select("name", "count")
-    if reps.is_empty():
-        components.empty_state(t, t("rep interactions"))
-    else:
-        components.table(t, reps, {"name": t("Rep"), "count": st.column_config.NumberColumn(t("Interactions"))},
-                         key="reps")
-with partners_col:
-    st.markdown("**" + t("Top partners by sourced revenue") + "**")
-    partners = people.filter(pl.col("kind") == "partner").select("name", "count", "revenue")
-    if partners.is_empty():
-        components.empty_state(t, t("partner activity"))
-    else:
-        components.table(t, partners, {
-            "name": t("Partner"), "count": st.column_config.NumberColumn(t("Orders")),
-            "revenue": components.revenue_column(t, f.currency)}, key="partners")
+
+def reps_and_partners() -> None:
+    people = cached(active_people)(src, view)
+    reps_col, partners_col = st.columns(2)
+    with reps_col:
+        st.markdown("**" + t("Most active reps") + "**")
+        reps = people.filter(pl.col("kind") == "rep").select("name", "count")
+        if reps.is_empty():
+            components.empty_state(t, t("rep interactions"))
+        else:
+            components.table(t, reps, {"name": t("Rep"),
+                                       "count": st.column_config.NumberColumn(t("Interactions"))}, key="reps")
+    with partners_col:
+        st.markdown("**" + t("Top partners by sourced revenue") + "**")
+        partners = people.filter(pl.col("kind") == "partner").select("name", "count", "revenue")
+        if partners.is_empty():
+            components.empty_state(t, t("partner activity"))
+        else:
+            components.table(t, partners, {
+                "name": t("Partner"), "count": st.column_config.NumberColumn(t("Orders")),
+                "revenue": components.revenue_column(t, f.currency)}, key="partners")
+
+
+components.sections("market_section", {
+    "trends": components.Section(t("Trends"), trends),
+    # A city's view has no cities to rank.
+    **({} if drill.city else {"cities": components.Section(t("Top cities by revenue"), top_cities)}),
+    "mix": components.Section(t("Customer mix"), customer_mix),
+    "customers": components.Section(t("Top customers by revenue"), top_customers_table),
+    "people": components.Section(t("Reps and partners"), reps_and_partners),
+})

@@ -173,6 +173,24 @@ def test_map_drills_into_a_country_from_the_url_and_back(app: AppTest) -> None:
     assert "drill" not in app.query_params  # the starting level has no drill parameter
 
 
+def test_market_view_draws_only_its_open_tab_and_a_city_has_no_city_ranking(app: AppTest) -> None:
+    app.query_params["drill"] = "2/DE"
+    app.run()
+    app.selectbox(key="role").set_value("admin").run()  # sees cities of any size
+    app.switch_page(nav.page("map").path).run()
+    assert [tab.label for tab in app.main.tabs] == ["Trends", "Top cities by revenue", "Customer mix",
+                                                    "Top customers by revenue", "Reps and partners"]
+    assert len(app.main.tabs[0].get("plotly_chart")) == 2 and not app.main.dataframe
+    app.session_state["market_section-open"] = "customers"
+    app.run()
+    assert [len(tab.dataframe) for tab in app.main.tabs] == [0, 0, 0, 1, 0]
+    assert not app.main.tabs[0].get("plotly_chart")
+    app.selectbox(key="map_city").set_value("City").run()
+    assert app.title[0].value == "Germany · City"
+    assert "Top cities by revenue" not in [tab.label for tab in app.main.tabs]
+    assert [len(tab.dataframe) for tab in app.main.tabs] == [0, 0, 1, 0]  # still the top customers
+
+
 def test_map_link_outside_the_scope_is_refused(app: AppTest) -> None:
     app.query_params["drill"] = "1/US"
     app.run()

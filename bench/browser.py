@@ -76,12 +76,21 @@ DRAWN = """async () => {
   return true;
 }"""
 
+# The open tab's name, once its panel shows content.
+OPEN_TAB = """() => {
+  const open = document.querySelector('[role="tab"][aria-selected="true"]');
+  const panel = document.querySelector('[role="tabpanel"]:not([hidden])');
+  return open && panel && panel.querySelector('[data-testid="stElementContainer"]') ? open.innerText.trim() : '';
+}"""
+
 # name: (what is timed, target in seconds or None for a figure reported beside one)
 TARGETS = {
     "start": ("server start → overview drawn for the first visitor", 3.0),
     "switch_first": ("switching page, first visit since the start (median over pages)", 1.0),
     "switch_again": ("switching page, next visit (median over pages)", 1.0),
     "switch_worst": ("switching page, slowest page (median over runs)", 1.0),
+    "tab": ("opening a tab of a long page (median over satisfaction's and a market view's tabs)", 1.0),
+    "tab_worst": ("opening a tab, slowest tab (median over runs)", 1.0),
     "filter": ("changing a filter on the overview (median over period, region, currency, language)", 1.0),
     "map_click": ("opening a country on the world map → its market view drawn", 1.5),
     "shared_link": ("a fresh browser opening a shared link", 2.5),
@@ -179,6 +188,17 @@ def click_page(tab: Page, spec: nav.PageSpec, title: str) -> float:
     return drawn_after(tab, started, lambda: heading(tab) == title)
 
 
+def open_tabs(tab: Page, page: str) -> dict[str, float]:
+    """Opens each of the page's tabs after the first, in order, and times each from the click to its
+    content drawn."""
+    times = {}
+    for name in tab.get_by_role("tab").all_inner_texts()[1:]:
+        started = time.perf_counter()
+        tab.get_by_role("tab", name=name, exact=True).click()
+        times[f"{page}: {name}"] = drawn_after(tab, started, lambda name=name: tab.evaluate(OPEN_TAB) == name)
+    return times
+
+
 def choose(tab: Page, label: str, option: str, wanted: Callable[[], bool]) -> float:
     """Types `option` into the sidebar's select box `label`, as a person narrowing the list would, and
     times the page's answer from the Enter that picks it."""
@@ -248,11 +268,15 @@ def one_run(browser: Browser, data: Path) -> dict[str, float | dict[str, float]]
         for round_name in ("switch_first", "switch_again"):
             times = {spec.key: click_page(tab, spec, titles[spec.key]) for spec in [*pages[1:], pages[0]]}
             result[round_name] = times
+        click_page(tab, next(spec for spec in pages if spec.key == "satisfaction"), titles["satisfaction"])
+        result["tab"] = open_tabs(tab, "satisfaction")
+        click_page(tab, pages[0], titles[pages[0].key])
         result["filter"] = filter_changes(tab)
         # The map in the same browser (its code already loaded), without the filters changed above.
         tab.goto(f"{server.base}/map?lang=en")
         drawn_after(tab, time.perf_counter(), lambda: heading(tab) == titles["map"])
         result["map_click"] = open_country(tab)
+        result["tab"] |= open_tabs(tab, "market view")  # type: ignore[operator]
         tab.context.close()
         fresh = browser.new_context(viewport=VIEWPORT)
         tab = fresh.new_page()
@@ -273,9 +297,10 @@ def summary(runs: list[dict[str, float | dict[str, float]]]) -> dict[str, list[f
     for run in runs:
         for key in ("start", "map_click", "shared_link", "cpu_per_view", "cpu_per_view_fresh"):
             values[key].append(float(run[key]))  # type: ignore[arg-type]
-        for key in ("switch_first", "switch_again", "filter"):
+        for key in ("switch_first", "switch_again", "tab", "filter"):
             values[key].append(statistics.median(run[key].values()))  # type: ignore[union-attr]
         values["switch_worst"].append(max(run["switch_first"].values()))  # type: ignore[union-attr]
+        values["tab_worst"].append(max(run["tab"].values()))  # type: ignore[union-attr]
     return values
 
 
@@ -290,12 +315,14 @@ def markdown(runs: list[dict[str, float | dict[str, float]]], customers: int) ->
         median = statistics.median(values[key])
         bar, status = ("–", "–") if target is None else (f"< {target:g}", "met" if median < target else "**not met**")
         lines.append(f"| {label} | {median:.2f} | {min(values[key]):.2f}–{max(values[key]):.2f} | {bar} | {status} |")
-    lines += ["", "Per page and per filter, median over the runs (seconds):", "",
-              "| page or filter | first visit | next visit |", "|---|---:|---:|"]
+    lines += ["", "Per page, tab and filter, median over the runs (seconds):", "",
+              "| page, tab or filter | first visit | next visit |", "|---|---:|---:|"]
     for page in runs[0]["switch_first"]:  # type: ignore[union-attr]
         first = statistics.median(run["switch_first"][page] for run in runs)  # type: ignore[index]
         again = statistics.median(run["switch_again"][page] for run in runs)  # type: ignore[index]
         lines.append(f"| page: {page} | {first:.2f} | {again:.2f} |")
+    for name in runs[0]["tab"]:  # type: ignore[union-attr]
+        lines.append(f"| tab: {name} | {statistics.median(run['tab'][name] for run in runs):.2f} | |")  # type: ignore[index]
     for name in runs[0]["filter"]:  # type: ignore[union-attr]
         lines.append(f"| filter: {name} | {statistics.median(run['filter'][name] for run in runs):.2f} | |")  # type: ignore[index]
     return "\n".join(lines)

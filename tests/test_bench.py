@@ -35,3 +35,4 @@ def test_the_browser_harness_times_every_interaction(tmp_path: Path) -> None:
         bar = r"< [\d.]+ \| (met|\*\*not met\*\*)" if target is not None else r"– \| –"
         assert re.fullmatch(rf"\| .+ \| \d+\.\d\d \| \d+\.\d\d–\d+\.\d\d \| {bar} \|", row), row
     assert "| page: map |" in section and "| filter: language |" in section
+    assert "| tab: satisfaction: Trends |" in section and "| tab: market view: Customer mix |" in section

@@ -399,7 +399,9 @@ def sections(key: str, parts: Mapping[str, Section]) -> None:
     st.session_state[key] = parts[opened].name
 
     def remember() -> None:
-        st.session_state[open_key] = ids[names.index(st.session_state[key])]
+        # A click on a tab drawn before a language change names it in the old language: it stays as is.
+        if st.session_state[key] in names:
+            st.session_state[open_key] = ids[names.index(st.session_state[key])]
 
     for section, tab in zip(ids, st.tabs(names, key=key, on_change=remember), strict=True):
         if tab.open:

@@ -77,6 +77,7 @@ with st.spinner(t("Computing satisfaction…")):
     components.kpi_tiles(replace(ctx, filters=view), nav.page("satisfaction").kpis)
 components.trend_caption(ctx)
 
+
 def unhappy_markets() -> None:
     pick_metric, pick_column, pick_all = st.columns([3, 2, 2], vertical_alignment="bottom")
     grid_metric = pick_metric.segmented_control(t("Score"), ["nps", "csat"], format_func=METRICS.__getitem__,

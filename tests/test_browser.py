@@ -79,14 +79,19 @@ def test_every_page_in_both_languages(page: object, server: str, spec: nav.PageS
         assert any("\u4e00" <= ch <= "\u9fff" for ch in heading), heading
 
 
+def choose(tab: object, label: str, option: str, in_link: str) -> None:
+    """Picks `option` in the sidebar's select box `label` by typing it, and waits for the page to answer."""
+    tab.get_by_label(label).click()  # type: ignore[attr-defined]
+    tab.keyboard.type(option)  # type: ignore[attr-defined]
+    tab.keyboard.press("Enter")  # type: ignore[attr-defined]
+    tab.wait_for_url(f"**{in_link}**", timeout=60_000)  # type: ignore[attr-defined]
+    settle(tab)
+
+
 def test_filter_change_goes_into_a_link_that_reproduces_the_view(page: object, server: str, browser: object) -> None:
     page.goto(f"{server}/")  # type: ignore[attr-defined]
     settle(page)
-    page.get_by_label("Reporting currency").click()  # type: ignore[attr-defined]
-    page.keyboard.type("EUR")  # type: ignore[attr-defined]
-    page.keyboard.press("Enter")  # type: ignore[attr-defined]
-    page.wait_for_url("**currency=EUR**", timeout=60_000)  # type: ignore[attr-defined]
-    settle(page)
+    choose(page, "Reporting currency", "EUR", "currency=EUR")
     revenue = page.locator(".mer-value").first.inner_text()  # type: ignore[attr-defined]
     assert "€" in revenue
     shot(page, "overview-eur")
@@ -105,15 +110,8 @@ def test_filters_keep_their_values_when_the_language_changes(page: object, serve
     # sent the old label back, and the period fell back to month-to-date, the segment was dropped.
     page.goto(f"{server}/?period=last_12_months&segment=SMB&lang=en")  # type: ignore[attr-defined]
     settle(page)
-    page.get_by_label("Language / 语言").click()  # type: ignore[attr-defined]
-    page.get_by_role("option", name="简体中文").click()  # type: ignore[attr-defined]
-    page.wait_for_url("**lang=zh-CN**", timeout=60_000)  # type: ignore[attr-defined]
-    settle(page)
-    page.get_by_label("报告币种").click()  # type: ignore[attr-defined]
-    page.keyboard.type("EUR")  # type: ignore[attr-defined]
-    page.keyboard.press("Enter")  # type: ignore[attr-defined]
-    page.wait_for_url("**currency=EUR**", timeout=60_000)  # type: ignore[attr-defined]
-    settle(page)
+    choose(page, "Language / 语言", "简体中文", "lang=zh-CN")
+    choose(page, "报告币种", "EUR", "currency=EUR")
     assert "period=last_12_months" in page.url and "segment=SMB" in page.url  # type: ignore[attr-defined]
     assert page.get_by_text("最近 12 个月").count() >= 1  # type: ignore[attr-defined]
 

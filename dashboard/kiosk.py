@@ -105,7 +105,7 @@ def style() -> str:
     [data-testid='stSidebar'], [data-testid='stSidebarCollapsedControl'], [data-testid='stExpandSidebarButton'],
     header[data-testid='stHeader'], [data-testid='stToolbar'], [data-testid='stDecoration'],
     [data-testid='stMainBlockContainer'] :is(.stButton, .stDownloadButton, .stSelectbox, .stMultiSelect,
-      .stNumberInput, .stSegmentedControl, .stRadio, .stSlider, .stDateInput, .stTextInput, .stCheckbox,
+      .stNumberInput, [data-testid='stButtonGroup'], .stRadio, .stSlider, .stDateInput, .stTextInput, .stCheckbox,
       [data-testid='stExpander'], [data-testid='stForm']) {{ display: none !important; }}
     [data-testid='stMainBlockContainer'] {{ padding: 1rem 1.5rem 1.5rem; max-width: 100%; }}
     {zoom}

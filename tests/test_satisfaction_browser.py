@@ -76,6 +76,20 @@ def test_tabs_keep_choices_and_stay_open_across_languages(page: object, server: 
     assert not [a for a in alerts.all_inner_texts() if "Session State" in a or "Traceback" in a]
 
 
+def test_a_shared_screen_shows_every_part_and_no_control(page: object, server: str) -> None:  # noqa: F811
+    page.goto(f"{server}/satisfaction?kiosk=1&period=last_12_months&lang=en")  # type: ignore[attr-defined]
+    settle(page)
+    headings = page.locator("[data-testid='stMain'] h3").all_inner_texts()  # type: ignore[attr-defined]
+    assert headings == ["Unhappy markets", "Trends", "Own baseline", "Voice of the customer", "Closing the loop",
+                        "Satisfaction and money"]
+    assert page.get_by_role("tab").count() == 0  # type: ignore[attr-defined]
+    # Nobody at the screen can use a control: none shows (the segmented controls once did).
+    kinds = ", ".join(f"[data-testid='{kind}']" for kind in ("stButtonGroup", "stSelectbox", "stMultiSelect",
+                                                             "stTextInput", "stNumberInput", "stCheckbox"))
+    controls = page.locator(f"[data-testid='stMain'] :is({kinds})")  # type: ignore[attr-defined]
+    assert controls.count() > 0 and not any(controls.nth(i).is_visible() for i in range(controls.count()))
+
+
 @pytest.mark.parametrize("lang", ["en", "zh-CN"])
 @pytest.mark.parametrize("size", [(1920, 1080), (1366, 768)], ids=lambda s: f"{s[0]}x{s[1]}")
 def test_screenshots(browser: object, server: str, lang: str, size: tuple[int, int]) -> None:  # noqa: F811

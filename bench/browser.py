@@ -268,7 +268,7 @@ def one_run(browser: Browser, data: Path) -> dict[str, float | dict[str, float]]
         for round_name in ("switch_first", "switch_again"):
             times = {spec.key: click_page(tab, spec, titles[spec.key]) for spec in [*pages[1:], pages[0]]}
             result[round_name] = times
-        click_page(tab, next(spec for spec in pages if spec.key == "satisfaction"), titles["satisfaction"])
+        click_page(tab, nav.page("satisfaction"), titles["satisfaction"])
         result["tab"] = open_tabs(tab, "satisfaction")
         click_page(tab, pages[0], titles[pages[0].key])
         result["filter"] = filter_changes(tab)

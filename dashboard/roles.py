@@ -210,8 +210,12 @@ def check_files() -> list[str]:
 
 # --- passwords ---------------------------------------------------------------------------------
 
-# Compared against when the user name is unknown, so a wrong name takes as long as a wrong password.
-_DUMMY_HASH = HASHER.hash("no user has this password")
+@cache
+def _unknown_user_hash() -> str:
+    """Compared against when the user name is unknown, so a wrong name takes as long as a wrong password.
+    Made on first use rather than at import: hashing is slow by design (a sixth of a second of every
+    server start), and a server without a users file never needs it."""
+    return HASHER.hash("no user has this password")
 
 
 def hash_password(password: str) -> str:
@@ -220,7 +224,7 @@ def hash_password(password: str) -> str:
 
 def verify_password(stored: str | None, password: str) -> bool:
     try:
-        return HASHER.verify(stored or _DUMMY_HASH, password) and stored is not None
+        return HASHER.verify(stored or _unknown_user_hash(), password) and stored is not None
     except (VerificationError, InvalidHashError):
         return False
 

@@ -15,7 +15,6 @@ from functools import cache, lru_cache
 from pathlib import Path
 
 import polars as pl
-import rjieba
 
 from dashboard.filters import Filters
 from dashboard.paths import PROJECT_ROOT
@@ -59,6 +58,10 @@ def dictionaries(path: Path = THEMES_FILE) -> dict[str, Dictionary]:
 
 def segment(text: str) -> str:
     """A Chinese text cut into words, joined by WORD_GAP."""
+    # Imported here: loading its dictionary takes a fifth of a second, which a server start spends
+    # only once a page shows comments.
+    import rjieba
+
     return WORD_GAP.join(w for w in rjieba.cut(text.lower()) if w.strip())
 
 

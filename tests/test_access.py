@@ -218,6 +218,9 @@ def test_an_unknown_name_does_the_same_work_as_a_wrong_password(data: Path, monk
     verified: list[str] = []
 
     class Spy:
+        def hash(self, password: str) -> str:
+            return PasswordHasher().hash(password)
+
         def verify(self, stored: str, password: str) -> bool:
             verified.append(stored)
             return PasswordHasher().verify(stored, password)

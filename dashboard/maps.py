@@ -11,14 +11,14 @@ Rules every map follows:
 - only the borders between two countries are drawn, as thin filled ribbons sized for the view's zoom
   (`border_ribbons`): a coastline's line would be the page's own background colour, and deck.gl's line
   layers cost a browser without a graphics card (software WebGL) a second or more per map drawn, where
-  filled shapes sharing one shader cost a few hundred milliseconds.
+  filled shapes sharing one shader cost a few hundred milliseconds;
+- countries, borders and cities are all plain polygon layers, one layer kind and one shader program.
 
 Shapes: Natural Earth (public domain) via world-atlas (ISC), see data/world/README.md.
 """
 
 from __future__ import annotations
 
-import copy
 import json
 import math
 from collections import Counter, defaultdict
@@ -71,11 +71,14 @@ def country_codes() -> set[str]:
 Bounds = tuple[float, float, float, float]  # west, south, east, north in degrees
 
 
+def _parts(geometry: dict) -> list[list[list[list[float]]]]:
+    """Each polygon of a Polygon or MultiPolygon, as its rings (the outer one, then any holes)."""
+    return [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
+
+
 def _polygons(geometry: dict) -> list[list[list[float]]]:
     """The outer ring of each polygon of a Polygon or MultiPolygon."""
-    if geometry["type"] == "Polygon":
-        return [geometry["coordinates"][0]]
-    return [polygon[0] for polygon in geometry["coordinates"]]
+    return [part[0] for part in _parts(geometry)]
 
 
 def _area(ring: list[list[float]]) -> float:
@@ -328,22 +331,23 @@ def choropleth(values: pl.DataFrame, scale: Scale, metric: str, view: dict, size
     data = {r["country_iso2"]: r for r in values.iter_rows(named=True)}
     shaded, grey = [], []
     for feature in world()["features"]:
-        row = data.get(feature["properties"]["iso2"])
+        iso2 = feature["properties"]["iso2"]
+        row = data.get(iso2)
         if row is None:
-            grey.append(feature)
+            grey.extend({"polygon": part} for part in _parts(feature["geometry"]))
             continue
-        item = copy.copy(feature)
-        item["properties"] = {"iso2": feature["properties"]["iso2"], "fill": scale.colour(row["value"], theme_type),
-                              "label": html_safe(row["label"]), "amount": html_safe(row["amount"]),
-                              "metric": html_safe(metric)}
-        shaded.append(item)
-    # The grey countries are a layer of their own that cannot be picked: with every country pickable in
-    # one layer, deck.gl's click picking in Streamlit stops reporting the country clicked.
-    base = pdk.Layer("GeoJsonLayer", {"type": "FeatureCollection", "features": grey}, id="world", stroked=False,
-                     filled=True, get_fill_color=[*_rgb(palette["no_data"]), 255], pickable=False)
-    layer = pdk.Layer("GeoJsonLayer", {"type": "FeatureCollection", "features": shaded}, id="countries",
-                      stroked=False, filled=True, get_fill_color="properties.fill", pickable=True,
-                      auto_highlight=True)
+        properties = {"iso2": iso2, "fill": scale.colour(row["value"], theme_type), "label": html_safe(row["label"]),
+                      "amount": html_safe(row["amount"]), "metric": html_safe(metric)}
+        shaded.extend({"polygon": part, **properties} for part in _parts(feature["geometry"]))
+    # Each polygon of a country is an item of its own, its properties beside it: plain polygon layers,
+    # not GeoJSON ones, which draw through sublayers and cost a browser without a graphics card a
+    # quarter of a second more per map drawn. The grey countries are a layer of their own that cannot
+    # be picked: with every country pickable in one layer, deck.gl's click picking in Streamlit stops
+    # reporting the country clicked.
+    base = pdk.Layer("SolidPolygonLayer", grey, id="world", get_polygon="polygon",
+                     get_fill_color=[*_rgb(palette["no_data"]), 255], filled=True, pickable=False)
+    layer = pdk.Layer("SolidPolygonLayer", shaded, id="countries", get_polygon="polygon", get_fill_color="fill",
+                      filled=True, pickable=True, auto_highlight=True)
     borders = pdk.Layer("SolidPolygonLayer", border_ribbons(view, *size), id="borders", get_polygon="polygon",
                         get_fill_color=border, filled=True, pickable=False)
     layers = [base, layer, borders]
@@ -523,11 +527,12 @@ def draw(slot: str, values: pl.DataFrame, scale: Scale, title: str, show: Callab
 
 
 def picked(key: str, layer: str) -> dict | None:
-    """The object last clicked in `layer` of the map with this key (its properties for a country)."""
+    """The item last clicked in `layer` of the map with this key: a polygon with its properties beside it
+    (`iso2` for a country, `city` for a city)."""
     state = st.session_state.get(key)
     selection = getattr(state, "selection", None) or (state or {}).get("selection") or {}
     objects = (selection.get("objects") or {}).get(layer) or []
     if not objects:
         return None
     chosen = objects[0]
-    return chosen.get("properties", chosen) if isinstance(chosen, dict) else None
+    return chosen if isinstance(chosen, dict) else None

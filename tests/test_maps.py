@@ -106,6 +106,24 @@ def test_tooltips_name_metric_and_unit_and_escape_names() -> None:
     assert "{metric}: {amount}" in deck._tooltip["html"]
 
 
+def test_every_polygon_of_a_shaded_country_carries_its_code_and_colour_and_holes_stay_holes() -> None:
+    values = pl.DataFrame({"country_iso2": ["US", "ZA"], "label": ["United States", "South Africa"],
+                           "value": [1.0, 2.0], "amount": ["$1", "$2"]})
+    deck = maps.choropleth(values, maps.Scale.of([1.0, 2.0], "sequential"), "Revenue (USD)",
+                           maps.fit_view(None, 700, 300), (700, 300))
+    layers = {layer.id: layer for layer in deck.layers}
+    shaded = layers["countries"].data
+    us = [item for item in shaded if item["iso2"] == "US"]
+    assert len(us) == 10 and all(item["label"] == "United States" for item in us)  # Alaska, Hawaii, islands
+    assert len({str(item["fill"]) for item in us}) == 1
+    # South Africa's shape has Lesotho as a hole: its outer ring and the hole, Lesotho itself grey.
+    (south_africa,) = [item for item in shaded if item["iso2"] == "ZA"]
+    assert len(south_africa["polygon"]) == 2
+    grey = layers["world"].data
+    assert len(grey) == 426 - 11  # the shipped shapes hold 426 polygons
+    assert layers["countries"].pickable and not layers["world"].pickable
+
+
 def points(flat: list[float]) -> list[tuple[float, float]]:
     return list(zip(flat[::2], flat[1::2], strict=True))
 
@@ -130,14 +148,14 @@ def test_a_city_is_a_disc_of_its_pixel_radius_over_one_a_pixel_wider_in_the_outl
     assert max(math.hypot(x, y) for x, y in points(polygons[7]["polygon"])) == pytest.approx(1.0, abs=0.125)
 
 
-def test_a_map_with_cities_uses_no_layer_kind_beyond_the_countries_polygons() -> None:
+def test_a_map_with_cities_uses_one_layer_kind_for_countries_borders_and_cities() -> None:
     values = pl.DataFrame({"country_iso2": ["DE"], "label": ["Germany"], "value": [1.0], "amount": ["$1"]})
     cities = pl.DataFrame({"lon": [6.96], "lat": [50.94], "radius": [5.0], "label": ["<i>Köln</i>"],
                            "amount": ["$1"], "city": ["Köln"]})
     deck = maps.choropleth(values, maps.Scale.of([1.0], "sequential"), "Revenue (USD)",
                            maps.fit_view(maps.bounds_of(["DE"]), 700, 300), (700, 300), cities=cities,
                            city_metric="Revenue (USD)")
-    assert {layer.type for layer in deck.layers} == {"GeoJsonLayer", "SolidPolygonLayer"}
+    assert {layer.type for layer in deck.layers} == {"SolidPolygonLayer"}
     outline, disc = next(layer for layer in deck.layers if layer.id == "cities").data
     for polygon in (outline, disc):  # either one shows the city's tooltip and opens it
         assert polygon["city"] == "Köln" and polygon["label"] == "&lt;i&gt;Köln&lt;/i&gt;"

@@ -68,8 +68,9 @@ DRAWN = """async () => {
     return false;
   const main = document.querySelector('[data-testid="stMain"]') || document.body;
   if (!main.querySelector('h1')) return false;
-  for (const chart of main.querySelectorAll('[data-testid="stPlotlyChart"]'))
-    if (!chart.querySelector('.main-svg')) return false;
+  // Charts are the page's components other than the maps' width probes (dashboard/plot.py, maps.py).
+  for (const part of main.querySelectorAll('[data-testid^="stBidiComponent"]'))
+    if (!part.closest('[class*="st-key-mer-probe-"]') && !part.querySelector('.mer-chart .main-svg')) return false;
   for (const deck of main.querySelectorAll('[data-testid="stDeckGlJsonChart"]'))
     if (!deck.querySelector('canvas')) return false;
   for (let frame = 0; frame < 2; frame++) await new Promise(requestAnimationFrame);

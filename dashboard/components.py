@@ -12,7 +12,7 @@ import polars as pl
 import streamlit as st
 from babel import dates
 
-from dashboard import audit, fmt, labels, layout, maps, preload, sidebar, text, tiles
+from dashboard import audit, fmt, labels, layout, maps, plot, preload, sidebar, text, tiles
 from dashboard import kiosk as presentation_mode
 from dashboard.cache import cached
 from dashboard.context import Context, current
@@ -212,7 +212,12 @@ def chart(t: Translate, frame: pl.DataFrame, what: str, build: Callable[[pl.Data
     if frame.is_empty():
         empty_state(t, what)
     else:
-        st.plotly_chart(presentation_mode.for_room(build(frame)), config=CHART_CONFIG)
+        figure(build(frame))
+
+
+def figure(built: Any, key: str | None = None, on_select: Callable[[], None] | None = None) -> None:
+    """A plotly figure across its column, its text enlarged on a shared screen (see plot.show)."""
+    plot.show(presentation_mode.for_room(built), CHART_CONFIG, key=key, on_select=on_select)
 
 
 # Charts can be saved as images (the toolbar draws them in the browser: nothing leaves the machine).
@@ -421,15 +426,6 @@ def breadcrumb(levels: Sequence[tuple[str, Callable[[], None] | None]]) -> None:
         else:
             crumbs.button(text.markdown(label), key=f"mer-crumb-{i}", type="tertiary", on_click=go)
             crumbs.markdown("›", width="content")
-
-
-def selected_point(key: str) -> list | None:
-    """The customdata of the point last clicked in the chart drawn under `key`, or None."""
-    state = st.session_state.get(key)
-    points = state.get("selection", {}).get("points", []) if state else []
-    if not points or not points[0].get("customdata"):
-        return None
-    return list(points[0]["customdata"])
 
 
 def needs_notice(t: Translate, missing: Sequence[str]) -> None:

@@ -1,19 +1,20 @@
 """The browser code of charts, tables and maps, loaded while the server computes a tab's first page.
 
-Streamlit's browser loads the code of an element kind (plotly, the data grid, deck.gl: several megabytes
-of JavaScript) the first time an element of that kind arrives, and evaluates it before drawing anything
-more: in a fresh tab that came after the page's script had sent its elements, and took longer than the
-queries did. On a session's first run, an empty element of each kind is sent before anything else,
-hidden in the sidebar, so the code loads while the queries run. Later runs send none: the tab keeps
-the code.
+The browser loads the code of an element kind (the charts' plotly.js, see plot; Streamlit's data grid
+and deck.gl: megabytes of JavaScript) the first time an element of that kind arrives, and evaluates it
+before drawing anything more: in a fresh tab that came after the page's script had sent its elements,
+and took longer than the queries did. On a session's first run, an empty element of each kind is sent
+before anything else, hidden in the sidebar, so the code loads while the queries run. Later runs send
+none: the tab keeps the code.
 """
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
 import polars as pl
 import pydeck as pdk
 import streamlit as st
+
+from dashboard import plot
 
 PRELOADED = "mer_preloaded"
 KEY = "mer-preload"
@@ -26,7 +27,7 @@ def chart_code() -> None:
         return
     st.session_state[PRELOADED] = True
     with st.sidebar.container(key=KEY):
-        st.plotly_chart(go.Figure(), key=f"{KEY}-chart")
+        plot.load_code()
         st.dataframe(pl.DataFrame({"": []}), key=f"{KEY}-table")
         st.pydeck_chart(pdk.Deck(layers=[], map_provider=None, views=[pdk.View(type="OrthographicView")]),
                         key=f"{KEY}-map", height=1)

@@ -30,12 +30,14 @@ TEMPLATE = "meridian"
 
 def register() -> None:
     template = go.layout.Template()
+    # Sizes as in the rest of the page (Streamlit's small text, its subheading); the browser adds the
+    # theme's colours and font (plot.CHART_JS).
     template.layout = go.Layout(
         colorway=list(PALETTE),
-        font={"family": FONT, "size": 14},
-        title={"font": {"size": 18}, "x": 0, "xanchor": "left"},
+        font={"family": FONT, "size": 12},
+        title={"font": {"size": 16, "weight": 600}, "x": 0, "xanchor": "left"},
         margin={"l": 8, "r": 8, "t": 48, "b": 8},
-        hoverlabel={"font": {"family": FONT}},
+        hoverlabel={"font": {"family": FONT, "size": 12}},
         xaxis={"showgrid": False, "zeroline": False},
         yaxis={"gridcolor": "rgba(127,127,127,0.2)", "zeroline": False},
         legend={"orientation": "h", "y": -0.15},

@@ -54,13 +54,11 @@ with up:
     if rising.is_empty():
         components.nothing_to_report(t("No market grew against the comparison period."))
     else:
-        st.plotly_chart(charts.movers(rising, f.currency, f.lang, t("Top rising markets ({currency})",
-                                                                     currency=f.currency), largest),
-                        config=components.CHART_CONFIG)
+        components.figure(charts.movers(rising, f.currency, f.lang, t("Top rising markets ({currency})",
+                                                                       currency=f.currency), largest))
 with down:
     if falling.is_empty():
         components.nothing_to_report(t("No market fell against the comparison period."))
     else:
-        st.plotly_chart(charts.movers(falling, f.currency, f.lang, t("Top falling markets ({currency})",
-                                                                      currency=f.currency), largest),
-                        config=components.CHART_CONFIG)
+        components.figure(charts.movers(falling, f.currency, f.lang, t("Top falling markets ({currency})",
+                                                                        currency=f.currency), largest))

@@ -6,7 +6,7 @@ from dataclasses import replace
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, components, context, fmt, kiosk, labels, nav
+from dashboard import charts, components, context, fmt, kiosk, labels, nav, plot
 from dashboard.cache import cached
 from queries import followup, inputs, markets, satisfaction, voice
 from queries.kpis import KPIS
@@ -54,7 +54,7 @@ CELL_KEY = "sat_cell"
 
 
 def choose_cell(grid_key: str, grid_column: str) -> None:
-    chosen = components.selected_point(grid_key)
+    chosen = plot.clicked_point(grid_key)
     st.session_state[CELL_KEY] = (grid_column, chosen[0], chosen[1]) if chosen else None
 
 
@@ -102,8 +102,8 @@ def unhappy_markets() -> None:
         METRICS[grid_metric], kpi.unit, f.lang, centre, kpi.min_sample)
     # A grid of another score or column is another chart: a cell chosen in one is not selected in the next.
     grid_key = f"sat_grid-{grid_column}-{grid_metric}"
-    st.plotly_chart(kiosk.for_room(figure), config=components.CHART_CONFIG, key=grid_key, selection_mode="points",
-                    on_select="ignore" if presenting else lambda: choose_cell(grid_key, grid_column))
+    components.figure(figure, key=grid_key,
+                      on_select=None if presenting else lambda: choose_cell(grid_key, grid_column))
     st.caption(t("Markets whose score fell most against the comparison period first. Colours run from orange "
                  "(below {centre}) to green (above it); grey cells have fewer than {n} responses. Click a cell "
                  "to narrow the page to it.", centre=fmt.by_unit(centre, kpi.unit, f.lang, digits=0),

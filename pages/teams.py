@@ -192,9 +192,9 @@ def overview(kind: str, weights: tuple[tuple[str, float], ...]) -> None:
         bars = ranked.with_columns(pl.struct("team", "movement").map_elements(
             lambda r: f"{r['team']} ({movement_text(r['movement'])})" if r["movement"] else r["team"],
             return_dtype=pl.String).alias("team"))
-        st.plotly_chart(kiosk.for_room(charts.bars(
+        components.figure(charts.bars(
             bars, "team", "score", t("Score (0–100), best first; places moved since the comparison period"), f.lang,
-            unit="decimal", horizontal=True, digits=0)), config=components.CHART_CONFIG, key=f"score-{kind}")
+            unit="decimal", horizontal=True, digits=0), key=f"score-{kind}")
     # Offices are shown where the CRM has them.
     offices = ["office"] if scores["office"].is_not_null().any() else []
     ranking = (scores.select("team_id", "team", *offices, "score", "rank", "movement")

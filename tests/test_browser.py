@@ -3,12 +3,14 @@ and not a single request that leaves the machine. Screenshots land in tests/arti
 
 from __future__ import annotations
 
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from dashboard import maps, nav
+from dashboard import maps, nav, plot
 from dashboard.paths import PROJECT_ROOT
 from tests.serving import served
 
@@ -77,6 +79,35 @@ def test_every_page_in_both_languages(page: object, server: str, spec: nav.PageS
     assert heading.strip()
     if lang == "zh-CN":
         assert any("\u4e00" <= ch <= "\u9fff" for ch in heading), heading
+
+
+def test_charts_are_drawn_by_the_apps_own_chart_code_in_the_themes_colours(page: object, server: str) -> None:
+    page.goto(f"{server}/?lang=en")  # type: ignore[attr-defined]
+    settle(page)
+    page.wait_for_function("document.querySelectorAll('.mer-chart .main-svg').length >= 3")  # type: ignore[attr-defined]
+    requested = page.requests  # type: ignore[attr-defined]
+    assert [url for url in requested if url.endswith(plot.bundle_url())] == [f"{server}{plot.bundle_url()}"]
+    # Streamlit's own chart element, with plotly.js whole, is never loaded.
+    assert not [url for url in requested if "PlotlyChart" in url]
+    # Titles in the theme's text colour, axis labels faded (plotly writes a colour as a fill and opacities).
+    colours = page.evaluate("""() => [...document.querySelectorAll('.mer-chart')].map(chart => {
+        const seen = (text) => { const style = getComputedStyle(text);
+            return [style.fill, Number(style.fillOpacity) * Number(style.opacity)]; };
+        return [getComputedStyle(chart.parentElement).color, ...seen(chart.querySelector('.gtitle')),
+                ...seen(chart.querySelector('.ytick text'))]; })""")  # type: ignore[attr-defined]
+    assert len(colours) == 3, colours
+    for text, title, title_alpha, tick, tick_alpha in colours:
+        assert (title, title_alpha, tick, tick_alpha) == (text, 1, text, 0.6)
+
+
+def test_the_chart_code_is_served_as_javascript_and_nothing_outside_its_folder(server: str) -> None:
+    with urllib.request.urlopen(f"{server}{plot.bundle_url()}") as response:
+        assert response.headers["Content-Type"].split(";")[0] in ("application/javascript", "text/javascript")
+        assert response.read() == plot.BUNDLE.read_bytes()
+    for outside in ("../app.py", "..%2Fapp.py", "../../.streamlit/config.toml", "../../data/secret.key"):
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(f"{server}/app/static/{outside}")
+        assert refused.value.code in (400, 404)
 
 
 def choose(tab: object, label: str, option: str, in_link: str) -> None:

@@ -14,7 +14,7 @@ from dashboard import nav
 from dashboard.db import read_only_engine
 from dashboard.snapshot import refresh, snapshot_root
 from tests import test_voice, tiny
-from tests.test_app import APP, TINY_PERIOD
+from tests.test_app import APP, TINY_PERIOD, charts
 
 OPEN = "sat_section-open"  # the id of the page's open tab
 
@@ -91,7 +91,7 @@ def test_the_page_is_in_tabs_and_only_the_open_one_is_drawn(tmp_path: Path,
                                                    "Voice of the customer", "Closing the loop",
                                                    "Satisfaction and money"]
     # The market grid only: no trend, no table of another tab.
-    assert len(at.main.get("plotly_chart")) == 1 and not at.main.dataframe
+    assert len(charts(at.main)) == 1 and not at.main.dataframe
     assert [len(tab.children) > 0 for tab in at.main.tabs] == [True, False, False, False, False, False]
     at.session_state[OPEN] = "follow_up"
     at.run()

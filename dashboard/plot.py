@@ -10,6 +10,7 @@ of the page's theme, and follow their column's width.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,17 +25,19 @@ TRACES = frozenset({"scatter", "bar", "pie"})
 SELECTION = "selection"
 COMPONENT = "meridian_chart"
 
+# The bundle, asked for once per page: a promise of plotly.js that every chart awaits.
+LOAD_JS = """((src) => window.merPlotly = window.merPlotly || new Promise((resolve, reject) => {
+  const script = document.createElement('script');
+  script.src = src;
+  script.onload = () => resolve(window.Plotly);
+  script.onerror = () => { window.merPlotly = null; reject(new Error('chart code not loaded')); };
+  document.head.appendChild(script);
+}))"""
+
 CHART_JS = r"""
 export default function(component) {
   const { data, parentElement, setTriggerValue } = component;
-  window.merPlotly = window.merPlotly || new Promise((resolve, reject) => {
-    const script = document.createElement('script');
-    script.src = data.src;
-    script.onload = () => resolve(window.Plotly);
-    script.onerror = () => { window.merPlotly = null; reject(new Error('chart code not loaded')); };
-    document.head.appendChild(script);
-  });
-  if (!data.figure) return;
+  LOAD_JS(data.src);
   let box = parentElement.querySelector(':scope > .mer-chart');
   if (!box) {
     box = document.createElement('div');
@@ -92,7 +95,7 @@ export default function(component) {
   });
   return () => { live = false; if (observer) observer.disconnect(); clearInterval(themeWatch); };
 }
-""".replace("SELECTION", SELECTION)
+""".replace("SELECTION", SELECTION).replace("LOAD_JS", LOAD_JS)
 _chart = st.components.v2.component(COMPONENT, js=CHART_JS, isolate_styles=False)
 
 
@@ -115,8 +118,11 @@ def show(figure: go.Figure, chart_config: dict[str, Any], key: str | None = None
 
 
 def load_code() -> None:
-    """Asks the browser for the bundle without drawing anything (see preload)."""
-    _chart(key="mer-plot-code", data={"src": bundle_url(), "figure": None}, width="stretch", height="content")
+    """Asks the browser for the bundle without drawing anything (see preload). A script of the page's
+    own, not the chart component: the browser runs it as soon as it arrives, while a component's code
+    waits for Streamlit's component code to load and for the other element kinds' code to evaluate
+    (a second later in a fresh browser)."""
+    st.html(f"<script>{LOAD_JS}({json.dumps(bundle_url())});</script>", unsafe_allow_javascript=True)
 
 
 def clicked_point(key: str) -> list | None:

@@ -18,7 +18,7 @@ from dashboard import plot
 
 PRELOADED = "mer_preloaded"
 KEY = "mer-preload"
-STYLE = f".st-key-{KEY} {{ display: none !important; }}"
+STYLE = f"[class*='st-key-{KEY}'] {{ display: none !important; }}"
 
 
 def chart_code() -> None:
@@ -26,8 +26,11 @@ def chart_code() -> None:
     if st.session_state.get(PRELOADED):
         return
     st.session_state[PRELOADED] = True
-    with st.sidebar.container(key=KEY):
+    # The chart code in a container of its own: Streamlit's browser draws a container's elements once the
+    # code of each has loaded, and the table's and map's would hold the chart code's request back.
+    with st.sidebar.container(key=f"{KEY}-charts"):
         plot.load_code()
+    with st.sidebar.container(key=KEY):
         st.dataframe(pl.DataFrame({"": []}), key=f"{KEY}-table")
         st.pydeck_chart(pdk.Deck(layers=[], map_provider=None, views=[pdk.View(type="OrthographicView")]),
                         key=f"{KEY}-map", height=1)

@@ -177,12 +177,14 @@ def test_a_map_opened_from_another_page_is_drawn_once_at_its_size(browser: objec
 def test_click_on_a_country_drills_in_and_the_breadcrumb_leads_back(page: object, server: str) -> None:
     page.goto(f"{server}/map")  # type: ignore[attr-defined]
     settle(page)
-    canvas = page.locator("[data-testid='stDeckGlJsonChart'] canvas").first  # type: ignore[attr-defined]
+    # The page's map, not the empty one hidden in the sidebar that loads the map code (dashboard/preload.py).
+    canvas = page.locator("[data-testid='stMain'] [data-testid='stDeckGlJsonChart'] canvas").first  # type: ignore[attr-defined]
     legend = page.locator(".mer-legend")  # type: ignore[attr-defined]
     for attempt in range(3):
         # The view is fitted to the countries in view for the box it is drawn in; the legend records
         # both. Wait until the map is drawn at the width its view was fitted to (the probe's rerun).
-        page.wait_for_function("() => { const c = document.querySelector('[data-testid=\"stDeckGlJsonChart\"] canvas');"  # type: ignore[attr-defined]
+        page.wait_for_function("() => { const c = document.querySelector("  # type: ignore[attr-defined]
+                               "'[data-testid=\"stMain\"] [data-testid=\"stDeckGlJsonChart\"] canvas');"
                                " const l = document.querySelector('.mer-legend'); return c && l &&"
                                " Math.abs(c.getBoundingClientRect().width - Number(l.dataset.fitWidth)) < 12; }",
                                timeout=60_000)

@@ -250,7 +250,7 @@ def test_phone_layout(context: object, server: str) -> None:  # noqa: F811
     tops = tab.evaluate("() => [...document.querySelectorAll('.mer-tile')]"
                         ".map(t => Math.round(t.getBoundingClientRect().top))")
     assert len(tops) >= 4 and tops[0] == tops[1] and tops[2] > tops[1], tops  # two tiles a row
-    canvas = tab.locator("[data-testid='stDeckGlJsonChart'] canvas").first.bounding_box()
+    canvas = tab.locator("[data-testid='stMain'] [data-testid='stDeckGlJsonChart'] canvas").first.bounding_box()
     assert canvas["x"] >= 0 and canvas["x"] + canvas["width"] <= 390 + 1
     assert canvas["height"] <= 844 * 0.6
     assert tab.evaluate("() => document.documentElement.scrollWidth") <= 390

@@ -217,7 +217,8 @@ def chart(t: Translate, frame: pl.DataFrame, what: str, build: Callable[[pl.Data
 
 def figure(built: Any, key: str | None = None, on_select: Callable[[], None] | None = None) -> None:
     """A plotly figure across its column, its text enlarged on a shared screen (see plot.show)."""
-    plot.show(presentation_mode.for_room(built), CHART_CONFIG, key=key, on_select=on_select)
+    unavailable = current().t("This chart could not be drawn: its code did not load. Reload the page.")
+    plot.show(presentation_mode.for_room(built), CHART_CONFIG, unavailable, key=key, on_select=on_select)
 
 
 # Charts can be saved as images (the toolbar draws them in the browser: nothing leaves the machine).

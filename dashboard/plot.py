@@ -93,6 +93,11 @@ export default function(component) {
       }
     }, 1000);
   });
+  window.merPlotly.catch(() => {
+    if (!live) return;
+    box.style.height = 'auto';
+    box.textContent = data.unavailable;
+  });
   return () => { live = false; if (observer) observer.disconnect(); clearInterval(themeWatch); };
 }
 """.replace("SELECTION", SELECTION).replace("LOAD_JS", LOAD_JS)
@@ -105,16 +110,18 @@ def bundle_url() -> str:
     return "/" + "/".join(part for part in (base, "app", "static", BUNDLE.name) if part)
 
 
-def show(figure: go.Figure, chart_config: dict[str, Any], key: str | None = None,
+def show(figure: go.Figure, chart_config: dict[str, Any], unavailable: str, key: str | None = None,
          on_select: Callable[[], None] | None = None) -> None:
-    """Draws `figure` across its column. With `on_select`, a click on a point stores the point (its
-    customdata first) under `key` and calls `on_select`; see `clicked_point`."""
+    """Draws `figure` across its column, or says `unavailable` where the browser cannot load the chart
+    code. With `on_select`, a click on a point stores the point (its customdata first) under `key` and
+    calls `on_select`; see `clicked_point`."""
     traces = {trace.type for trace in figure.data}
     if not traces <= TRACES:
         raise ValueError(f"no chart code for the trace types {sorted(traces - TRACES)}")
     callbacks = {f"on_{SELECTION}_change": on_select} if on_select else {}
     _chart(key=key, data={"src": bundle_url(), "figure": figure.to_json(), "config": chart_config,
-                          "selectable": on_select is not None}, width="stretch", height="content", **callbacks)
+                          "selectable": on_select is not None, "unavailable": unavailable},
+           width="stretch", height="content", **callbacks)
 
 
 def load_code() -> None:

@@ -100,6 +100,16 @@ def test_charts_are_drawn_by_the_apps_own_chart_code_in_the_themes_colours(page:
         assert (title, title_alpha, tick, tick_alpha) == (text, 1, text, 0.6)
 
 
+def test_a_chart_whose_code_cannot_load_says_so_instead_of_staying_blank(page: object, server: str) -> None:
+    page.route(f"**{plot.bundle_url()}", lambda route: route.abort())  # type: ignore[attr-defined]
+    page.goto(f"{server}/?lang=zh-CN")  # type: ignore[attr-defined]
+    settle(page)
+    page.wait_for_function("() => { const charts = [...document.querySelectorAll('.mer-chart')];"  # type: ignore[attr-defined]
+                           " return charts.length >= 3 && charts.every((chart) => chart.textContent); }")
+    said = page.locator(".mer-chart").all_inner_texts()  # type: ignore[attr-defined]
+    assert said == ["无法绘制此图表：图表代码未能加载。请重新加载页面。"] * 3, said
+
+
 def test_the_chart_code_is_served_as_javascript_and_nothing_outside_its_folder(server: str) -> None:
     with urllib.request.urlopen(f"{server}{plot.bundle_url()}") as response:
         assert response.headers["Content-Type"].split(";")[0] in ("application/javascript", "text/javascript")

@@ -20,7 +20,7 @@ def test_the_bundle_is_plotlys_basic_build_and_draws_every_trace_type_it_is_trus
 
 def test_a_figure_the_bundle_cannot_draw_is_refused_rather_than_shown_blank() -> None:
     with pytest.raises(ValueError, match="heatmap"):
-        plot.show(go.Figure(go.Heatmap(z=[[1, 2], [3, 4]])), {})
+        plot.show(go.Figure(go.Heatmap(z=[[1, 2], [3, 4]])), {}, "")
 
 
 def test_the_bundle_is_found_under_the_servers_base_path(monkeypatch: pytest.MonkeyPatch) -> None:

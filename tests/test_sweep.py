@@ -83,12 +83,28 @@ INSPECT = """() => {
 }"""
 
 
+# Every map of the page drawn at the width its view was fitted for.
+MAPS_FITTED = """() => [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stDeckGlJsonChart"]')]
+  .every(deck => { const canvas = deck.querySelector('canvas');
+    const legend = deck.closest('[data-testid="stVerticalBlock"]').querySelector('.mer-legend');
+    return canvas && legend
+      && Math.abs(Number(legend.dataset.fitWidth) - canvas.getBoundingClientRect().width) <= 12; })"""
+
+
 def quiet(tab: object) -> None:
     """Waits until the app has stopped running and drawing (a resize may rerun it: the map's probe)."""
     tab.wait_for_selector("h1", timeout=120_000)  # type: ignore[attr-defined]
     for _ in range(2):
         tab.wait_for_timeout(700)  # type: ignore[attr-defined]
         tab.wait_for_function(RUNNING, timeout=120_000)  # type: ignore[attr-defined]
+    # After a resize, the map's probe reports the new width and the page runs again for it; on a busy
+    # machine that can come after the waits above. A map still drawn for the old width after this is
+    # reported by problems_on.
+    try:
+        tab.wait_for_function(MAPS_FITTED, timeout=30_000)  # type: ignore[attr-defined]
+        tab.wait_for_function(RUNNING, timeout=120_000)  # type: ignore[attr-defined]
+    except playwright.Error:
+        pass
     tab.wait_for_timeout(500)  # type: ignore[attr-defined]
 
 

@@ -447,7 +447,7 @@ def probe_rerun() -> bool:
     known: dict[str, dict] = st.session_state.get(KNOWN_BOXES, {})
     for key, state in st.session_state.items():
         if isinstance(key, str) and key.startswith("mer-probe-"):
-            reported = (state or {}).get("box") if isinstance(state, dict) else getattr(state, "box", None)
+            reported = (state or {}).get("box")
             if isinstance(reported, dict) and reported != known.get(key.removeprefix("mer-probe-")):
                 return True
     return False

@@ -73,7 +73,7 @@ export default function(component) {
   let live = true;
   let observer = null;
   let themeWatch = null;
-  window.merPlotly.then((Plotly) => {
+  const draw = (Plotly) => {
     if (!live) return;
     let theme = themed();
     Plotly.react(box, figure.data, coloured(layout, theme), data.config);
@@ -92,12 +92,13 @@ export default function(component) {
         Plotly.react(box, figure.data, coloured(layout, theme), data.config);
       }
     }, 1000);
-  });
-  window.merPlotly.catch(() => {
+  };
+  const unavailable = () => {
     if (!live) return;
     box.style.height = 'auto';
     box.textContent = data.unavailable;
-  });
+  };
+  window.merPlotly.then(draw, unavailable);
   return () => { live = false; if (observer) observer.disconnect(); clearInterval(themeWatch); };
 }
 """.replace("SELECTION", SELECTION).replace("LOAD_JS", LOAD_JS)
@@ -134,9 +135,7 @@ def load_code() -> None:
 
 def clicked_point(key: str) -> list | None:
     """The customdata of the point last clicked in the chart drawn under `key`, or None."""
-    state = st.session_state.get(key)
-    found = state.get(SELECTION) if isinstance(state, dict) else getattr(state, SELECTION, None)
-    points = (found or {}).get("points") or []
+    points = ((st.session_state.get(key) or {}).get(SELECTION) or {}).get("points") or []
     if not points or not points[0].get("customdata"):
         return None
     return list(points[0]["customdata"])

@@ -66,7 +66,7 @@ def _without_rate(src: Snapshot, f: Filters) -> list[dict]:
                    .group_by("currency")
                    .agg(pl.len().alias("rows"), pl.col(time_column).min().alias("first"),
                         pl.col(time_column).max().alias("last"))
-                   .sort("rows", descending=True).collect())
+                   .sort("rows", "currency", descending=[True, False], nulls_last=True).collect())
         for row in lacking.iter_rows(named=True):
             found.append(_finding("currency_without_rate", table, "currency", row["rows"], [row["currency"]],
                                   f"{row['first']:%Y-%m-%d} – {row['last']:%Y-%m-%d}" if row["first"] else ""))
@@ -92,7 +92,8 @@ def _outside_vocabulary(src: Snapshot, f: Filters) -> list[dict]:
 def _unknown_countries(src: Snapshot, f: Filters) -> list[dict]:
     known = src.scan("countries").select("iso2")
     odd = (rows(src, f, "customers", in_period=False).join(known, left_on="country_iso2", right_on="iso2", how="anti")
-           .group_by("country_iso2").agg(pl.len().alias("rows")).sort("rows", descending=True).collect())
+           .group_by("country_iso2").agg(pl.len().alias("rows"))
+           .sort("rows", "country_iso2", descending=[True, False], nulls_last=True).collect())
     if not odd.height:
         return []
     return [_finding("unknown_country", "customers", "country_iso2", int(odd["rows"].sum()),

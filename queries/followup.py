@@ -79,7 +79,8 @@ def open_detractors(src: Snapshot, f: Filters, older_than_days: int) -> pl.DataF
             .agg(pl.len().cast(pl.Int64).alias("open"), (pl.col("age_hours").max() / 24).alias("oldest_days"))
             .join(regions, on="region_id", how="left").join(teams, on="customer_team_id", how="left")
             .select("region", "team", "open", "oldest_days")
-            .sort("open", "oldest_days", descending=True).collect())
+            .sort("open", "oldest_days", "region", "team", descending=[True, True, False, False], nulls_last=True)
+            .collect())
 
 
 def churn_after_follow_up(src: Snapshot, f: Filters) -> pl.DataFrame:

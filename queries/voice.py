@@ -149,9 +149,9 @@ def comments(src: Snapshot, f: Filters, search: str = "", themes: tuple[str, ...
         place = (pl.when(pl.col("kind") == "NPS").then(pl.col("score") / 10)
                  .when(pl.col("kind") == "CSAT").then((pl.col("score") - 1) / 4)
                  .otherwise((7 - pl.col("score")) / 6))
-        frame = frame.sort(place, pl.col("answered_at"), descending=[False, True])
+        frame = frame.sort(place, pl.col("answered_at"), pl.col("id"), descending=[False, True, False])
     else:
-        frame = frame.sort("answered_at", descending=True)
+        frame = frame.sort("answered_at", "id", descending=[True, False])
     out = frame.head(limit).select("answered_at", "kind", "score", "tone", "country_iso2", "lang", "channel",
                                    "comment", "themes").rename({"lang": "language"})
     if not f.personal_data:

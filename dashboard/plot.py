@@ -10,7 +10,6 @@ of the page's theme, and follow their column's width.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -123,14 +122,6 @@ def show(figure: go.Figure, chart_config: dict[str, Any], unavailable: str, key:
     _chart(key=key, data={"src": bundle_url(), "figure": figure.to_json(), "config": chart_config,
                           "selectable": on_select is not None, "unavailable": unavailable},
            width="stretch", height="content", **callbacks)
-
-
-def load_code() -> None:
-    """Asks the browser for the bundle without drawing anything (see preload). A script of the page's
-    own, not the chart component: the browser runs it as soon as it arrives, while a component's code
-    waits for Streamlit's component code to load and for the other element kinds' code to evaluate
-    (a second later in a fresh browser)."""
-    st.html(f"<script>{LOAD_JS}({json.dumps(bundle_url())});</script>", unsafe_allow_javascript=True)
 
 
 def clicked_point(key: str) -> list | None:

@@ -1,17 +1,21 @@
-"""The browser code of charts, tables and maps, loaded while the server computes a tab's first page.
+"""The browser code of charts, tables and maps, loaded before a page needs it, without holding up the
+page the viewer opened.
 
 The browser loads the code of an element kind (the charts' plotly.js, see plot; Streamlit's data grid
 and deck.gl: megabytes of JavaScript) the first time an element of that kind arrives, and evaluates it
-before drawing anything more: in a fresh tab that came after the page's script had sent its elements,
-and took longer than the queries did. On a session's first run, an empty element of each kind is sent
-before anything else, hidden in the sidebar, so the code loads while the queries run. Later runs send
-none: the tab keeps the code.
+before drawing anything more. On a session's first run a small script of the page's own, hidden in the
+sidebar, asks for the chart code at once (every page but one has charts), and for the table and map
+code once the browser has nothing else to do: a page that has a table or a map loads that code when
+its element arrives, as Streamlit does; a page without keeps the browser free to draw what it has, and
+the next page's table or map finds its code ready. Later runs send nothing: the tab keeps the code.
 """
 
 from __future__ import annotations
 
-import polars as pl
-import pydeck as pdk
+import json
+from functools import cache
+from pathlib import Path
+
 import streamlit as st
 
 from dashboard import plot
@@ -19,18 +23,36 @@ from dashboard import plot
 PRELOADED = "mer_preloaded"
 KEY = "mer-preload"
 STYLE = f"[class*='st-key-{KEY}'] {{ display: none !important; }}"
+# Streamlit's own code for its data grid and its deck.gl maps, as its build names them.
+ELEMENT_KINDS = ("DataFrame", "DeckGlJsonChart")
+STREAMLIT_JS = Path(st.__file__).parent / "static" / "static" / "js"
+
+# Imported by the same address Streamlit's own code imports them by (beside its index script): the
+# browser evaluates a module once per address, so Streamlit's later import finds it ready. Asked for when
+# the browser is idle, which a page being drawn never is.
+IDLE_JS = """((names) => {
+  if (window.merElementCode) return;
+  window.merElementCode = true;
+  const index = document.querySelector('script[src*="/static/js/index."]');
+  if (!index) return;
+  const load = () => names.forEach((name) => import(new URL(name, index.src).href).catch(() => {}));
+  (window.requestIdleCallback || ((then) => setTimeout(then, 2000)))(load, { timeout: 10000 });
+})"""
+
+
+@cache
+def element_code() -> tuple[str, ...]:
+    """The file names of the table's and the map's code in the installed Streamlit; a kind whose file
+    cannot be told apart is left out (its element loads it when it arrives)."""
+    found = (sorted(STREAMLIT_JS.glob(f"{kind}.*.js")) for kind in ELEMENT_KINDS)
+    return tuple(files[0].name for files in found if len(files) == 1)
 
 
 def chart_code() -> None:
-    """On the session's first run: one hidden, empty chart, table and map."""
+    """On the session's first run: the script that asks for the code of charts, tables and maps."""
     if st.session_state.get(PRELOADED):
         return
     st.session_state[PRELOADED] = True
-    # The chart code in a container of its own: Streamlit's browser draws a container's elements once the
-    # code of each has loaded, and the table's and map's would hold the chart code's request back.
-    with st.sidebar.container(key=f"{KEY}-charts"):
-        plot.load_code()
     with st.sidebar.container(key=KEY):
-        st.dataframe(pl.DataFrame({"": []}), key=f"{KEY}-table")
-        st.pydeck_chart(pdk.Deck(layers=[], map_provider=None, views=[pdk.View(type="OrthographicView")]),
-                        key=f"{KEY}-map", height=1)
+        st.html(f"<script>{plot.LOAD_JS}({json.dumps(plot.bundle_url())});"
+                f"{IDLE_JS}({json.dumps(list(element_code()))});</script>", unsafe_allow_javascript=True)

@@ -319,16 +319,18 @@ def test_orders_without_an_exchange_rate_are_said_not_summed(tmp_path: Path, mon
     assert revenue["note"] == "Leaves out 2 orders in BRL: no exchange rate"
 
 
-def test_a_tab_first_run_sends_the_chart_table_and_map_code_ahead_hidden_and_later_runs_do_not(app: AppTest) -> None:
-    def sent(node: Any) -> list[int]:
-        chart_code = [part for part in node.get("html") if '"/app/static/plotly-basic.min.js"' in part.value]
-        return [len(chart_code), len(node.get("dataframe")), len(node.get("deck_gl_json_chart"))]
+def test_a_tab_first_run_asks_for_the_chart_table_and_map_code_hidden_and_later_runs_do_not(app: AppTest) -> None:
+    def asked(node: Any) -> list[str]:
+        return [part.value for part in node.get("html") if '"/app/static/plotly-basic.min.js"' in part.value]
 
     app.run()
-    assert sent(app.sidebar) == [1, 1, 1]
+    [script] = asked(app.sidebar)
+    # Streamlit's own files, named as its build names them: no empty elements stand in for them.
+    assert re.search(r'"DataFrame\.[\w-]+\.js"', script) and re.search(r'"DeckGlJsonChart\.[\w-]+\.js"', script)
+    assert not app.sidebar.get("dataframe") and not app.sidebar.get("deck_gl_json_chart")
     assert any(preload.STYLE in element.value for element in app.get("html"))
     app.run()
-    assert sent(app.sidebar) == [0, 0, 0]
+    assert asked(app.sidebar) == []
 
 
 def test_no_page_shows_a_value_by_magic() -> None:

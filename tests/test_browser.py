@@ -3,6 +3,7 @@ and not a single request that leaves the machine. Screenshots land in tests/arti
 
 from __future__ import annotations
 
+import json
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import maps, nav, plot
+from dashboard import maps, nav, plot, preload
 from dashboard.paths import PROJECT_ROOT
 from tests.serving import served
 
@@ -120,6 +121,29 @@ def test_the_chart_code_is_served_as_javascript_and_nothing_outside_its_folder(s
         assert refused.value.code in (400, 404)
 
 
+def test_table_and_map_code_is_asked_for_once_the_page_is_drawn_and_is_ready_for_the_next_page(
+        page: object, server: str) -> None:
+    table_code, map_code = preload.element_code()
+    # When the overview (charts and a map, no table) was complete, by the page's clock.
+    page.add_init_script("""new MutationObserver(() => {
+        const main = document.querySelector('[data-testid="stMain"]');
+        if (!window.merDrawnAt && main && main.querySelectorAll('.mer-chart .main-svg').length >= 3
+            && main.querySelector('[data-testid="stDeckGlJsonChart"] canvas')) window.merDrawnAt = performance.now();
+    }).observe(document, { subtree: true, childList: true });""")  # type: ignore[attr-defined]
+    page.goto(f"{server}/?lang=en")  # type: ignore[attr-defined]
+    settle(page)
+    asked_at = ("(name) => performance.getEntriesByType('resource').filter((e) => e.name.endsWith('/' + name))"
+                ".map((e) => e.startTime)")
+    page.wait_for_function(f"() => ({asked_at})({json.dumps(table_code)}).length > 0", timeout=30_000)  # type: ignore[attr-defined]
+    [table_asked] = page.evaluate(asked_at, table_code)  # type: ignore[attr-defined]
+    assert table_asked > page.evaluate("window.merDrawnAt"), "the table code held up the page"  # type: ignore[attr-defined]
+    assert len(page.evaluate(asked_at, map_code)) == 1  # type: ignore[attr-defined]
+    page.locator(f'[data-testid="stSidebarNav"] a[href$="/{nav.page("partners").url_path}"]').first.click()  # type: ignore[attr-defined]
+    page.wait_for_selector("[data-testid='stMain'] [data-testid='stDataFrame'] canvas", timeout=60_000)  # type: ignore[attr-defined]
+    # Streamlit's own import of the table code found the module already there, by the same address.
+    assert sum(url.endswith(f"/static/js/{table_code}") for url in page.requests) == 1  # type: ignore[attr-defined]
+
+
 def choose(tab: object, label: str, option: str, in_link: str) -> None:
     """Picks `option` in the sidebar's select box `label` by typing it, and waits for the page to answer."""
     tab.get_by_label(label).click()  # type: ignore[attr-defined]
@@ -187,7 +211,6 @@ def test_a_map_opened_from_another_page_is_drawn_once_at_its_size(browser: objec
 def test_click_on_a_country_drills_in_and_the_breadcrumb_leads_back(page: object, server: str) -> None:
     page.goto(f"{server}/map")  # type: ignore[attr-defined]
     settle(page)
-    # The page's map, not the empty one hidden in the sidebar that loads the map code (dashboard/preload.py).
     canvas = page.locator("[data-testid='stMain'] [data-testid='stDeckGlJsonChart'] canvas").first  # type: ignore[attr-defined]
     legend = page.locator(".mer-legend")  # type: ignore[attr-defined]
     for attempt in range(3):

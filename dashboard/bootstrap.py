@@ -4,6 +4,7 @@ then a snapshot of the CRM. Each caller shows progress its own way (tqdm, st.pro
 from __future__ import annotations
 
 import importlib
+import inspect
 import logging
 import pkgutil
 from collections.abc import Callable
@@ -59,16 +60,24 @@ def import_modules() -> None:
             if module.name not in SCRIPTS:
                 importlib.import_module(f"{package.__name__}.{module.name}")
     # Streamlit imports pandas (and with it pyarrow's compute functions) to check its version the first
-    # time a map is drawn: 0.4 s of the first visitor's wait, unless done here.
+    # time a map is drawn, and Pillow to read the page's icon: 0.4 s of the first visitor's wait, unless
+    # done here.
     importlib.import_module("pandas")
+    importlib.import_module("PIL.Image")
+    # Streamlit looks at the call stack when a process sends its first element (to warn when it is not
+    # run as a server), and `inspect` then maps the file of every module imported: a tenth of a second.
+    inspect.stack()
 
 
 def warm_up(url: str) -> None:
     """What the first visitor would otherwise wait for, done while the server starts: the snapshot's
-    tables read into memory, and what the queries keep per snapshot whoever views it (response outcome
-    cohorts, comment themes). Best effort: a page that finds something missing reports it itself."""
+    tables read into memory, what the queries keep per snapshot whoever views it (response outcome
+    cohorts, comment themes) and the borders every map draws. Best effort: a page that finds something
+    missing reports it itself."""
+    from dashboard import maps
     from queries import followup, voice
 
+    maps.land_borders()
     try:
         src = Snapshot.open(snapshot_root(url))
         for name in TABLE_ORDER:

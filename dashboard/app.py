@@ -9,6 +9,8 @@ from dashboard.paths import ICON
 presenting = kiosk.requested(st.query_params)
 st.set_page_config(page_title="Meridian CRM", page_icon=str(ICON), layout="wide",
                    initial_sidebar_state="collapsed" if presenting else "auto")
+# First of all, while the browser has little else to do: the chart code is public, sent to any visitor.
+preload.chart_code()
 lang = sidebar.language()
 t = translator(lang)
 sidebar.language_picker()
@@ -17,7 +19,6 @@ link = presentation.current() if presentation.LINK_PARAM in st.query_params else
 specs = [p for p in nav.pages_for(user.role) if link is None or p.key in link.pages]
 show, kiosk_problems = kiosk.from_params(st.query_params, [p.key for p in specs])
 components.apply_style(user.role.shared_screen, kiosk=show is not None)
-preload.chart_code()
 src = freshness.snapshot(t)
 filters = sidebar.global_filters(user, src, t, lang)
 kiosk.start(show, kiosk_problems)

@@ -81,20 +81,25 @@ def quarantine_notice(ctx: Context) -> None:
 
 
 def header(ctx: Context, title: str, money: bool = True) -> None:
-    """The page title, what the numbers cover and when, and how fresh the data is. `money`: the page
-    shows amounts, so the reporting currency is part of its scope."""
+    """The page title, what the numbers cover and when, how fresh the data is, and the notices that apply.
+    `money`: the page shows amounts, so the reporting currency is part of its scope.
+
+    The notices are one block, present or not: the page's elements after it keep their places, so a
+    notice coming or going (a filter that leaves customers out) updates the maps and charts below in place
+    instead of drawing them anew (a map's first picture costs a browser without a graphics card half a
+    second)."""
     t, f, src = ctx.t, ctx.filters, ctx.src
+    maps.page_probe()
     if presentation_mode.current() is not None:
         # Nobody can open a sidebar or press a button here: the filters are one line, the data's age visible.
-        maps.page_probe()
         st.title(text.markdown(title), anchor=False)
         st.caption(text.markdown(" · ".join([scope_text(ctx, money), period_text(ctx), t(
             "Data as of {time} UTC", time=fmt.datetime(src.refreshed_at, f.lang))])))
-        health_notices(src, t, f.lang, admin=False)
-        data_range_notice(ctx)
-        sidebar.dropped_params_notice(t)
+        with st.container():
+            health_notices(src, t, f.lang, admin=False)
+            data_range_notice(ctx)
+            sidebar.dropped_params_notice(t)
         return
-    maps.page_probe()
     left, right = st.columns([4, 1.4], vertical_alignment="bottom")
     left.title(text.markdown(title), anchor=False)
     left.caption(text.markdown(scope_text(ctx, money) + " · " + period_text(ctx)))
@@ -104,6 +109,14 @@ def header(ctx: Context, title: str, money: bool = True) -> None:
     if ctx.user.role.may_refresh and right.button(t("Refresh data"), key="refresh_button"):
         refresh_now(t)
         st.rerun()
+    with st.container():
+        notices(ctx)
+
+
+def notices(ctx: Context) -> None:
+    """What the viewer should know before reading the page's numbers: the last refresh's outcome, the
+    CRM's and the snapshot's health, rows left out, where the data ends, ignored link parameters."""
+    t, f, src = ctx.t, ctx.filters, ctx.src
     refresh_outcome(t, again=maps.probe_rerun())
     health_notices(src, t, f.lang, ctx.user.role.can("admin"))
     quarantine_notice(ctx)

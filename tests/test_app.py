@@ -125,6 +125,20 @@ def test_invalid_parameters_are_dropped_with_a_notice(app: AppTest) -> None:
     assert app.selectbox(key="f_currency").value == "USD"
 
 
+def test_a_notice_coming_or_going_leaves_the_elements_below_it_in_their_places(app: AppTest) -> None:
+    """The browser redraws an element whose place changed from scratch (a map: a new WebGL context)."""
+    def layout() -> list[str]:
+        return [child.type for child in app.main.children.values()]
+
+    app.query_params["bogus"] = "1"
+    app.run()
+    assert app.warning, "the ignored parameter is reported"
+    with_notice = layout()
+    app.run()  # the notice is shown once
+    assert not app.warning
+    assert layout() == with_notice
+
+
 def test_chinese_ui(app: AppTest) -> None:
     app.query_params["lang"] = "zh-CN"
     app.run()

@@ -80,8 +80,9 @@ if not valid:
     set_drill(drill)
 elif not maps.probe_rerun():
     st.session_state.pop("mer_map_notice", None)
-if st.session_state.get("mer_map_notice"):
-    st.warning(st.session_state["mer_map_notice"])
+with st.container():  # in its place whether shown or not: the map below stays in its own (components.header)
+    if st.session_state.get("mer_map_notice"):
+        st.warning(st.session_state["mer_map_notice"])
 
 view = drill.narrow(f)
 if drill.city is not None:

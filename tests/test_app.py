@@ -31,18 +31,21 @@ def crm(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
     return url, folder
 
 
-@pytest.fixture
-def app(crm: tuple[str, Path], monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    url, folder = crm
+def app_on(url: str, folder: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    """The app on the CRM at `url` (data folder `folder`), its snapshot taken, over the tiny CRM's period."""
     monkeypatch.setenv("CRM_DATABASE_URL", url)
     monkeypatch.setenv("MERIDIAN_DATA_DIR", str(folder))
     # The tiny CRM is not the generated demo: the demo sign-in is asked for, as `meridian serve --demo` does.
     monkeypatch.setenv("MERIDIAN_DEMO", "1")
     refresh(read_only_engine(url), snapshot_root(url))
     at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in TINY_PERIOD.items():
-        at.query_params[key] = value
+    at.query_params.update(TINY_PERIOD)
     return at
+
+
+@pytest.fixture
+def app(crm: tuple[str, Path], monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    return app_on(*crm, monkeypatch)
 
 
 def page_path(spec: nav.PageSpec) -> str:
@@ -299,13 +302,7 @@ def test_a_page_says_what_the_crm_lacks(tmp_path: Path, monkeypatch: pytest.Monk
     frames["opportunities"] = frames["opportunities"].with_columns(partner_id=None)
     url = f"sqlite:///{tmp_path / 'crm.sqlite'}"
     tiny.write(url, frames)
-    monkeypatch.setenv("CRM_DATABASE_URL", url)
-    monkeypatch.setenv("MERIDIAN_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("MERIDIAN_DEMO", "1")
-    refresh(read_only_engine(url), snapshot_root(url))
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params.update(TINY_PERIOD)
-    at.run()
+    at = app_on(url, tmp_path, monkeypatch).run()
     assert tile(at, "nps")["note"] == "Needs survey responses"
     at.switch_page(page_path(nav.page("satisfaction"))).run()
     assert any("This page needs survey responses" in i.value for i in at.info)
@@ -320,13 +317,7 @@ def test_orders_without_an_exchange_rate_are_said_not_summed(tmp_path: Path, mon
         pl.when(pl.col("id").is_in([4, 5])).then(pl.lit("BRL")).otherwise(pl.col("currency")).alias("currency"))
     url = f"sqlite:///{tmp_path / 'crm.sqlite'}"
     tiny.write(url, frames)
-    monkeypatch.setenv("CRM_DATABASE_URL", url)
-    monkeypatch.setenv("MERIDIAN_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("MERIDIAN_DEMO", "1")
-    refresh(read_only_engine(url), snapshot_root(url))
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params.update(TINY_PERIOD)
-    at.run()
+    at = app_on(url, tmp_path, monkeypatch).run()
     revenue = tile(at, "revenue")
     # 1,790 less orders 4 and 5 (110 + 120 in USD).
     assert (revenue["value"], revenue["change"]) == ("$1,560", "")

@@ -10,7 +10,7 @@ presenting = kiosk.requested(st.query_params)
 st.set_page_config(page_title="Meridian CRM", page_icon=str(ICON), layout="wide",
                    initial_sidebar_state="collapsed" if presenting else "auto")
 # First of all, while the browser has little else to do: the chart code is public, sent to any visitor.
-preload.chart_code()
+preload.ask_for_code()
 lang = sidebar.language()
 t = translator(lang)
 sidebar.language_picker()

@@ -64,9 +64,6 @@ def import_modules() -> None:
     # done here.
     importlib.import_module("pandas")
     importlib.import_module("PIL.Image")
-    # Streamlit looks at the call stack when a process sends its first element (to warn when it is not
-    # run as a server), and `inspect` then maps the file of every module imported: a tenth of a second.
-    inspect.stack()
 
 
 def warm_up(url: str) -> None:
@@ -77,6 +74,10 @@ def warm_up(url: str) -> None:
     from dashboard import maps
     from queries import followup, voice
 
+    # Streamlit looks at the call stack when a process sends its first element (to warn when it is not
+    # run as a server), and `inspect` then maps the file of every module imported: a tenth of a second.
+    # Done once the modules are imported (import_modules), so the map holds them all.
+    inspect.stack()
     maps.land_borders()
     try:
         src = Snapshot.open(snapshot_root(url))

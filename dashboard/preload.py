@@ -41,18 +41,18 @@ IDLE_JS = """((names) => {
 
 
 @cache
-def element_code() -> tuple[str, ...]:
+def element_files() -> tuple[str, ...]:
     """The file names of the table's and the map's code in the installed Streamlit; a kind whose file
     cannot be told apart is left out (its element loads it when it arrives)."""
     found = (sorted(STREAMLIT_JS.glob(f"{kind}.*.js")) for kind in ELEMENT_KINDS)
     return tuple(files[0].name for files in found if len(files) == 1)
 
 
-def chart_code() -> None:
+def ask_for_code() -> None:
     """On the session's first run: the script that asks for the code of charts, tables and maps."""
     if st.session_state.get(PRELOADED):
         return
     st.session_state[PRELOADED] = True
     with st.sidebar.container(key=KEY):
         st.html(f"<script>{plot.LOAD_JS}({json.dumps(plot.bundle_url())});"
-                f"{IDLE_JS}({json.dumps(list(element_code()))});</script>", unsafe_allow_javascript=True)
+                f"{IDLE_JS}({json.dumps(list(element_files()))});</script>", unsafe_allow_javascript=True)

@@ -11,10 +11,10 @@ from argon2 import PasswordHasher
 from sqlalchemy import update
 from streamlit.testing.v1 import AppTest
 
-from dashboard import audit, auth, plot, roles, store
+from dashboard import audit, auth, roles, store
 from dashboard.paths import PROJECT_ROOT
 from tests import tiny
-from tests.test_app import APP, TINY_PERIOD, metric, shown
+from tests.test_app import APP, TINY_PERIOD, code_scripts, metric, shown
 
 
 @pytest.fixture
@@ -93,7 +93,7 @@ def test_the_app_refuses_to_start_with_a_broken_users_file(data: Path, crm: str,
 
 def shown_html(at: AppTest) -> list[str]:
     """The page's HTML but the hidden script that asks for the chart code (public, sent to any visitor)."""
-    return [part.value for part in at.get("html") if plot.bundle_url() not in part.value]
+    return [part.value for part in at.get("html") if part.value not in code_scripts(at)]
 
 
 def test_a_real_crm_without_users_is_not_served(data: Path, crm: str, monkeypatch: pytest.MonkeyPatch) -> None:

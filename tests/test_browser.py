@@ -123,7 +123,7 @@ def test_the_chart_code_is_served_as_javascript_and_nothing_outside_its_folder(s
 
 def test_table_and_map_code_is_asked_for_once_the_page_is_drawn_and_is_ready_for_the_next_page(
         page: object, server: str) -> None:
-    table_code, map_code = preload.element_code()
+    table_code, map_code = preload.element_files()
     # When the overview (charts and a map, no table) was complete, by the page's clock.
     page.add_init_script("""new MutationObserver(() => {
         const main = document.querySelector('[data-testid="stMain"]');

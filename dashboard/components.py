@@ -335,10 +335,34 @@ def readable(frame: pl.DataFrame, column_config: dict, lang: str, currency: str)
     return (frame.with_columns(columns) if columns else frame), config
 
 
-def table(t: Translate, frame: pl.DataFrame, column_config: dict, key: str, export: str | None = None) -> None:
+def text_px(text: str) -> int:
+    """About how wide a text is drawn in a table cell (CJK characters twice as wide as Latin ones)."""
+    return sum(15 if ord(ch) >= 0x2E80 else 8 for ch in text)
+
+
+def fitted(frame: pl.DataFrame, column_config: dict, columns: Sequence[str]) -> dict:
+    """The configuration of a table showing the rows of `frame`, with `columns` as wide as their header and
+    their widest value: the grid sizes a column by its first rows only, and cuts a longer value further
+    down ("United Arab Emirates" below "Serbia")."""
+    sized = dict(column_config)
+    for column in columns:
+        given = column_config.get(column, column)
+        if given is None:  # hidden
+            continue
+        label = given if isinstance(given, str) else given.get("label") or column
+        values = [str(v) for v in frame[column] if v is not None]
+        width = 28 + max(text_px(label), *(text_px(v) for v in values), 40)
+        sized[column] = (st.column_config.TextColumn(label, width=width) if isinstance(given, str)
+                         else {**given, "width": width})
+    return sized
+
+
+def table(t: Translate, frame: pl.DataFrame, column_config: dict, key: str, export: str | None = None,
+          fit: Sequence[str] = ()) -> None:
     """A table sized to its rows (no inner scrollbar) up to MAX_ROWS, then paged; its numbers as text
     in the page's number style, right-aligned (`readable`). With `export` (a file name), roles with the
-    export right may download all of its rows as CSV."""
+    export right may download all of its rows as CSV. The columns in `fit` are never cut (`fitted`):
+    for those whose every value must be read in full (names), where the table has the room."""
     ctx = current()
     frame, column_config = readable(frame, column_config, ctx.filters.lang, ctx.filters.currency)
     if presentation_mode.current() is not None:
@@ -357,7 +381,7 @@ def table(t: Translate, frame: pl.DataFrame, column_config: dict, key: str, expo
                              key=f"{key}-export", on_click=audit.record, args=(ctx.user.name, "export"),
                              kwargs={"what": export, "rows": frame.height, "filters": ctx.filters.to_params()})
     shown = frame.slice((page - 1) * MAX_ROWS, MAX_ROWS)
-    place.dataframe(shown, hide_index=True, width="stretch", column_config=column_config,
+    place.dataframe(shown, hide_index=True, width="stretch", column_config=fitted(shown, column_config, fit),
                     height=HEADER_PX + ROW_PX * max(shown.height, 1) + 2, key=key)
 
 

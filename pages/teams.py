@@ -42,11 +42,6 @@ def wide(long: pl.DataFrame, key: str, keys: tuple[str, ...]) -> pl.DataFrame:
     return cells.pivot("kpi", index=key, values="text").select(key, *keys)
 
 
-def text_px(text: str) -> int:
-    """About how wide a text is drawn in a table cell (CJK characters twice as wide as Latin ones)."""
-    return sum(15 if ord(ch) >= 0x2E80 else 8 for ch in text)
-
-
 # The scorecard's KPIs in groups of a few, each a table of its own.
 SCORECARD_GROUPS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
     "sales": ((N_("Results"), ("revenue", "new_customers", "pipeline_value", "weighted_pipeline")),
@@ -60,15 +55,7 @@ assert {k: tuple(m for _, g in groups for m in g) for k, groups in SCORECARD_GRO
 
 def show_table(frame: pl.DataFrame, config: dict, key: str, export: str | None = None) -> None:
     """`components.table` with every column wide enough for its header and its values: none is cut off."""
-    sized = {}
-    for column in frame.columns:
-        given = config.get(column, column)
-        label = given if isinstance(given, str) else given["label"]
-        values = [str(v) for v in frame[column].head(components.MAX_ROWS) if v is not None]
-        width = 28 + max(text_px(label), *(text_px(v) for v in values), 40)
-        sized[column] = (st.column_config.TextColumn(label, width=width) if isinstance(given, str)
-                         else {**given, "width": width})
-    components.table(t, frame, sized, key=key, export=export)
+    components.table(t, frame, config, key=key, export=export, fit=frame.columns)
 
 
 def kpi_columns(keys: tuple[str, ...]) -> dict:

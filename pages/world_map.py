@@ -217,7 +217,8 @@ if drill.country is None:
         "growth": money(t("Revenue growth"), t("Against the comparison period; – without revenue then.")),
         "nps": components.kpi_column(nps, t),
         "churn_rate": components.kpi_column(KPIS["churn_rate"], t),
-        "action": st.column_config.TextColumn(t("Action"), help=t("Suggested action"))}, key="expansion")
+        "action": st.column_config.TextColumn(t("Action"), help=t("Suggested action"))}, key="expansion",
+        fit=("name",))
     st.caption(t("Markets by revenue growth. Invest: revenue growing 15 %+ with NPS at least the median "
                  "market's. Fix: revenue falling, NPS below 0, or churn twice the median market's."))
     st.stop()

@@ -44,7 +44,8 @@ PAGES: tuple[PageSpec, ...] = (
              kpis=("pipeline_value", "weighted_pipeline", "won_value", "win_rate", "deal_size", "deal_cycle"),
              needs=("opportunities",)),
     PageSpec("partners", "partners.py", N_("Partner performance"), N_("Partners"),
-             kpis=("active_partners", "partner_revenue", "win_rate", "deal_cycle", "deal_size"), needs=("partners",)),
+             kpis=("active_partners", "partner_revenue", "partner_win_rate", "partner_deal_cycle",
+                   "partner_deal_size"), needs=("partners",)),
     PageSpec("customers", "customers.py", N_("Customer base"), N_("Customers"),
              kpis=("active_customers", "new_customers", "churn_rate")),
     # Record-level compliance data is for roles with the compliance right (never a shared screen).

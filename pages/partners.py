@@ -6,8 +6,9 @@ import streamlit as st
 from dashboard import components, context, fmt, labels, nav
 from dashboard.cache import cached
 from queries import markets
-from queries.kpis import KPIS
+from queries.kpis import KPIS, Kpi
 from queries.partners import partner_scorecard
+from queries.privacy import MIN_GROUP
 
 ctx = context.require_page("partners")
 t, f, src = ctx.t, ctx.filters, ctx.src
@@ -41,3 +42,13 @@ else:
         "win_rate": components.kpi_column(win, t), "deal_cycle_days": components.kpi_column(cycle, t),
         "nps": components.kpi_column(nps, t),
     }, key="partners", export="partners")
+
+    def minimum(kpi: Kpi) -> str:
+        return t(kpi.sample_label, n=fmt.count(kpi.min_sample, f.lang))
+
+    st.caption(t("– where a partner has too few to show: {win_rate} needs at least {closed}, {deal_cycle} {won}, "
+                 "{nps} {responses}.", win_rate=t(win.label), closed=minimum(win),
+                 deal_cycle=t(cycle.label), won=minimum(cycle), nps=t(nps.label), responses=minimum(nps)))
+    if not f.personal_data:
+        st.caption(t("Revenue, orders and NPS are – for a partner with fewer than {n} customers: your role does "
+                     "not see personal data.", n=MIN_GROUP))

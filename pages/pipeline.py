@@ -27,21 +27,29 @@ with left:
     st.caption(t("Weighted by stage: {weighted} of {total}.",
                  weighted=fmt.money(stages["weighted_pipeline"].sum(), f.currency, f.lang),
                  total=fmt.money(stages["pipeline"].sum(), f.currency, f.lang)))
+# Deals carry no product line: this is the revenue of every won order, a larger sum than the won deals'.
 products = cached(revenue_by)(src, f, "product_line").sort("revenue", descending=True, nulls_last=True)
 with right:
     components.chart(t, products, t("won orders"), lambda frame: charts.bars(
         frame.with_columns(labels.labelled("product_line", t, f.lang)), "product_line", "revenue",
-        t("Won revenue by product line ({currency})", currency=f.currency), f.lang, unit="money",
+        t("Revenue by product line, all won orders ({currency})", currency=f.currency), f.lang, unit="money",
         currency=f.currency, horizontal=True))
+    if not products.is_empty():
+        st.caption(t("Every order won in the period, {total} in all, as in the {revenue} KPI: reorders and purchases "
+                     "made without a deal included. {won_value} counts only the deals won in the pipeline, which "
+                     "carry no product line.", total=fmt.money(products["revenue"].sum(), f.currency, f.lang),
+                     revenue=t(KPIS["revenue"].label), won_value=t(KPIS["won_value"].label)))
 
 DIMENSION_LABELS = {"rep_id": t("Rep"), "team_id": t("Team"), "manager": t("Manager"), "office": t("Office"),
                     "country_iso2": t("Country"), "segment": t("Segment")}
 MEASURES = {"won_value": KPIS["won_value"], "win_rate": KPIS["win_rate"], "deal_size": KPIS["deal_size"],
             "deal_cycle_days": KPIS["deal_cycle"]}
-st.subheader(t("Won deals by"))
+# The heading names the breakdown chosen below it.
+heading = st.empty()
 pick, order = st.columns(2)
 dimension = pick.selectbox(t("Break down by"), list(DIMENSION_LABELS), format_func=DIMENSION_LABELS.__getitem__,
                            key="pipeline_dimension")
+heading.subheader(t("Deals won and lost by {dimension}", dimension=DIMENSION_LABELS[dimension].lower()))
 measure = order.selectbox(t("Sort by"), list(MEASURES), format_func=lambda m: t(MEASURES[m].label),
                           key="pipeline_sort")
 frame = cached(deals_by)(src, f, dimension)

@@ -84,7 +84,7 @@ def _by_month(fn: GroupedQuery, table: str) -> Query:
 
 
 def _closed_month(src: Snapshot, f: Filters) -> pl.DataFrame:
-    return partners.win_rate_by(src, f, pl.col("closed_at").dt.truncate("1mo").dt.date().alias("month"))
+    return partners.win_rate_by(src, f, partners.CLOSED_MONTH)
 
 
 # One series each, shared by the median and the 90th percentile.
@@ -172,6 +172,22 @@ KPI_LIST: tuple[Kpi, ...] = (
     Kpi("deal_size", "opportunities", N_("Average deal size"), N_("Mean amount of the deals won in the period."),
         "money", "neutral", partners.win_rate, "deal_size", _closed_month, by=partners.win_rate_by, sample="won",
         min_sample=5, sample_label=N_("{n} won deals"), needs=("opportunities.outcome", "opportunities.amount")),
+    # The same three over the deals sourced through a partner: the partner page's own figures.
+    Kpi("partner_win_rate", "opportunities", N_("Partner win rate"),
+        N_("Won over closed opportunities sourced through a partner, those closed in the period."),
+        "ratio", "higher", partners.partner_win_rate, "win_rate", partners.partner_win_rate_by_month, sample="closed",
+        min_sample=10, sample_label=N_("{n} closed deals"),
+        needs=("opportunities.outcome", "opportunities.closed_at", "opportunities.partner_id")),
+    Kpi("partner_deal_cycle", "opportunities", N_("Partner deal cycle"),
+        N_("Median days from opening to closing, deals sourced through a partner and won in the period."),
+        "days", "lower", partners.partner_win_rate, "deal_cycle_days", partners.partner_win_rate_by_month,
+        sample="won", min_sample=5, sample_label=N_("{n} won deals"),
+        needs=("opportunities.outcome", "opportunities.closed_at", "opportunities.partner_id")),
+    Kpi("partner_deal_size", "opportunities", N_("Average partner deal size"),
+        N_("Mean amount of the deals sourced through a partner and won in the period."),
+        "money", "neutral", partners.partner_win_rate, "deal_size", partners.partner_win_rate_by_month,
+        sample="won", min_sample=5, sample_label=N_("{n} won deals"),
+        needs=("opportunities.outcome", "opportunities.amount", "opportunities.partner_id")),
     Kpi("pipeline_value", "opportunities", N_("Pipeline"),
         N_("Amount of the deals open at the period's end (opened by then, not closed by then), at the rate of "
            "its last day."),
@@ -366,6 +382,7 @@ NEEDS_TEXT = {
     "tickets.first_response_at": N_("tickets with a first response time"),
     "tickets.resolved_at": N_("tickets with a resolution time"), "tickets.sla_hours": N_("tickets with SLA hours"),
     "partners": N_("partners"), "orders.partner_id": N_("orders with their partner"),
+    "opportunities.partner_id": N_("deals with their partner"),
     "opportunities.outcome": N_("deals with an outcome (won or lost)"),
     "opportunities.closed_at": N_("deals with a close date"), "opportunities.amount": N_("deals with an amount"),
     "customers.country_iso2": N_("customers with a country"), "teams": N_("teams"), "reps": N_("reps"),

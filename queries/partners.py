@@ -1,4 +1,5 @@
-"""International partners and the pipeline: sourced revenue, win rate, deal cycle and deal size."""
+"""International partners and the pipeline: sourced revenue, win rate, deal cycle and deal size, of all
+deals and of those sourced through a partner."""
 
 from __future__ import annotations
 
@@ -31,6 +32,14 @@ def win_columns() -> list[pl.Expr]:
 
 
 WIN_RATE = (pl.when(pl.col("closed") > 0).then(pl.col("won") / pl.col("closed"))).alias("win_rate")
+# A deal or order is partner-sourced when it names a partner, whatever the partner's status: a suspended
+# partner's deals were still brought by it.
+PARTNER_SOURCED = pl.col("partner_id").is_not_null()
+CLOSED_MONTH = pl.col("closed_at").dt.truncate("1mo").dt.date().alias("month")
+
+
+def _win_rates(deals: pl.LazyFrame, by: str | pl.Expr) -> pl.DataFrame:
+    return deals.group_by(by).agg(win_columns()).with_columns(WIN_RATE).sort(pl.first()).collect()
 
 
 def win_rate(src: Snapshot, f: Filters) -> pl.DataFrame:
@@ -43,8 +52,20 @@ def win_rate(src: Snapshot, f: Filters) -> pl.DataFrame:
 
 def win_rate_by(src: Snapshot, f: Filters, by: str | pl.Expr) -> pl.DataFrame:
     """`by` and the columns of `win_rate`, one row per value of `by`, sorted."""
-    return (closed_opportunities(src, f).group_by(by).agg(win_columns()).with_columns(WIN_RATE)
-            .sort(pl.first()).collect())
+    return _win_rates(closed_opportunities(src, f), by)
+
+
+def partner_win_rate(src: Snapshot, f: Filters) -> pl.DataFrame:
+    """One row: the columns of `win_rate`, of the opportunities closed in the period that were sourced
+    through a partner (they name one)."""
+    return (closed_opportunities(src, f).filter(PARTNER_SOURCED).select(win_columns()).with_columns(WIN_RATE)
+            .collect())
+
+
+def partner_win_rate_by_month(src: Snapshot, f: Filters) -> pl.DataFrame:
+    """month (of closing) and the columns of `partner_win_rate`, one row per month with a partner-sourced
+    opportunity closed in it, sorted."""
+    return _win_rates(closed_opportunities(src, f).filter(PARTNER_SOURCED), CLOSED_MONTH)
 
 
 def _sourced(src: Snapshot, f: Filters) -> pl.LazyFrame:
@@ -67,8 +88,8 @@ def active_partners_by(src: Snapshot, f: Filters, by: str | pl.Expr) -> pl.DataF
 
 
 def _partner_revenue_columns() -> list[pl.Expr]:
-    return [pl.col("amount").filter(pl.col("partner_id").is_not_null()).sum().alias("revenue"),
-            pl.col("partner_id").is_not_null().sum().cast(pl.Int64).alias("orders"),
+    return [pl.col("amount").filter(PARTNER_SOURCED).sum().alias("revenue"),
+            PARTNER_SOURCED.sum().cast(pl.Int64).alias("orders"),
             pl.col("amount").sum().alias("total")]
 
 
@@ -94,10 +115,10 @@ def partner_scorecard(src: Snapshot, f: Filters) -> pl.DataFrame:
     deal_cycle_days, responses, nps (of the partner's customers). Sorted by revenue. Without
     personal-data rights, the revenue, orders and NPS of a partner with fewer than `privacy.MIN_GROUP`
     customers are empty."""
-    sourced = (won_orders(src, f).filter(pl.col("partner_id").is_not_null()).group_by("partner_id")
+    sourced = (won_orders(src, f).filter(PARTNER_SOURCED).group_by("partner_id")
                .agg(pl.col("amount").sum().alias("revenue"), pl.len().alias("orders"),
                     pl.col("customer_id").n_unique().alias("customers")))
-    deals = (closed_opportunities(src, f).filter(pl.col("partner_id").is_not_null())
+    deals = (closed_opportunities(src, f).filter(PARTNER_SOURCED)
              .group_by("partner_id").agg(win_columns()).with_columns(WIN_RATE))
     surveys = (rows(src, f, "surveys").filter((pl.col("kind") == "NPS")
                                                & pl.col("customer_partner_id").is_not_null())

@@ -136,6 +136,27 @@ def test_win_rate_deal_cycle_partners(tiny_src: Snapshot) -> None:
     assert (card["responses"], card["nps"]) == (2, 100.0)
 
 
+def test_partner_win_rate_deal_cycle_and_deal_size(tiny_src: Snapshot) -> None:
+    # Partner-sourced deals closed in the period: opportunities 1 (partner 1, won, 10 USD, 1 December to
+    # 15 January: 45 days) and 2 (partner 1, lost). Opportunity 3 (won, 40 days, 12 USD) names no partner.
+    row = partners.partner_win_rate(tiny_src, PERIOD).row(0, named=True)
+    assert (row["closed"], row["won"], row["win_rate"], row["deal_cycle_days"]) == (2, 1, 0.5, 45.0)
+    assert (row["deal_size"], row["won_value"]) == (10.0, 10.0)
+    # In euros at the rate of the close date: 15 January, 1.10 USD per euro.
+    assert partners.partner_win_rate(tiny_src, replace(PERIOD, currency="EUR"))["deal_size"][0] == pytest.approx(
+        10 / 1.10)
+    # By the month of closing: opportunity 1 in January, 2 in February; March's closed deal (3) is no partner's.
+    by_month = partners.partner_win_rate_by_month(tiny_src, PERIOD)
+    assert by_month.select("month", "closed", "won").rows() == [(dt.date(2026, 1, 1), 1, 1),
+                                                                 (dt.date(2026, 2, 1), 1, 0)]
+    # The registry's partner KPIs are these, not the company's (3 closed, 2 won: 2/3, 42.5 days, 11 USD); the
+    # comparison period's one closed deal (5, lost) names no partner.
+    keys = ("partner_win_rate", "partner_deal_cycle", "partner_deal_size")
+    measured = {r["kpi"]: r for r in kpis.measure(tiny_src, PERIOD, keys).iter_rows(named=True)}
+    assert [(measured[k]["value"], measured[k]["sample"]) for k in keys] == [(0.5, 2), (45.0, 1), (10.0, 1)]
+    assert [(measured[k]["previous"], measured[k]["previous_sample"]) for k in keys] == [(None, 0)] * 3
+
+
 def test_target_attainment(tiny_src: Snapshot) -> None:
     frame = targets.target_attainment(tiny_src, PERIOD)
     got = {(r["team_id"], r["metric"]): (r["target"], r["actual"], r["attainment"], r["status"])

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
+from dashboard import nav
 from dashboard.filters import Filters
 from dashboard.snapshot import Snapshot
 from queries import pipeline
+from tests import tiny
+from tests.test_app import app_on, charts, shown, tile
 
 PERIOD = Filters(start=dt.date(2026, 1, 1), end=dt.date(2026, 3, 31), personal_data=True)
 
@@ -44,3 +49,37 @@ def test_rep_names_are_masked_without_personal_data_rights(tiny_src: Snapshot) -
 def test_an_unknown_dimension_is_refused(tiny_src: Snapshot) -> None:
     with pytest.raises(ValueError, match="cannot be broken down"):
         pipeline.deals_by(tiny_src, PERIOD, "email")
+
+
+@pytest.fixture(scope="module")
+def crm(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+    folder = tmp_path_factory.mktemp("pipeline-page")
+    url = f"sqlite:///{folder / 'crm.sqlite'}"
+    tiny.write(url)
+    return url, folder
+
+
+@pytest.fixture
+def pipeline_page(crm: tuple[str, Path], monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    app = app_on(*crm, monkeypatch)
+    app.run()
+    app.switch_page(nav.page("pipeline").path).run()
+    assert not app.exception, app.exception
+    return app
+
+
+def test_product_line_chart_says_it_is_every_won_order(pipeline_page: AppTest) -> None:
+    # Won orders in the period: 1000 + 500 + 110 + 120 + 60 = 1,790 USD, all of the Platform line; won deals
+    # (opportunities 1 and 3): 10 + 12 = 22 USD.
+    assert tile(pipeline_page, "won_value")["value"] == "$22.00"
+    titles = [figure["layout"]["title"]["text"] for figure in charts(pipeline_page)]
+    assert "Revenue by product line, all won orders (USD)" in titles
+    assert ("Every order won in the period, $1,790 in all, as in the Revenue KPI: reorders and purchases made "
+            "without a deal included. Won deal value counts only the deals won in the pipeline, which carry no "
+            "product line.") in [shown(c.value) for c in pipeline_page.caption]
+
+
+def test_breakdown_heading_names_the_chosen_dimension(pipeline_page: AppTest) -> None:
+    assert "Deals won and lost by rep" in [s.value for s in pipeline_page.subheader]
+    pipeline_page.selectbox(key="pipeline_dimension").set_value("team_id").run()
+    assert "Deals won and lost by team" in [s.value for s in pipeline_page.subheader]

@@ -1,0 +1,50 @@
+"""The partner performance page on the tiny CRM (tests/tiny.py): its tiles describe the deals that came
+through partners, and its table says what "–" means."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard import nav
+from tests import tiny
+from tests.test_app import app_on, shown, tile
+
+
+@pytest.fixture(scope="module")
+def crm(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+    folder = tmp_path_factory.mktemp("partners-page")
+    url = f"sqlite:///{folder / 'crm.sqlite'}"
+    tiny.write(url)
+    return url, folder
+
+
+@pytest.fixture
+def partners_page(crm: tuple[str, Path], monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    app = app_on(*crm, monkeypatch)
+    app.run()
+    app.switch_page(nav.page("partners").path).run()
+    assert not app.exception, app.exception
+    return app
+
+
+def test_deal_tiles_count_the_deals_partners_brought(partners_page: AppTest) -> None:
+    # Closed in the period through partner 1: opportunities 1 (won) and 2 (lost). The company closed 3
+    # (opportunity 3 names no partner), the sample the sales pipeline's tiles show.
+    win = tile(partners_page, "partner_win_rate")
+    assert (win["label"], win["note"]) == ("Partner win rate", "Too few to show: 2 closed deals (at least 10)")
+    assert tile(partners_page, "partner_deal_cycle")["label"] == "Partner deal cycle"
+    assert tile(partners_page, "partner_deal_size")["label"] == "Average partner deal size"
+    with pytest.raises(AssertionError, match="no tile"):
+        tile(partners_page, "win_rate")
+
+
+def test_the_table_says_what_a_dash_means(partners_page: AppTest) -> None:
+    captions = [shown(c.value) for c in partners_page.caption]
+    assert ("– where a partner has too few to show: Win rate needs at least 10 closed deals, Deal cycle 5 won "
+            "deals, NPS 30 responses.") in captions
+    # The demo's default role has no personal-data rights: partner 1 has one customer, fewer than 5.
+    assert ("Revenue, orders and NPS are – for a partner with fewer than 5 customers: your role does not see "
+            "personal data.") in captions

@@ -2,7 +2,9 @@
 
 A language's catalog is every PO file in its folder (`locale/zh_CN/*.po`, one file per area of the
 app). Every visible string goes through `translator(lang)`; `tests/test_i18n.py` extracts every
-`t("...")` call and fails when the catalog lacks one or two files translate the same message.
+`t("...")` call and fails when the catalog lacks one or two files translate the same message. English
+words that mean different things in different places ("At risk": a customer likely to churn, a target
+likely to be missed) are told apart by a context (`msgctxt` in the PO file, `context_translator(lang)`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ CATALOG_DIRS = {"zh-CN": LOCALE_DIR / "zh_CN"}
 BABEL_LOCALE = {"en": "en_US", "zh-CN": "zh_Hans_CN"}
 
 Translate = Callable[..., str]
+# What GNU gettext puts between a message's context and the message in a compiled catalog's keys.
+CONTEXT_SEPARATOR = "\x04"
 
 
 def N_(message: str) -> str:
@@ -31,10 +35,15 @@ def catalog_files(lang: str) -> list[Path]:
     return sorted(folder.glob("*.po")) if folder else []
 
 
+def catalog_key(message: str, context: str | None = None) -> str:
+    """A message's key in `catalog`: the message itself, or its context and the message."""
+    return f"{context}{CONTEXT_SEPARATOR}{message}" if context else message
+
+
 def read_catalog(path: Path, lang: str) -> dict[str, str]:
     with path.open("rb") as handle:
         po = read_po(handle, locale=BABEL_LOCALE[lang])
-    return {str(m.id): str(m.string) for m in po if m.id and m.string and not m.fuzzy}
+    return {catalog_key(str(m.id), m.context): str(m.string) for m in po if m.id and m.string and not m.fuzzy}
 
 
 @cache
@@ -54,6 +63,18 @@ def translator(lang: str) -> Translate:
         return text.format(**values) if values else text
 
     return t
+
+
+def context_translator(lang: str) -> Callable[..., str]:
+    """`pt("target status", "At risk")`: the message as translated for that context, where the same
+    English words need another translation elsewhere; keyword arguments fill `{placeholders}`."""
+    messages = catalog(lang)
+
+    def pt(context: str, message: str, **values: object) -> str:
+        text = messages.get(catalog_key(message, context), message)
+        return text.format(**values) if values else text
+
+    return pt
 
 
 def plural_translator(lang: str) -> Callable[..., str]:

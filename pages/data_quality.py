@@ -3,8 +3,9 @@
 import polars as pl
 import streamlit as st
 
-from dashboard import components, context, fmt, tiles
+from dashboard import components, context, fmt, labels, tiles
 from dashboard.cache import cached
+from queries.findings import CHECKS as FINDINGS
 from queries.findings import data_findings, date_ranges, left_out_rows
 from queries.quality import CHECKS, customer_quality, data_requests
 
@@ -38,13 +39,26 @@ else:
 
 st.subheader(t("What would make numbers wrong"))
 found = cached(data_findings)(src, f)
-CHECK_NAMES = {"currency_without_rate": t("Amounts without an exchange rate"),
-               "outside_vocabulary": t("Values Meridian does not know"), "unknown_country": t("Unknown country codes"),
-               "orphan_reference": t("References to missing records"), "duplicate_id": t("Ids given twice")}
+
+
+def finding_detail(check: str, detail: str) -> str:
+    return t(FINDINGS[check][1], detail=labels.table_name(detail, f.lang) if check == "orphan_reference" else detail)
+
+
+def store_names() -> list[pl.Expr]:
+    """A frame's table and column columns as readers know them, not as the store spells them."""
+    return [pl.col("table").map_elements(lambda v: labels.table_name(v, f.lang), return_dtype=pl.String),
+            pl.col("column").map_elements(lambda v: labels.column_name(v, f.lang), return_dtype=pl.String)]
+
+
 if found.is_empty():
     components.nothing_to_report(t("No amounts without a rate, unknown values, orphans or repeated ids."))
 else:
-    components.table(t, found.with_columns(pl.col("check").replace_strict(CHECK_NAMES)), {
+    components.table(t, found.with_columns(
+        pl.col("check").replace_strict({check: t(name) for check, (name, _) in FINDINGS.items()}),
+        pl.struct("check", "detail").map_elements(lambda r: finding_detail(r["check"], r["detail"]),
+                                                  return_dtype=pl.String).alias("detail"),
+        *store_names()), {
         "check": t("Finding"), "table": t("Table"), "column": t("Column"),
         "rows": st.column_config.NumberColumn(t("Rows"), format="localized"), "examples": t("Examples"),
         "detail": t("Details")}, key="findings", export="data-findings")
@@ -58,10 +72,12 @@ else:
     problems = {"not a timestamp": t("not a timestamp"), "not a date": t("not a date"),
                 "not a number": t("not a number"), "not a whole number": t("not a whole number"),
                 "not a yes/no value": t("not a yes/no value")}
-    components.table(t, left_out.with_columns(pl.col("problem").replace(problems)), {
+    components.table(t, left_out.with_columns(pl.col("problem").replace(problems), *store_names()), {
         "table": t("Table"), "key": t("ID"), "column": t("Column"), "value": t("Value"),
         "problem": t("Problem")}, key="left_out", export="rows-left-out")
 ranges = cached(date_ranges)(src, f)
-st.caption(t("Dates in the CRM: {ranges}.", ranges="; ".join(
-    f"{row['table']} {components.date_range(row['first'].date(), row['last'].date(), f.lang)}"
+# The list's separator is the language's: "；" in Chinese.
+st.caption(t("Dates in the CRM: {ranges}.", ranges=t("; ").join(
+    labels.table_name(row["table"], f.lang) + " " + components.date_range(row["first"].date(), row["last"].date(),
+                                                                           f.lang)
     for row in ranges.iter_rows(named=True) if row["first"] is not None)))

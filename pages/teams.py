@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboard import charts, components, context, fmt, kiosk, labels, nav, presentation, tiles
 from dashboard.cache import cached
-from dashboard.i18n import N_
+from dashboard.i18n import N_, context_translator
 from dashboard.settings import load
 from queries import markets, teams
 from queries.kpis import KPIS
@@ -19,7 +19,9 @@ components.header(ctx, t("Team performance"))
 presenting = kiosk.current() is not None
 
 KINDS = {"sales": t("Sales teams"), "service": t("Service teams")}
-STATUS = {"on_track": "🟢 " + t("On track"), "at_risk": "🟠 " + t("At risk"), "behind": "🔴 " + t("Behind")}
+pt = context_translator(f.lang)
+STATUS = {"on_track": "🟢 " + t("On track"), "at_risk": "🟠 " + pt("target status", "At risk"),
+          "behind": "🔴 " + t("Behind")}
 DIMENSION_TEXT = {"revenue": t("Revenue against target"), "new_customers": t("New customers against target")}
 
 

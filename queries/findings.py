@@ -11,11 +11,24 @@ import numpy as np
 import polars as pl
 
 from dashboard.filters import Filters
+from dashboard.i18n import N_
 from dashboard.importer.vocabularies import VOCABULARIES
 from dashboard.snapshot import Snapshot
 from queries.common import TIME_COLUMN, rows
 
 EXAMPLES = 5
+# Each check as readers see it: its name, and a sentence for its detail column (`{detail}`: the finding's
+# detail, the table's name for a reference to a missing record). Every check says something there, those
+# without a detail too.
+CHECKS: dict[str, tuple[str, str]] = {
+    "currency_without_rate": (N_("Amounts without an exchange rate"),
+                              N_("Dated {detail}: with no rate for the currency, totals leave them out.")),
+    "outside_vocabulary": (N_("Values Meridian does not know"), N_("Values Meridian knows: {detail}.")),
+    "unknown_country": (N_("Unknown country codes"),
+                        N_("Not an ISO 3166 two-letter country code (GB for the United Kingdom, not UK).")),
+    "orphan_reference": (N_("References to missing records"), N_("No record with these IDs in {detail}.")),
+    "duplicate_id": (N_("Ids given twice"), N_("Rows that share an ID: each record needs an ID of its own.")),
+}
 # table, column -> the vocabulary its values must come from
 VOCABULARY_COLUMNS = {
     ("orders", "status"): "order_status", ("opportunities", "stage"): "stage",

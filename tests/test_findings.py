@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -10,19 +11,21 @@ import polars as pl
 import pytest
 from sqlalchemy import text
 
+from dashboard import nav, schema
 from dashboard.db import writable_engine
 from dashboard.filters import Filters, Scope
 from dashboard.snapshot import Snapshot
 from queries import findings
 from tests import tiny
 from tests.conftest import snapshot_of
+from tests.test_app import app_on
 
 PERIOD = Filters(start=dt.date(2026, 1, 1), end=dt.date(2026, 3, 31))
 
 
 @pytest.fixture(scope="module")
-def flawed(tmp_path_factory: pytest.TempPathFactory) -> Snapshot:
-    """The tiny CRM with: order 4 in reais (no rate), order 5 spelt "Closed Won", order 6 by rep 99
+def flawed_crm(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+    """URL and folder of the tiny CRM with: order 4 in reais (no rate), order 5 spelt "Closed Won", order 6 by rep 99
     (there is none), ticket 1 of customer 77 (there is none either), ticket 2 of priority "P0", and
     interaction 2 given twice."""
     folder = tmp_path_factory.mktemp("flawed")
@@ -45,6 +48,12 @@ def flawed(tmp_path_factory: pytest.TempPathFactory) -> Snapshot:
         connection.execute(text("DROP TABLE interactions"))
         connection.execute(text("ALTER TABLE loose RENAME TO interactions"))
         connection.execute(text("INSERT INTO interactions SELECT * FROM interactions WHERE id = 2"))
+    return url, folder
+
+
+@pytest.fixture(scope="module")
+def flawed(flawed_crm: tuple[str, Path]) -> Snapshot:
+    url, folder = flawed_crm
     return snapshot_of(url, folder / "snapshot")
 
 
@@ -62,6 +71,29 @@ def test_each_problem_is_found_with_its_rows_and_examples(flawed: Snapshot) -> N
         ("orphan_reference", "tickets", "customer_id"): (1, "77", "customers"),
         ("duplicate_id", "interactions", "id"): (2, "2", ""),
     }
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_the_page_names_tables_and_columns_as_readers_know_them(flawed_crm: tuple[str, Path], lang: str,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    at = app_on(*flawed_crm, monkeypatch)
+    at.query_params["lang"] = lang
+    at.run()
+    at.selectbox(key="role").set_value("admin").run()
+    at.switch_page(nav.page("data_quality").path).run()
+    assert not at.exception, at.exception
+    table = next(d.value for d in at.dataframe if "examples" in d.value.columns)
+    raw = {*schema.TABLE_ORDER, *(c.name for name in schema.TABLE_ORDER for c in schema.metadata.tables[name].columns)}
+    cells = [cell for column in ("table", "column", "detail") for cell in table[column]]
+    assert len(table) == 7 and not raw & set(cells)
+    # Every finding says something in its details, those without a detail of their own too.
+    assert all(table["detail"]), table[["check", "detail"]]
+    [dates] = [c.value for c in at.caption if c.value.startswith(("Dates in the CRM", "CRM 中的日期"))]
+    # Each table's dates follow its name, after the colon or a separator.
+    assert not [name for name in schema.TABLE_ORDER if re.search(rf"[:;：；]\s*{name}\b", dates)], dates
+    if lang == "zh-CN":
+        assert {"订单", "国家代码", "销售代表"} <= set(cells) and "；" in dates and "; " not in dates
+        assert "客户中没有这些编号的记录。" in set(table["detail"])
 
 
 def test_repeated_ids_are_counted_as_often_as_given_in_any_order() -> None:

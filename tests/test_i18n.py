@@ -13,7 +13,7 @@ from babel.messages.extract import extract_from_dir
 from dashboard import fmt
 from dashboard.demo import INDUSTRIES, REGIONS
 from dashboard.filters import SEGMENTS
-from dashboard.i18n import catalog, catalog_files, read_catalog, translator
+from dashboard.i18n import catalog, catalog_files, catalog_key, context_translator, read_catalog, translator
 from dashboard.paths import PROJECT_ROOT
 from dashboard.roles import SHIPPED_ROLES
 
@@ -27,10 +27,11 @@ DATA_MESSAGES = {*SEGMENTS, *INDUSTRIES, *(name for _, _, name, _ in REGIONS),
 def ui_messages() -> set[str]:
     found = set(DATA_MESSAGES)
     for folder in ("dashboard", "pages", "queries"):
-        for _file, _line, message, *_ in extract_from_dir(PROJECT_ROOT / folder, method_map=[("**.py", "python")],
-                                                          keywords={"t": None, "N_": None, "tn": (1, 2)}):
+        for _file, _line, message, _comments, context in extract_from_dir(
+                PROJECT_ROOT / folder, method_map=[("**.py", "python")],
+                keywords={"t": None, "N_": None, "tn": (1, 2), "pt": ((1, "c"), 2)}):
             # A plural message is translated under its singular form.
-            found.add(message if isinstance(message, str) else message[0])
+            found.add(catalog_key(message if isinstance(message, str) else message[0], context))
     return found
 
 
@@ -59,6 +60,15 @@ def test_each_message_translated_in_one_file() -> None:
 
 def test_no_stale_translations() -> None:
     assert set(catalog("zh-CN")) - ui_messages() == set()
+
+
+def test_a_target_at_risk_is_not_a_customer_at_risk() -> None:
+    # The same English words: a customer likely to churn (customers page), a target likely to be missed (teams
+    # page, whose caption calls it 有风险).
+    assert translator("zh-CN")("At risk") == "流失风险"
+    assert context_translator("zh-CN")("target status", "At risk") == "有风险"
+    assert context_translator("en")("target status", "At risk") == "At risk"
+    assert catalog_key("At risk", "target status") in ui_messages()
 
 
 def test_translator_formats_values() -> None:

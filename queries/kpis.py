@@ -20,7 +20,7 @@ from typing import Literal
 import polars as pl
 
 from dashboard.filters import Filters
-from dashboard.i18n import N_
+from dashboard.i18n import N_, Nn_
 from dashboard.snapshot import Snapshot
 from queries import customers, followup, partners, revenue, satisfaction, service, team_kpis
 from queries.common import month_of, run_all
@@ -55,7 +55,7 @@ class Kpi:
     comparable: bool = True
     sample: str | None = None  # the column holding how many observations the value rests on
     min_sample: int = 0
-    sample_label: str | None = None  # msgid with {n}: what the sample counts
+    sample_label: tuple[str, str] | None = None  # msgid with {n} and its plural: what the sample counts
     digits: int = 1
     # What the KPI needs from the CRM: "table" or "table.column"; "a|b" where either will do.
     needs: tuple[str, ...] = ()
@@ -108,45 +108,47 @@ KPI_LIST: tuple[Kpi, ...] = (
         N_("Customers active at the period's start and no longer active at its end, over those active at "
            "the start."),
         "ratio", "lower", customers.churn, "churn_rate", customers.churn_by_month, by=customers.churn_by,
-        sample="active_at_start", min_sample=20, sample_label=N_("{n} customers active at the start"),
+        sample="active_at_start", min_sample=20,
+        sample_label=Nn_("{n} customer active at the start", "{n} customers active at the start"),
         needs=("orders|interactions",)),
     Kpi("nps", "surveys", N_("NPS"), N_("% promoters (9–10) minus % detractors (0–6) of NPS responses, −100 to 100."),
         "score", "higher", satisfaction.nps, "nps", _by_month(satisfaction.nps_by, "surveys"),
         by=satisfaction.nps_by, sample="responses", min_sample=satisfaction.MIN_RESPONSES,
-        sample_label=N_("{n} responses"), digits=0, needs=("surveys",)),
+        sample_label=Nn_("{n} response", "{n} responses"), digits=0, needs=("surveys",)),
     Kpi("csat", "surveys", N_("CSAT"), N_("Share of CSAT responses scoring 4 or 5 out of 5."),
         "percent", "higher", satisfaction.csat, "csat", _by_month(satisfaction.csat_by, "surveys"),
         by=satisfaction.csat_by, sample="responses", min_sample=satisfaction.MIN_RESPONSES,
-        sample_label=N_("{n} responses"), needs=("surveys",)),
+        sample_label=Nn_("{n} response", "{n} responses"), needs=("surveys",)),
     Kpi("ces", "surveys", N_("Customer effort (CES)"), N_("Mean effort score of CES responses, 1 (easy) to 7 (hard)."),
         "decimal", "lower", satisfaction.ces, "ces", _by_month(satisfaction.ces_by, "surveys"),
         by=satisfaction.ces_by, sample="responses", min_sample=satisfaction.MIN_RESPONSES,
-        sample_label=N_("{n} responses"), digits=2, needs=("surveys",)),
+        sample_label=Nn_("{n} response", "{n} responses"), digits=2, needs=("surveys",)),
     Kpi("first_response", "tickets", N_("Median first response"),
         N_("Median time from a ticket's opening to its first response, tickets opened in the period."),
         "hours", "lower", service.first_response_times, "first_response_median_h", _first_response_by_month,
         by=service.first_response_times_by, sample="responded", min_sample=10,
-        sample_label=N_("{n} tickets answered"), needs=("tickets.first_response_at",)),
+        sample_label=Nn_("{n} ticket answered", "{n} tickets answered"), needs=("tickets.first_response_at",)),
     Kpi("first_response_p90", "tickets", N_("First response, 90th percentile"),
         N_("Nine in ten tickets opened in the period were first answered within this time."),
         "hours", "lower", service.first_response_times, "first_response_p90_h", _first_response_by_month,
         by=service.first_response_times_by, sample="responded", min_sample=10,
-        sample_label=N_("{n} tickets answered"), needs=("tickets.first_response_at",)),
+        sample_label=Nn_("{n} ticket answered", "{n} tickets answered"), needs=("tickets.first_response_at",)),
     Kpi("resolution", "tickets", N_("Median resolution"),
         N_("Median time from a ticket's opening to its resolution, tickets opened in the period."),
         "hours", "lower", service.resolution_times, "resolution_median_h", _resolution_by_month,
         by=service.resolution_times_by, sample="resolved", min_sample=10,
-        sample_label=N_("{n} tickets resolved"), needs=("tickets.resolved_at",)),
+        sample_label=Nn_("{n} ticket resolved", "{n} tickets resolved"), needs=("tickets.resolved_at",)),
     Kpi("resolution_p90", "tickets", N_("Resolution, 90th percentile"),
         N_("Nine in ten resolved tickets opened in the period were resolved within this time."),
         "hours", "lower", service.resolution_times, "resolution_p90_h", _resolution_by_month,
         by=service.resolution_times_by, sample="resolved", min_sample=10,
-        sample_label=N_("{n} tickets resolved"), needs=("tickets.resolved_at",)),
+        sample_label=Nn_("{n} ticket resolved", "{n} tickets resolved"), needs=("tickets.resolved_at",)),
     Kpi("sla_attainment", "tickets", N_("SLA attainment"),
         N_("Share of the tickets opened in the period and due by the data's as-of time that were resolved "
            "within their SLA hours."),
         "ratio", "higher", service.sla_attainment, "sla_attainment", _by_month(service.sla_attainment_by, "tickets"),
-        by=service.sla_attainment_by, sample="due", min_sample=10, sample_label=N_("{n} tickets due"),
+        by=service.sla_attainment_by, sample="due", min_sample=10,
+        sample_label=Nn_("{n} ticket due", "{n} tickets due"),
         needs=("tickets.sla_hours", "tickets.resolved_at")),
     Kpi("active_partners", "orders", N_("Active partners"),
         N_("Partners with status active and at least one won order placed through them in the period."),
@@ -159,34 +161,35 @@ KPI_LIST: tuple[Kpi, ...] = (
         by=partners.partner_revenue_by, left_out=revenue.unconverted_orders, needs=("orders.partner_id",)),
     Kpi("win_rate", "opportunities", N_("Win rate"), N_("Won over closed opportunities, those closed in the period."),
         "ratio", "higher", partners.win_rate, "win_rate", _closed_month, by=partners.win_rate_by, sample="closed",
-        min_sample=10, sample_label=N_("{n} closed deals"),
+        min_sample=10, sample_label=Nn_("{n} closed deal", "{n} closed deals"),
         needs=("opportunities.outcome", "opportunities.closed_at")),
     Kpi("deal_cycle", "opportunities", N_("Deal cycle"),
         N_("Median days from opening to closing, deals won in the period."),
         "days", "lower", partners.win_rate, "deal_cycle_days", _closed_month, by=partners.win_rate_by,
-        sample="won", min_sample=5, sample_label=N_("{n} won deals"),
+        sample="won", min_sample=5, sample_label=Nn_("{n} won deal", "{n} won deals"),
         needs=("opportunities.outcome", "opportunities.closed_at")),
     Kpi("won_value", "opportunities", N_("Won deal value"), N_("Amount of the deals won in the period."),
         "money", "higher", partners.win_rate, "won_value", _closed_month, by=partners.win_rate_by,
         needs=("opportunities.outcome", "opportunities.amount")),
     Kpi("deal_size", "opportunities", N_("Average deal size"), N_("Mean amount of the deals won in the period."),
         "money", "neutral", partners.win_rate, "deal_size", _closed_month, by=partners.win_rate_by, sample="won",
-        min_sample=5, sample_label=N_("{n} won deals"), needs=("opportunities.outcome", "opportunities.amount")),
+        min_sample=5,
+        sample_label=Nn_("{n} won deal", "{n} won deals"), needs=("opportunities.outcome", "opportunities.amount")),
     # The same three over the deals sourced through a partner: the partner page's own figures.
     Kpi("partner_win_rate", "opportunities", N_("Partner win rate"),
         N_("Won over closed opportunities sourced through a partner, those closed in the period."),
         "ratio", "higher", partners.partner_win_rate, "win_rate", partners.partner_win_rate_by_month, sample="closed",
-        min_sample=10, sample_label=N_("{n} closed deals"),
+        min_sample=10, sample_label=Nn_("{n} closed deal", "{n} closed deals"),
         needs=("opportunities.outcome", "opportunities.closed_at", "opportunities.partner_id")),
     Kpi("partner_deal_cycle", "opportunities", N_("Partner deal cycle"),
         N_("Median days from opening to closing, deals sourced through a partner and won in the period."),
         "days", "lower", partners.partner_win_rate, "deal_cycle_days", partners.partner_win_rate_by_month,
-        sample="won", min_sample=5, sample_label=N_("{n} won deals"),
+        sample="won", min_sample=5, sample_label=Nn_("{n} won deal", "{n} won deals"),
         needs=("opportunities.outcome", "opportunities.closed_at", "opportunities.partner_id")),
     Kpi("partner_deal_size", "opportunities", N_("Average partner deal size"),
         N_("Mean amount of the deals sourced through a partner and won in the period."),
         "money", "neutral", partners.partner_win_rate, "deal_size", partners.partner_win_rate_by_month,
-        sample="won", min_sample=5, sample_label=N_("{n} won deals"),
+        sample="won", min_sample=5, sample_label=Nn_("{n} won deal", "{n} won deals"),
         needs=("opportunities.outcome", "opportunities.amount", "opportunities.partner_id")),
     Kpi("pipeline_value", "opportunities", N_("Pipeline"),
         N_("Amount of the deals open at the period's end (opened by then, not closed by then), at the rate of "
@@ -208,30 +211,32 @@ KPI_LIST: tuple[Kpi, ...] = (
         needs=("tickets.resolved_at",)),
     Kpi("backlog_age", "tickets", N_("Backlog age"), N_("Median age of the tickets open at the period's end."),
         "hours", "lower", team_kpis.backlog, "backlog_age_h", team_kpis.backlog_by_month, by=team_kpis.backlog_by,
-        sample="open_tickets", min_sample=5, sample_label=N_("{n} open tickets"), needs=("tickets.resolved_at",)),
+        sample="open_tickets", min_sample=5,
+        sample_label=Nn_("{n} open ticket", "{n} open tickets"), needs=("tickets.resolved_at",)),
     # Grouped by the columns of the ticket a response is about (its rep, team and office): "tickets".
     Kpi("ticket_csat", "tickets", N_("CSAT of tickets"),
         N_("Share of CSAT responses about a ticket scoring 4 or 5 out of 5, counted for the ticket's rep and "
            "team."),
         "percent", "higher", team_kpis.ticket_csat, "csat", team_kpis.ticket_csat_by_month, by=team_kpis.ticket_csat_by,
-        sample="responses", min_sample=satisfaction.MIN_RESPONSES, sample_label=N_("{n} responses"),
+        sample="responses", min_sample=satisfaction.MIN_RESPONSES, sample_label=Nn_("{n} response", "{n} responses"),
         needs=("surveys", "surveys.ticket_id")),
     Kpi("follow_up_2d", "surveys", N_("Detractors followed up within 2 days"),
         N_("Share of NPS detractors (0–6) answered in the period, at least 2 days before the data's end, whose "
            "follow-up came within 2 days."),
         "ratio", "higher", followup.follow_up, "share_2d", _by_month(followup.follow_up_by, "surveys"),
-        by=followup.follow_up_by, sample="due_2d", min_sample=10, sample_label=N_("{n} detractors"),
+        by=followup.follow_up_by, sample="due_2d", min_sample=10, sample_label=Nn_("{n} detractor", "{n} detractors"),
         needs=("surveys.followed_up_at",)),
     Kpi("follow_up_7d", "surveys", N_("Detractors followed up within 7 days"),
         N_("Share of NPS detractors (0–6) answered in the period, at least 7 days before the data's end, whose "
            "follow-up came within 7 days."),
         "ratio", "higher", followup.follow_up, "share_7d", _by_month(followup.follow_up_by, "surveys"),
-        by=followup.follow_up_by, sample="due_7d", min_sample=10, sample_label=N_("{n} detractors"),
+        by=followup.follow_up_by, sample="due_7d", min_sample=10, sample_label=Nn_("{n} detractor", "{n} detractors"),
         needs=("surveys.followed_up_at",)),
     Kpi("follow_up_time", "surveys", N_("Median time to follow up"),
         N_("Median time from an NPS detractor's response in the period to its follow-up, of those followed up."),
         "hours", "lower", followup.follow_up, "median_hours", _by_month(followup.follow_up_by, "surveys"),
-        by=followup.follow_up_by, sample="followed", min_sample=10, sample_label=N_("{n} followed up"),
+        by=followup.follow_up_by, sample="followed", min_sample=10,
+        sample_label=Nn_("{n} followed up", "{n} followed up"),
         needs=("surveys.followed_up_at",)),
 )
 KPIS: dict[str, Kpi] = {k.key: k for k in KPI_LIST}

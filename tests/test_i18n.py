@@ -29,7 +29,7 @@ def ui_messages() -> set[str]:
     for folder in ("dashboard", "pages", "queries"):
         for _file, _line, message, _comments, context in extract_from_dir(
                 PROJECT_ROOT / folder, method_map=[("**.py", "python")],
-                keywords={"t": None, "N_": None, "tn": (1, 2), "pt": ((1, "c"), 2)}):
+                keywords={"t": None, "N_": None, "Nn_": (1, 2), "tn": (1, 2), "pt": ((1, "c"), 2)}):
             # A plural message is translated under its singular form.
             found.add(catalog_key(message if isinstance(message, str) else message[0], context))
     return found
@@ -72,7 +72,7 @@ def test_a_target_at_risk_is_not_a_customer_at_risk() -> None:
 
 
 def test_translator_formats_values() -> None:
-    assert translator("zh-CN")("{n} responses", n="5") == "5 条回复"
+    assert translator("zh-CN")("{n} response", n="5") == "5 条回复"
     assert translator("en")("{n} responses", n="5") == "5 responses"
 
 
@@ -105,3 +105,16 @@ def test_every_team_and_office_of_the_demo_has_a_chinese_name() -> None:
     t = translator("zh-CN")
     untranslated = {name for team in TEAMS for name in (team.name, team.office) if label(name, t, "zh-CN") == name}
     assert not untranslated
+
+
+def test_a_kpi_sample_takes_the_form_its_count_needs() -> None:
+    from dashboard.components import sample_text
+    from queries.kpis import KPIS
+
+    deal_size, churn = KPIS["deal_size"], KPIS["churn_rate"]
+    assert sample_text(deal_size, 1, "en") == "1 won deal"
+    assert sample_text(deal_size, 2, "en") == "2 won deals"
+    assert sample_text(churn, 1, "en") == "1 customer active at the start"
+    assert sample_text(deal_size, 1_234, "en") == "1,234 won deals"
+    assert sample_text(deal_size, 1, "zh-CN") == "1 个赢单"
+    assert sample_text(deal_size, None, "en") == ""

@@ -35,13 +35,19 @@ def _grouped(text: str, lang: str) -> str:
 
 
 def compact_money(value: float, currency: str, lang: str) -> str:
-    """$21.4M, US$2,141.1万: the locale's compact units, the currency symbol, thousands separators."""
-    return _grouped(numbers.format_compact_currency(value, currency, locale=babel_locale(lang), fraction_digits=1),
-                    lang)
+    """$21.4M, US$2,141.1万: the locale's compact units, the currency symbol, thousands separators; at least
+    three significant digits ($1.07M, US$3.01万, not $1.1M and US$3万: in Chinese, every amount from
+    10,000 to 99,999 would keep one or two)."""
+    locale = babel_locale(lang)
+    text = numbers.format_compact_currency(value, currency, locale=locale, fraction_digits=1)
+    whole = re.search(r"\d+", text)
+    if whole is not None and len(whole.group()) == 1 and abs(value) >= 1_000:
+        text = numbers.format_compact_currency(value, currency, locale=locale, fraction_digits=2)
+    return _grouped(text, lang)
 
 
 def money(value: float | None, currency: str, lang: str, compact: bool = True) -> str:
-    """An amount: compact from 10,000 ($21.4M, US$2,141.1万), whole units from 100 ($9,845), with the
+    """An amount: compact from 10,000 ($21.4M, US$3.01万), whole units from 100 ($9,845), with the
     currency's minor units below ($12.50) — one style on tiles, tables and axes."""
     if _missing(value):
         return MISSING

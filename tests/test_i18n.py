@@ -77,7 +77,7 @@ def test_translator_formats_values() -> None:
 
 
 @pytest.mark.parametrize(("lang", "money", "day"), [
-    ("en", "$1.2M", "Mar 1, 2026"),
+    ("en", "$1.23M", "Mar 1, 2026"),
     ("zh-CN", "US$123.5万", "2026年3月1日"),
 ])
 def test_locale_formats(lang: str, money: str, day: str) -> None:
@@ -85,6 +85,19 @@ def test_locale_formats(lang: str, money: str, day: str) -> None:
     assert fmt.date(dt.date(2026, 3, 1), lang) == day
     assert re.fullmatch(r"77[.,]8\s?%", fmt.percent(0.7776, lang))
     assert fmt.count(17132, lang) == "17,132"
+
+
+@pytest.mark.parametrize(("amount", "english", "chinese"), [
+    (30_100, "$30.1K", "US$3.01万"),  # a deal size: one significant digit in Chinese without the second place
+    (86_000, "$86K", "US$8.6万"),
+    (1_069_000, "$1.07M", "US$106.9万"),
+    (21_400_000, "$21.4M", "US$2,140万"),
+    (214_100_000, "$214.1M", "US$2.14亿"),
+    (9_845, "$9,845", "US$9,845"),
+])
+def test_compact_amounts_keep_three_significant_digits_in_both_languages(amount: int, english: str,
+                                                                          chinese: str) -> None:
+    assert (fmt.money(amount, "USD", "en"), fmt.money(amount, "USD", "zh-CN")) == (english, chinese)
 
 
 def test_every_vocabulary_value_has_a_display_name() -> None:

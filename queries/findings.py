@@ -25,7 +25,7 @@ CHECKS: dict[str, tuple[str, str]] = {
                               N_("Dated {detail}: with no rate for the currency, totals leave them out.")),
     "outside_vocabulary": (N_("Values Meridian does not know"), N_("Values Meridian knows: {detail}.")),
     "unknown_country": (N_("Unknown country codes"),
-                        N_("Not an ISO 3166 two-letter country code (GB for the United Kingdom, not UK).")),
+                        N_("Not an ISO 3166 two-letter code (GB for the United Kingdom, not UK).")),
     "orphan_reference": (N_("References to missing records"), N_("No record with these IDs in {detail}.")),
     "duplicate_id": (N_("Ids given twice"), N_("Rows that share an ID: each record needs an ID of its own.")),
 }

@@ -55,8 +55,6 @@ THEME_LABELS: dict[str, str] = {
 TONE_LABELS: dict[str, str] = {"promoter": N_("Promoter"), "passive": N_("Passive"), "detractor": N_("Detractor")}
 
 
-
-
 @cache
 def _table_names(lang: str) -> dict[str, str]:
     # In the "table" context: "Orders" alone is a KPI, a count (订单数), not the table of orders.

@@ -246,6 +246,13 @@ def score_dimensions(src: Snapshot, f: Filters, wanted: frozenset[str] | None = 
             .sort("team_id", "dimension"))
 
 
+def score_rank(column: str) -> pl.Expr:
+    """The rank (1 is the best) of a team's score among the teams of its kind, by the score as shown, in
+    whole points: two teams shown at 28 share a place, as two shown at 69 do (ranking 28.4 above 27.6
+    gave them places 14 and 15 beside equal numbers)."""
+    return pl.col(column).round(0).rank("min", descending=True).over("kind").cast(pl.Int64)
+
+
 def team_scores(src: Snapshot, f: Filters, weights: tuple[tuple[str, float], ...]) -> pl.DataFrame:
     """team_id, team, kind, office, score, dimensions, rank, previous_score, previous_rank, movement — each
     team's weighted score (`weighted_scores` of `score_dimensions`) for the period and the comparison
@@ -257,14 +264,10 @@ def team_scores(src: Snapshot, f: Filters, weights: tuple[tuple[str, float], ...
     now = weighted_scores(dimensions, chosen)
     before = weighted_scores(dimensions.drop("percentile").rename({"previous_percentile": "percentile"}), chosen)
     in_view = teams(src, f).select("team_id", "team", "kind", "office")
-
-    def rank(column: str) -> pl.Expr:
-        return pl.col(column).rank("min", descending=True).over("kind").cast(pl.Int64)
-
     return (in_view.join(now, on="team_id", how="left")
             .join(before.select("team_id", pl.col("score").alias("previous_score")), on="team_id", how="left")
-            .with_columns(pl.col("dimensions").fill_null(0), rank("score").alias("rank"),
-                          rank("previous_score").alias("previous_rank"))
+            .with_columns(pl.col("dimensions").fill_null(0), score_rank("score").alias("rank"),
+                          score_rank("previous_score").alias("previous_rank"))
             .with_columns((pl.col("previous_rank") - pl.col("rank")).alias("movement"))
             .sort("kind", "rank", "team", nulls_last=True)
             .select("team_id", "team", "kind", "office", "score", "dimensions", "rank", "previous_score",

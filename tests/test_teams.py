@@ -183,6 +183,14 @@ def test_weighted_percentile_score() -> None:
                              (3, pytest.approx(100 * 0.25 / 0.7), 2)]
 
 
+def test_teams_shown_with_the_same_score_share_a_place() -> None:
+    scores = pl.DataFrame({"kind": ["sales"] * 5 + ["service"],
+                           "score": [69.2, 68.8, 30.0, 28.4, 27.6, 28.4]})
+    # 69.2 and 68.8 are both shown as 69: first together; 30 third; 28.4 and 27.6 both 28: fourth
+    # together. The service team is ranked among its own kind alone.
+    assert scores.select(teams.score_rank("score"))["score"].to_list() == [1, 1, 3, 4, 4, 1]
+
+
 def test_one_team_alone_has_no_score(tiny_src: Snapshot) -> None:
     # Each kind has a single team in the tiny CRM: nobody to compare with, so no percentile and no score.
     scores = teams.team_scores(tiny_src, PERIOD, (("revenue", 1.0),))

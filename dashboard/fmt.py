@@ -64,6 +64,16 @@ def money_tick(value: float, currency: str, lang: str) -> str:
     return compact_money(value, currency, lang)
 
 
+def share(value: float | None, lang: str) -> str:
+    """A share in whole percent; "<1%" for one above nothing that would round to 0 %, which reads as none."""
+    if _missing(value):
+        return MISSING
+    shown = percent(value, lang, 0)
+    if value > 0 and shown == percent(0, lang, 0):  # type: ignore[operator]
+        return "<" + percent(0.01, lang, 0)
+    return shown
+
+
 def percent(value: float | None, lang: str, digits: int = 1) -> str:
     """`value` is a ratio (0.25 is 25 %)."""
     if _missing(value):

@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboard import charts, components, context, fmt, kiosk, labels, nav, presentation, tiles
 from dashboard.cache import cached
-from dashboard.i18n import N_, context_translator
+from dashboard.i18n import N_, context_translator, plural_translator
 from dashboard.settings import load
 from queries import markets, teams
 from queries.kpis import KPIS
@@ -20,6 +20,7 @@ presenting = kiosk.current() is not None
 
 KINDS = {"sales": t("Sales teams"), "service": t("Service teams")}
 pt = context_translator(f.lang)
+tn = plural_translator(f.lang)
 STATUS = {"on_track": "🟢 " + t("On track"), "at_risk": "🟠 " + pt("target status", "At risk"),
           "behind": "🔴 " + t("Behind")}
 DIMENSION_TEXT = {"revenue": t("Revenue against target"), "new_customers": t("New customers against target")}
@@ -153,10 +154,10 @@ def language_table(by: str, names: dict, key: str) -> None:
     shown = coverage.with_columns(
         pl.col(by).map_elements(lambda v: names.get(v, fmt.MISSING), return_dtype=pl.String).alias("group"),
         pl.col("language").map_elements(lambda c: fmt.language_name(c, f.lang), return_dtype=pl.String),
-        components.text_column("share", lambda v: fmt.percent(v, f.lang, 0)),
+        components.text_column("share", lambda v: fmt.share(v, f.lang)),
         components.text_column("volume", lambda v: fmt.count(v, f.lang)),
         pl.when(pl.col("gap")).then(pl.lit("⚠️ " + t("No rep speaks it"))).otherwise(
-            pl.col("speakers").map_elements(lambda n: t("{n} reps", n=fmt.count(n, f.lang)),
+            pl.col("speakers").map_elements(lambda n: tn("{n} rep", "{n} reps", n, n=fmt.count(n, f.lang)),
                                             return_dtype=pl.String)).alias("speakers"))
     show_table(shown.select("group", "language", "volume", "share", "speakers"), {
         "group": t("Region") if by == "region_id" else t("Team"), "language": t("Language"),

@@ -87,6 +87,12 @@ def test_locale_formats(lang: str, money: str, day: str) -> None:
     assert fmt.count(17132, lang) == "17,132"
 
 
+def test_a_small_share_is_not_shown_as_none() -> None:
+    # 0.5 % rounds to even, 0 %: it is above nothing too.
+    assert [fmt.share(v, "en") for v in (0.0, 0.00095, 0.005, 0.0051, 0.25, None)] == ["0%", "<1%", "<1%", "1%",
+                                                                                      "25%", "–"]
+
+
 @pytest.mark.parametrize(("amount", "english", "chinese"), [
     (30_100, "$30.1K", "US$3.01万"),  # a deal size: one significant digit in Chinese without the second place
     (86_000, "$86K", "US$8.6万"),

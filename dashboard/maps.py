@@ -371,7 +371,8 @@ def legend_html(title: str, scale: Scale, show: Callable[[float], str], no_data:
     if scale.kind == "diverging":
         ticks = [show(scale.low), show(scale.centre), show(scale.high)]
     else:
-        ticks = [show(scale.low), show(scale.high)]
+        # One place coloured (a market view), or places of one value: one number, not the same one twice.
+        ticks = list(dict.fromkeys([show(scale.low), show(scale.high)]))
     marks = "".join(f"<span>{e(t)}</span>" for t in ticks)
     grey = theme.MAP_SCALES[theme_type]["no_data"]
     return (f'<div class="mer-legend" data-scale="{scale.kind}" {fitted}><div class="mer-legend-title">{e(title)}</div>'

@@ -97,6 +97,16 @@ def test_legend_names_metric_unit_ends_and_no_data() -> None:
     assert "<script" not in maps.legend_html("<script>", maps.Scale.of([1.0], "sequential"), str, "x")
 
 
+def test_a_legend_of_one_value_shows_it_once() -> None:
+    # A market view colours its one country: "$2M … $2M" under the bar said nothing more than "$2M".
+    one = maps.legend_html("Revenue (USD)", maps.Scale.of([2_000_000.0], "sequential"), lambda v: f"${v / 1e6:.0f}M",
+                           "No data")
+    assert one.count("<span>$2M</span>") == 1
+    two = maps.legend_html("Revenue (USD)", maps.Scale.of([1e6, 3e6], "sequential"), lambda v: f"${v / 1e6:.0f}M",
+                           "No data")
+    assert "<span>$1M</span><span>$3M</span>" in two
+
+
 def test_tooltips_name_metric_and_unit_and_escape_names() -> None:
     values = pl.DataFrame({"country_iso2": ["DE"], "label": ["<b>Germany</b>"], "value": [1.0], "amount": ["$1"]})
     deck = maps.choropleth(values, maps.Scale.of([1.0], "sequential"), "Revenue (USD)",

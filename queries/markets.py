@@ -24,9 +24,18 @@ def countries(src: Snapshot, f: Filters) -> pl.DataFrame:
     """country_iso2, name (in the filters' language), iso3, region_id, lat, lon, population."""
     frame = src.scan("countries").select(pl.col("iso2").alias("country_iso2"), "name", "iso3", "region_id",
                                          "lat", "lon", "population").sort("country_iso2").collect()
-    territories = babel_locale(f.lang).territories
-    return frame.with_columns(pl.Series("name", [territories.get(c, n) for c, n in
+    return frame.with_columns(pl.Series("name", [country_name(c, n, f.lang) for c, n in
                                                  zip(frame["country_iso2"], frame["name"], strict=True)]))
+
+
+# Names the language's common usage gives where CLDR's differ: mainland Chinese usage names Taiwan as it
+# names Hong Kong and Macao (中国香港特别行政区), as part of China.
+OWN_NAMES = {"zh-CN": {"TW": "中国台湾"}}
+
+
+def country_name(code: str, name: str, lang: str) -> str:
+    """A country's or territory's name in `lang` (CLDR's, or OWN_NAMES'), else `name`, the CRM's own."""
+    return OWN_NAMES.get(lang, {}).get(code) or babel_locale(lang).territories.get(code, name)
 
 
 def left_out_unknown(src: Snapshot, f: Filters) -> pl.DataFrame:

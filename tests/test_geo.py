@@ -177,3 +177,15 @@ def test_every_served_country_has_a_shape() -> None:
     from dashboard.maps import country_codes
 
     assert set(MARKETS) <= country_codes()
+
+
+def test_country_names_follow_the_language_and_its_usage() -> None:
+    from queries.markets import country_name
+
+    assert country_name("AE", "UAE", "en") == "United Arab Emirates"
+    assert country_name("AE", "UAE", "zh-CN") == "阿拉伯联合酋长国"
+    assert country_name("TW", "Taiwan", "en") == "Taiwan"
+    assert country_name("TW", "Taiwan", "zh-CN") == "中国台湾"  # as 中国香港特别行政区
+    assert country_name("HK", "Hong Kong", "zh-CN") == "中国香港特别行政区"
+    assert country_name("XK", "Kosovo", "en") == "Kosovo"  # CLDR's own name
+    assert country_name("QQ", "Somewhere", "en") == "Somewhere"  # not a known code: the CRM's name

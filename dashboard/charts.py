@@ -67,6 +67,11 @@ def _axis(values: Sequence[float | None], unit: str, lang: str, currency: str, d
             "range": [min(ticks[0], 0), ticks[-1] * 1.04 if ticks[-1] > 0 else 0]}
 
 
+# A value axis drawn across (horizontal bars) ends at the chart's right edge, and plotly hides a tick label
+# that would reach past it: wide Chinese amounts (US$800万, US$0 at a falling chart's end) were left out.
+ACROSS_MARGIN = {"r": 32}
+
+
 def monthly_bars(frame: pl.DataFrame, title: str, unit: str, lang: str, currency: str = "USD",
                  digits: int = 1, colour: str = theme.PRIMARY) -> go.Figure:
     """Bars of a KPI by month (`month`, `value`, optional `partial`)."""
@@ -131,6 +136,7 @@ def movers(frame: pl.DataFrame, currency: str, lang: str, title: str, limit: flo
     shown = [v for v in signed_ticks if (v <= 0 if negative else v >= 0)]
     fig.update_layout(
         title=title, height=90 + 40 * max(frame.height, 3), yaxis={"autorange": "reversed", "automargin": True},
+        margin=ACROSS_MARGIN,
         xaxis={"tickmode": "array", "tickvals": shown,
                "ticktext": [fmt.signed(fmt.money_tick(abs(v), currency, lang), v) for v in shown],
                "range": [-largest * 1.1, 0] if negative else [0, largest * 1.1]})
@@ -147,7 +153,8 @@ def bars(frame: pl.DataFrame, x: str, y: str, title: str, lang: str, unit: str =
     axis = _axis(ys, unit, lang, currency, digits)
     axes = ({"xaxis": axis, "yaxis": {"autorange": "reversed", "automargin": True}} if horizontal
             else {"yaxis": axis})
-    fig.update_layout(title=title, height=340 if not horizontal else 80 + 28 * max(frame.height, 1), **axes)
+    fig.update_layout(title=title, height=340 if not horizontal else 80 + 28 * max(frame.height, 1), **axes,
+                      **({"margin": ACROSS_MARGIN} if horizontal else {}))
     return fig
 
 

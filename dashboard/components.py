@@ -337,9 +337,22 @@ def readable(frame: pl.DataFrame, column_config: dict, lang: str, currency: str)
     return (frame.with_columns(columns) if columns else frame), config
 
 
+NARROW, WIDE = frozenset("iljtfrI.,:;'|!()[] "), frozenset("mwMW@%")
+
+
 def text_px(text: str) -> int:
-    """About how wide a text is drawn in a table cell (CJK characters twice as wide as Latin ones)."""
-    return sum(15 if ord(ch) >= 0x2E80 else 8 for ch in text)
+    """About how wide a text is drawn in a table cell, a little wider than Source Sans at 14 px draws it:
+    narrow letters (i, l, t, space) and wide ones (m, w) apart, capitals and digits wider than the rest of
+    the lower case, CJK characters twice as wide as Latin ones."""
+    def px(ch: str) -> float:
+        if ord(ch) >= 0x2E80:
+            return 15
+        if ch in NARROW:
+            return 5
+        if ch in WIDE:
+            return 12
+        return 9 if ch.isupper() else 7.5 if ch.isdigit() else 7
+    return round(sum(px(ch) for ch in text))
 
 
 def fitted(frame: pl.DataFrame, column_config: dict, columns: Sequence[str]) -> dict:

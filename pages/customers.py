@@ -48,4 +48,4 @@ else:
         "country": t("Country"), "city": t("City"), "segment": t("Segment"), "email": t("E-mail"),
         "revenue": components.number_column(t("Revenue ({currency})", currency=f.currency)),
         "orders": st.column_config.NumberColumn(t("Orders"), format="localized")},
-        key="top_customers", export="top-customers")
+        key="top_customers", export="top-customers", fit=("country", "city"))

@@ -12,9 +12,10 @@ NAMES = ["Serbia", "Türkiye", "Netherlands", "Germany", "Spain", "Italy", "Mexi
 def test_a_long_name_below_the_first_rows_widens_its_column() -> None:
     frame = pl.DataFrame({"name": NAMES, "customers": ["45"] * len(NAMES)})
     sized = fitted(frame, {"name": "Country", "customers": "Active customers"}, ["name"])
-    # 20 Latin characters at 8 px, and 28 px of cell padding and sort arrow.
+    # Capitals U, A, E 9 px; m 12; i, t, r and the spaces (8) 5; the 8 other letters 7: 135 px, and 28 px
+    # of cell padding and sort arrow.
     assert sized["name"]["label"] == "Country"
-    assert sized["name"]["width"] == 20 * 8 + 28
+    assert sized["name"]["width"] == 3 * 9 + 12 + 8 * 5 + 8 * 7 + 28
     assert sized["customers"] == "Active customers"  # not asked for: left to the grid
 
 
@@ -23,7 +24,8 @@ def test_chinese_names_count_twice_as_wide_and_a_long_header_wins() -> None:
     sized = fitted(frame, {"name": "国家", "rep": st.column_config.TextColumn("Representative", help="Who")},
                    ["name", "rep"])
     assert sized["name"]["width"] == 8 * 15 + 28
-    assert sized["rep"]["width"] == len("Representative") * 8 + 28
+    # R 9 px; r, t, t, i 5; the 9 other letters 7.
+    assert sized["rep"]["width"] == 9 + 4 * 5 + 9 * 7 + 28
     assert sized["rep"]["help"] == "Who"  # the rest of a given column's configuration is kept
 
 

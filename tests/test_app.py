@@ -48,6 +48,14 @@ def app(crm: tuple[str, Path], monkeypatch: pytest.MonkeyPatch) -> AppTest:
     return app_on(*crm, monkeypatch)
 
 
+def opened(app: AppTest, key: str) -> AppTest:
+    """The app switched to the page `key` after its first run, which ran without an exception."""
+    app.run()
+    app.switch_page(nav.page(key).path).run()
+    assert not app.exception, app.exception
+    return app
+
+
 def page_path(spec: nav.PageSpec) -> str:
     return spec.path
 

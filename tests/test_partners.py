@@ -3,31 +3,17 @@ through partners, and its table says what "–" means."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import nav
-from tests import tiny
-from tests.test_app import app_on, shown, tile
+from tests.test_app import app, crm, opened, shown, tile
 
-
-@pytest.fixture(scope="module")
-def crm(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
-    folder = tmp_path_factory.mktemp("partners-page")
-    url = f"sqlite:///{folder / 'crm.sqlite'}"
-    tiny.write(url)
-    return url, folder
+SHARED_FIXTURES = (app, crm)  # the tiny CRM and the app of tests/test_app.py
 
 
 @pytest.fixture
-def partners_page(crm: tuple[str, Path], monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    app = app_on(*crm, monkeypatch)
-    app.run()
-    app.switch_page(nav.page("partners").path).run()
-    assert not app.exception, app.exception
-    return app
+def partners_page(app: AppTest) -> AppTest:
+    return opened(app, "partners")
 
 
 def test_deal_tiles_count_the_deals_partners_brought(partners_page: AppTest) -> None:

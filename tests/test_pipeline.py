@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import nav
 from dashboard.filters import Filters
 from dashboard.snapshot import Snapshot
 from queries import pipeline
-from tests import tiny
-from tests.test_app import app_on, charts, shown, tile
+from tests.test_app import app, charts, crm, opened, shown, tile
+
+SHARED_FIXTURES = (app, crm)  # the tiny CRM and the app of tests/test_app.py
 
 PERIOD = Filters(start=dt.date(2026, 1, 1), end=dt.date(2026, 3, 31), personal_data=True)
 
@@ -51,21 +50,9 @@ def test_an_unknown_dimension_is_refused(tiny_src: Snapshot) -> None:
         pipeline.deals_by(tiny_src, PERIOD, "email")
 
 
-@pytest.fixture(scope="module")
-def crm(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
-    folder = tmp_path_factory.mktemp("pipeline-page")
-    url = f"sqlite:///{folder / 'crm.sqlite'}"
-    tiny.write(url)
-    return url, folder
-
-
 @pytest.fixture
-def pipeline_page(crm: tuple[str, Path], monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    app = app_on(*crm, monkeypatch)
-    app.run()
-    app.switch_page(nav.page("pipeline").path).run()
-    assert not app.exception, app.exception
-    return app
+def pipeline_page(app: AppTest) -> AppTest:
+    return opened(app, "pipeline")
 
 
 def test_product_line_chart_says_it_is_every_won_order(pipeline_page: AppTest) -> None:

@@ -185,7 +185,8 @@ def tile_for(kpi: Kpi, row: dict, trend: pl.DataFrame | None, ctx: Context) -> t
                  minimum=fmt.count(kpi.min_sample, f.lang))
     else:
         shown = kpi_value(kpi, value, ctx)
-        note = sample_text(kpi, sample, f.lang)
+        # A tile without a change or a trend says why, rather than look unfinished.
+        note = sample_text(kpi, sample, f.lang) or ("" if kpi.comparable else t("Not compared: no history kept"))
     moved = kpis.change(kpi, value, row["previous"], sample, row["previous_sample"])
     before = f.comparison()
     change_help = t("{period}: {value}", period=date_range(before.start, before.end, f.lang),

@@ -55,6 +55,12 @@ def pipeline_page(app: AppTest) -> AppTest:
     return opened(app, "pipeline")
 
 
+def test_a_tile_that_cannot_be_compared_says_so(pipeline_page: AppTest) -> None:
+    weighted = tile(pipeline_page, "weighted_pipeline")
+    assert weighted["change"] == "" and weighted["note"] == "Not compared: no history kept"
+    assert tile(pipeline_page, "pipeline_value")["note"] == ""  # compared: its change says enough
+
+
 def test_product_line_chart_says_it_is_every_won_order(pipeline_page: AppTest) -> None:
     # Won orders in the period: 1000 + 500 + 110 + 120 + 60 = 1,790 USD, all of the Platform line; won deals
     # (opportunities 1 and 3): 10 + 12 = 22 USD.

@@ -44,7 +44,7 @@ sys.path.insert(0, str(ROOT))
 
 from report import write_section  # noqa: E402
 
-from dashboard import nav  # noqa: E402
+from dashboard import nav, preload  # noqa: E402
 from dashboard.i18n import translator  # noqa: E402
 from dashboard.paths import data_dir  # noqa: E402
 
@@ -58,24 +58,16 @@ POLL_SECONDS = 0.02
 TIMEOUT_SECONDS = 120
 SHARED_LINK = "map?drill=2/DE&period=last_quarter&currency=EUR&lang=en"
 
-# True once the app has drawn everything it is going to draw for the current run of the script, and the
-# browser has presented a frame with it: two animation frames pass before the answer (a map's WebGL
-# canvas exists before its first picture is composited, which in software rendering can take a second).
+# True once the app has drawn everything it is going to draw for the current run of the script (the page's
+# own test, preload.PAGE_DRAWN_JS, and its title), and the browser has presented a frame with it: two
+# animation frames pass before the answer (a map's WebGL canvas exists before its first picture is
+# composited, which in software rendering can take a second).
 DRAWN = """async () => {
-  const app = document.querySelector('[data-testid="stApp"]');
-  if (!app || app.dataset.testScriptState !== 'notRunning') return false;
-  if (document.querySelector('[data-stale="true"], [data-testid="stSkeleton"], [data-testid="stSpinner"]'))
-    return false;
-  const main = document.querySelector('[data-testid="stMain"]') || document.body;
-  if (!main.querySelector('h1')) return false;
-  // Charts are the page's components other than the maps' width probes (dashboard/plot.py, maps.py).
-  for (const part of main.querySelectorAll('[data-testid^="stBidiComponent"]'))
-    if (!part.closest('[class*="st-key-mer-probe-"]') && !part.querySelector('.mer-chart .main-svg')) return false;
-  for (const deck of main.querySelectorAll('[data-testid="stDeckGlJsonChart"]'))
-    if (!deck.querySelector('canvas')) return false;
+  if (!(PAGE_DRAWN)()) return false;
+  if (!(document.querySelector('[data-testid="stMain"]') || document.body).querySelector('h1')) return false;
   for (let frame = 0; frame < 2; frame++) await new Promise(requestAnimationFrame);
   return true;
-}"""
+}""".replace("PAGE_DRAWN", preload.PAGE_DRAWN_JS)
 
 # The open tab's name, once its panel shows content.
 OPEN_TAB = """() => {

@@ -27,35 +27,41 @@ STYLE = f"[class*='st-key-{KEY}'] {{ display: none !important; }}"
 ELEMENT_KINDS = ("DataFrame", "DeckGlJsonChart")
 STREAMLIT_JS = Path(st.__file__).parent / "static" / "static" / "js"
 
+# True once the app has drawn what its script sent: the script has stopped, no element is stale, spinning
+# or still loading its code (a skeleton), every chart (the page's components other than the maps' width
+# probes, dashboard/plot.py and maps.py) has its picture and every map its canvas. The benchmark's "drawn"
+# (bench/browser.py) is this and a little more.
+PAGE_DRAWN_JS = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app || app.dataset.testScriptState !== 'notRunning') return false;
+  if (document.querySelector('[data-stale="true"], [data-testid="stSkeleton"], [data-testid="stSpinner"]'))
+    return false;
+  const main = document.querySelector('[data-testid="stMain"]') || document.body;
+  for (const part of main.querySelectorAll('[data-testid^="stBidiComponent"]'))
+    if (!part.closest('[class*="st-key-mer-probe-"]') && !part.querySelector('.mer-chart .main-svg')) return false;
+  for (const deck of main.querySelectorAll('[data-testid="stDeckGlJsonChart"]'))
+    if (!deck.querySelector('canvas')) return false;
+  return true;
+}"""
+
 # Imported by the same address Streamlit's own code imports them by (beside its index script): the
 # browser evaluates a module once per address, so Streamlit's later import finds it ready. Asked for once
-# the page is drawn (its script done, every element's code loaded, every chart with its picture, every
-# map with its canvas and, a moment later, its picture) and the browser is idle: an idle moment while the
-# page waits for its data or its map's code is no time to evaluate megabytes of code. A page that is
-# never drawn (an error) asks for it after 10 s.
+# the page is drawn (PAGE_DRAWN_JS; a map's picture comes a moment after its canvas) and the browser is
+# idle: an idle moment while the page waits for its data or its map's code is no time to evaluate
+# megabytes of code. A page that is never drawn (an error) asks for it after 10 s.
 IDLE_JS = """((names) => {
   if (window.merElementCode) return;
   window.merElementCode = true;
   const index = document.querySelector('script[src*="/static/js/index."]');
   if (!index) return;
   const load = () => names.forEach((name) => import(new URL(name, index.src).href).catch(() => {}));
-  const drawn = () => {
-    const app = document.querySelector('[data-testid="stApp"]');
-    const main = document.querySelector('[data-testid="stMain"]');
-    if (!app || !main || app.dataset.testScriptState !== 'notRunning') return false;
-    // An element whose code is still loading is a skeleton.
-    if (main.querySelector('[data-stale="true"], [data-testid="stSkeleton"], [data-testid="stSpinner"]')) return false;
-    const charts = [...main.querySelectorAll('[data-testid^="stBidiComponent"]')]
-      .filter((part) => !part.closest('[class*="st-key-mer-probe-"]'));
-    return charts.every((part) => part.querySelector('.mer-chart .main-svg'))
-      && [...main.querySelectorAll('[data-testid="stDeckGlJsonChart"]')].every((deck) => deck.querySelector('canvas'));
-  };
+  const drawn = PAGE_DRAWN;
   const idle = window.requestIdleCallback || ((then) => setTimeout(then, 500));
   // A map's canvas comes before its WebGL context and first picture: a moment later, they are done.
   const later = () => setTimeout(() => idle(load, { timeout: 10000 }), 300);
   const wait = (tries) => (drawn() || tries === 0 ? later() : setTimeout(wait, 200, tries - 1));
   wait(50);
-})"""
+})""".replace("PAGE_DRAWN", PAGE_DRAWN_JS)
 
 
 @cache

@@ -38,6 +38,10 @@ PARTNER_SOURCED = pl.col("partner_id").is_not_null()
 CLOSED_MONTH = pl.col("closed_at").dt.truncate("1mo").dt.date().alias("month")
 
 
+def _win_rate(deals: pl.LazyFrame) -> pl.DataFrame:
+    return deals.select(win_columns()).with_columns(WIN_RATE).collect()
+
+
 def _win_rates(deals: pl.LazyFrame, by: str | pl.Expr) -> pl.DataFrame:
     return deals.group_by(by).agg(win_columns()).with_columns(WIN_RATE).sort(pl.first()).collect()
 
@@ -47,7 +51,7 @@ def win_rate(src: Snapshot, f: Filters) -> pl.DataFrame:
     (mean amount of the won deals: in USD at the rate of their opening date, then in the reporting
     currency at the rate of their close date), win_rate (won /
     closed, 0..1) — opportunities closed in the period."""
-    return closed_opportunities(src, f).select(win_columns()).with_columns(WIN_RATE).collect()
+    return _win_rate(closed_opportunities(src, f))
 
 
 def win_rate_by(src: Snapshot, f: Filters, by: str | pl.Expr) -> pl.DataFrame:
@@ -58,8 +62,7 @@ def win_rate_by(src: Snapshot, f: Filters, by: str | pl.Expr) -> pl.DataFrame:
 def partner_win_rate(src: Snapshot, f: Filters) -> pl.DataFrame:
     """One row: the columns of `win_rate`, of the opportunities closed in the period that were sourced
     through a partner (they name one)."""
-    return (closed_opportunities(src, f).filter(PARTNER_SOURCED).select(win_columns()).with_columns(WIN_RATE)
-            .collect())
+    return _win_rate(closed_opportunities(src, f).filter(PARTNER_SOURCED))
 
 
 def partner_win_rate_by_month(src: Snapshot, f: Filters) -> pl.DataFrame:
